@@ -1,0 +1,76 @@
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import { type ErrorBody, type ErrorCode } from './errors.js';
+import { LIMITS } from './limits.js';
+import { OPS, type EventData, type EventName, type Op, type RequestData, type ResultData } from './schemas.js';
+
+/** A request id chosen by the client: a short string or a safe integer; echoed in the response. */
+export type RequestId = string | number;
+
+/** Client → server: `{ "id": 1, "op": "msg.send", "data": { ... } }`. */
+export interface RequestFrame<O extends Op = Op> {
+  id: RequestId;
+  op: O;
+  data: RequestData<O>;
+}
+/** Server → client, success: `{ "id": 1, "ok": true, "data": { ... } }`. */
+export interface OkFrame<O extends Op = Op> {
+  id: RequestId;
+  ok: true;
+  data: ResultData<O>;
+}
+/** Server → client, failure; `id` is null when the request's id could not be read. */
+export interface ErrorFrame {
+  id: RequestId | null;
+  ok: false;
+  error: ErrorBody;
+}
+/** Server → client push: `{ "ev": "msg", "data": { ... } }`. */
+export interface EventFrame<E extends EventName = EventName> {
+  ev: E;
+  data: EventData<E>;
+}
+export type ServerFrame = OkFrame | ErrorFrame | EventFrame;
+
+/** Outcome of reading one client frame. */
+export type ParseResult = { ok: true; frame: RequestFrame } | { ok: false; id: RequestId | null; code: ErrorCode; message?: string };
+
+const validators = new Map<string, TypeCheck<TSchema>>();
+for (const [op, spec] of Object.entries(OPS)) validators.set(op, TypeCompiler.Compile(spec.data));
+
+function readId(v: unknown): RequestId | undefined {
+  if (typeof v === 'string' && v.length > 0 && v.length <= LIMITS.maxRequestIdChars) return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  return undefined;
+}
+
+/**
+ * Reads and validates one client text frame with the compiled validators.
+ * Never throws: a bad frame gives the error to answer with.
+ */
+export function parseRequest(text: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, id: null, code: 'bad_json' };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, id: null, code: 'invalid_frame', message: 'frame must be a JSON object' };
+  }
+  const f = raw as Record<string, unknown>;
+  const id = readId(f.id);
+  if (id === undefined) {
+    return { ok: false, id: null, code: 'invalid_frame', message: 'id must be a non-empty string of at most 64 characters or an integer' };
+  }
+  if (typeof f.op !== 'string') return { ok: false, id, code: 'invalid_frame', message: 'op must be a string' };
+  const check = validators.get(f.op);
+  if (!check) return { ok: false, id, code: 'unknown_op', message: `unknown op: ${f.op.slice(0, 64)}` };
+  const data = f.data === undefined ? {} : f.data;
+  if (!check.Check(data)) {
+    const first = check.Errors(data).First();
+    const where = first ? `data${first.path.replaceAll('/', '.')}` : 'data';
+    return { ok: false, id, code: 'invalid_frame', message: `${where}: ${first?.message ?? 'invalid'}` };
+  }
+  return { ok: true, frame: { id, op: f.op as Op, data: data as RequestData<Op> } };
+}

@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './close-codes.js';
+export * from './limits.js';
+export * from './schemas.js';
+export * from './frames.js';
+export * from './conversations.js';

@@ -1,0 +1,335 @@
+import {
+  PROTOCOL_VERSION,
+  shouldReconnect,
+  type ErrorBody,
+  type ErrorCode,
+  type Message,
+  type Op,
+  type RequestData,
+  type ResultData,
+  type User,
+} from '@warbler/protocol';
+import { Emitter } from './emitter.js';
+import { MessageStream } from './stream.js';
+
+/** The part of the WebSocket API the client uses: the browser's WebSocket and `ws` both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** A request the server answered with an error; `code` is from the protocol's registry. */
+export class WarblerRequestError extends Error {
+  override name = 'WarblerRequestError';
+  readonly code: ErrorCode | 'disconnected';
+  readonly status: number;
+  constructor(body: ErrorBody | { code: 'disconnected'; status: number; message: string }) {
+    super(`${body.code}: ${body.message}`);
+    this.code = body.code;
+    this.status = body.status;
+  }
+}
+
+export interface ClientOptions {
+  /** ws:// or wss:// URL of the server's WebSocket endpoint, e.g. `ws://localhost:8080/ws`. */
+  url: string;
+  /** WebSocket implementation; defaults to `globalThis.WebSocket`. In Node 20 pass `ws`'s. */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect after a drop with a reconnect close code (default true). */
+  reconnect?: boolean;
+  /** First and largest reconnect delay, ms (defaults 100 and 5000). */
+  backoffMs?: [number, number];
+  /** Last known sequence per conversation, e.g. restored from storage; sync starts after these. */
+  cursors?: Record<string, number>;
+  /** Sync automatically after each (re)authentication (default true). */
+  autoSync?: boolean;
+  /** Name of this device, shown in device lists. */
+  device?: string;
+}
+
+export interface ClientEvents {
+  /** Every message of the user's conversations, exactly once, in sequence order per conversation. */
+  message: Message;
+  read: { conv: string; seq: number };
+  /** Connected and authenticated again after a drop. */
+  reconnected: void;
+  /** The connection closed; `reconnect` says whether the client will try again. */
+  disconnected: { code: number; reason: string; reconnect: boolean };
+  /** The saved token no longer works (revoked, expired, logged out): log in again. */
+  authLost: { code: number | ErrorCode };
+}
+
+interface PendingRequest {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+interface PendingSend {
+  data: RequestData<'msg.send'>;
+  resolve: (ack: ResultData<'msg.send'>) => void;
+  reject: (e: unknown) => void;
+  inFlight: boolean;
+}
+
+let clientSeq = 0;
+function newClientId(): string {
+  const rand = Math.random().toString(36).slice(2, 10);
+  return `${Date.now().toString(36)}-${rand}-${(++clientSeq).toString(36)}`;
+}
+
+/**
+ * A Warbler client for browsers and Node.
+ * @example
+ * const c = new WarblerClient({ url: 'ws://localhost:8080/ws', WebSocket });
+ * await c.connect(); await c.login('alice', 'secret-password');
+ * c.on('message', (m) => console.log(m.text));
+ * await c.send({ to: 2, text: 'hello' });
+ */
+export class WarblerClient extends Emitter<ClientEvents> {
+  private ws: WebSocketLike | undefined;
+  private nextId = 1;
+  private readonly requests = new Map<number, PendingRequest>();
+  private readonly sends: PendingSend[] = [];
+  private readonly stream: MessageStream;
+  private token: string | undefined;
+  private closedByUser = false;
+  private authed = false;
+  private attempts = 0;
+  private syncing: Promise<void> | undefined;
+  /** The logged-in user, once authenticated. */
+  user: User | undefined;
+  deviceId: number | undefined;
+
+  constructor(private readonly opts: ClientOptions) {
+    super();
+    this.stream = new MessageStream(
+      opts.cursors ?? {},
+      (m) => this.emit('message', m),
+      () => void this.sync().catch(() => undefined),
+    );
+  }
+
+  /** The saved device token, to persist and pass to `resume` later. */
+  get sessionToken(): string | undefined {
+    return this.token;
+  }
+  /** Last sequence delivered per conversation: persist it to sync from there next time. */
+  get cursors(): Record<string, number> {
+    return this.stream.snapshot();
+  }
+  get connected(): boolean {
+    return this.ws?.readyState === 1;
+  }
+
+  /** Opens the connection and completes the `hello` handshake. */
+  async connect(): Promise<ResultData<'hello'>> {
+    this.closedByUser = false;
+    const Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!Ctor) throw new Error('no WebSocket implementation: pass options.WebSocket');
+    const ws = new Ctor(this.opts.url);
+    this.ws = ws;
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'connection failed' }));
+      ws.onclose = (ev) => reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: `closed ${ev.code}` }));
+    });
+    ws.onmessage = (ev) => this.onFrame(String(ev.data));
+    ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
+    ws.onerror = () => undefined;
+    return this.request('hello', { protocol: PROTOCOL_VERSION, client: 'warbler-sdk/0.1.0' });
+  }
+
+  /** Sends a request and resolves with its result; rejects with WarblerRequestError. */
+  request<O extends Op>(op: O, data: RequestData<O>): Promise<ResultData<O>> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== 1)
+      return Promise.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'not connected' }));
+    const id = this.nextId++;
+    return new Promise<ResultData<O>>((resolve, reject) => {
+      this.requests.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      ws.send(JSON.stringify({ id, op, data }));
+    });
+  }
+
+  async register(username: string, password: string, displayName?: string): Promise<ResultData<'auth.register'>> {
+    const r = await this.request('auth.register', { username, password, ...(displayName ? { displayName } : {}), ...this.deviceField() });
+    await this.authenticated(r.token, r.user, r.deviceId);
+    return r;
+  }
+
+  async login(username: string, password: string): Promise<ResultData<'auth.login'>> {
+    const r = await this.request('auth.login', { username, password, ...this.deviceField() });
+    await this.authenticated(r.token, r.user, r.deviceId);
+    return r;
+  }
+
+  /** Authenticates with a saved device token. */
+  async resume(token: string): Promise<ResultData<'auth.resume'>> {
+    const r = await this.request('auth.resume', { token });
+    await this.authenticated(token, r.user, r.deviceId);
+    return r;
+  }
+
+  private deviceField(): { device?: string } {
+    return this.opts.device ? { device: this.opts.device } : {};
+  }
+
+  private async authenticated(token: string, user: User, deviceId: number): Promise<void> {
+    this.token = token;
+    this.user = user;
+    this.deviceId = deviceId;
+    this.authed = true;
+    this.attempts = 0;
+    this.flushSends();
+    if (this.opts.autoSync ?? true) await this.sync();
+  }
+
+  /**
+   * Sends a text message and resolves with its ack once the server has stored it. Across drops and
+   * reconnects the same client id is resent until acknowledged, so it is stored exactly once.
+   */
+  send(input: { to?: number; conv?: string; text: string; clientId?: string }): Promise<ResultData<'msg.send'>> {
+    const data: RequestData<'msg.send'> = { clientId: input.clientId ?? newClientId(), text: input.text };
+    if (input.to !== undefined) data.to = input.to;
+    if (input.conv !== undefined) data.conv = input.conv;
+    return new Promise((resolve, reject) => {
+      this.sends.push({ data, resolve, reject, inFlight: false });
+      if (this.authed) this.flushSends();
+    });
+  }
+
+  /** Number of sends not yet acknowledged. */
+  get pendingSends(): number {
+    return this.sends.length;
+  }
+
+  private flushSends(): void {
+    for (const p of this.sends) {
+      if (p.inFlight || !this.authed) continue;
+      p.inFlight = true;
+      this.request('msg.send', p.data).then(
+        (ack) => {
+          this.sends.splice(this.sends.indexOf(p), 1);
+          const me = this.user!.id;
+          this.stream.ingest({
+            id: ack.id,
+            conv: ack.conv,
+            seq: ack.seq,
+            from: me,
+            clientId: ack.clientId,
+            ts: ack.ts,
+            kind: 'text',
+            text: p.data.text,
+          });
+          p.resolve(ack);
+        },
+        (e: unknown) => {
+          p.inFlight = false;
+          // A drop keeps the send queued for the next connection; a refusal ends it.
+          if (e instanceof WarblerRequestError && (e.code === 'disconnected' || e.code === 'unavailable' || e.code === 'rate_limited'))
+            return;
+          this.sends.splice(this.sends.indexOf(p), 1);
+          p.reject(e);
+        },
+      );
+    }
+  }
+
+  /** Pulls everything after the current cursors, page by page, and delivers it through `message`. */
+  sync(): Promise<void> {
+    this.syncing ??= (async () => {
+      try {
+        for (let page = 0; page < 100_000; page++) {
+          const r = await this.request('sync', { cursors: this.stream.snapshot(), limit: 500 });
+          for (const m of r.messages) this.stream.ingest(m, true);
+          if (!r.more) break;
+        }
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+    return this.syncing;
+  }
+
+  /** Older messages of a conversation, oldest first; `before` is a sequence (exclusive). */
+  history(conv: string, before?: number, limit?: number): Promise<ResultData<'msg.history'>> {
+    return this.request('msg.history', { conv, ...(before !== undefined ? { before } : {}), ...(limit !== undefined ? { limit } : {}) });
+  }
+
+  conversations(limit?: number, before?: string): Promise<ResultData<'conv.list'>> {
+    return this.request('conv.list', { ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { before } : {}) });
+  }
+
+  markRead(conv: string, seq: number): Promise<ResultData<'conv.read'>> {
+    return this.request('conv.read', { conv, seq });
+  }
+
+  /** Closes the connection for good (no reconnect). Unacknowledged sends are rejected. */
+  close(): void {
+    this.closedByUser = true;
+    this.ws?.close(1000, 'client closed');
+    for (const p of this.sends.splice(0)) p.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'client closed' }));
+  }
+
+  private onFrame(text: string): void {
+    let f: { id?: number | string | null; ok?: boolean; data?: unknown; error?: ErrorBody; ev?: string };
+    try {
+      f = JSON.parse(text) as typeof f;
+    } catch {
+      return;
+    }
+    if (f.ev !== undefined) {
+      if (f.ev === 'msg') this.stream.ingest(f.data as Message);
+      else if (f.ev === 'read') this.emit('read', f.data as { conv: string; seq: number });
+      return;
+    }
+    if (typeof f.id !== 'number') return;
+    const p = this.requests.get(f.id);
+    if (!p) return;
+    this.requests.delete(f.id);
+    if (f.ok) p.resolve(f.data);
+    else p.reject(new WarblerRequestError(f.error!));
+  }
+
+  private onClose(ws: WebSocketLike, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.authed = false;
+    for (const [, p] of this.requests) p.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: `closed ${code}` }));
+    this.requests.clear();
+    for (const s of this.sends) s.inFlight = false;
+    const again = !this.closedByUser && (this.opts.reconnect ?? true) && shouldReconnect(code) && this.token !== undefined;
+    this.emit('disconnected', { code, reason, reconnect: again });
+    if (!this.closedByUser && !shouldReconnect(code)) this.emit('authLost', { code });
+    if (again) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const [first, max] = this.opts.backoffMs ?? [100, 5000];
+    const delay = Math.min(max, first * 2 ** Math.min(this.attempts++, 16)) * (0.5 + Math.random() / 2);
+    setTimeout(() => void this.reconnectOnce(), delay);
+  }
+
+  private async reconnectOnce(): Promise<void> {
+    if (this.closedByUser) return;
+    try {
+      await this.connect();
+      await this.resume(this.token!);
+      this.emit('reconnected', undefined);
+    } catch (e) {
+      if (e instanceof WarblerRequestError && (e.code === 'token_invalid' || e.code === 'token_expired')) {
+        this.token = undefined;
+        this.emit('authLost', { code: e.code });
+        this.ws?.close(1000, 'auth lost');
+        return;
+      }
+      if (this.closedByUser) return;
+      // A failed attempt whose socket never opened gets no close event: schedule the next one here.
+      if (this.ws?.readyState !== 1) this.scheduleReconnect();
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export {
+  WarblerClient,
+  WarblerRequestError,
+  type ClientOptions,
+  type ClientEvents,
+  type WebSocketLike,
+  type WebSocketConstructor,
+} from './client.js';
+export { MessageStream } from './stream.js';
+export { Emitter } from './emitter.js';

@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { LIMITS } from '@warbler/protocol';
+
+/**
+ * Every setting and its default, written once. docs/config.md documents each key.
+ * Precedence, lowest first: these defaults, the JSON config file, WARBLER_* environment variables,
+ * command-line flags. Environment names are the key path in upper snake case:
+ * `gateway.maxFrameBytes` is `WARBLER_GATEWAY_MAX_FRAME_BYTES`.
+ */
+export const DEFAULTS = {
+  server: {
+    /** Interface to listen on; empty means every interface (IPv6 and IPv4). */
+    host: '',
+    port: 8080,
+    /** Origins allowed to open a WebSocket; '*' allows any. Requests without Origin are always allowed. */
+    allowedOrigins: ['*'] as string[],
+    /** How long a graceful shutdown waits for clients to close before cutting them off. */
+    shutdownTimeoutMs: 5000,
+  },
+  /** Folder for the SQLite file and other data; created if missing. */
+  dataDir: './data',
+  store: {
+    driver: 'sqlite' as const,
+    /** SQLite file name inside dataDir. */
+    sqliteFile: 'warbler.db',
+    /** SQLite `synchronous`: 'full' survives power loss; 'normal' survives a process crash only. */
+    sqliteSynchronous: 'full' as 'full' | 'normal',
+    /** Most messages one write transaction carries. */
+    batchMaxMessages: 1000,
+  },
+  bus: {
+    driver: 'memory' as const,
+  },
+  auth: {
+    /** 'open': anyone may register; 'closed': only `warbler user add` creates accounts. */
+    registration: 'open' as 'open' | 'closed',
+    tokenTtlDays: 30,
+    minPasswordLength: 8,
+    /** scrypt cost parameter N (a power of two). */
+    scryptCost: 16384,
+  },
+  gateway: {
+    path: '/ws',
+    maxFrameBytes: LIMITS.maxFrameBytes,
+    /** A connection quiet this long gets a ping. */
+    heartbeatMs: 30000,
+    /** A connection quiet this long is cut off. */
+    idleTimeoutMs: 75000,
+    /** A connection must authenticate within this time. */
+    authTimeoutMs: 10000,
+    /** A connection whose unsent bytes exceed this is closed as a slow consumer. */
+    maxBufferedBytes: 1024 * 1024,
+    /** Sustained request frames per second per connection, and the burst above it. */
+    framesPerSecond: 200,
+    framesBurst: 400,
+  },
+  limits: {
+    maxTextChars: LIMITS.maxTextChars,
+  },
+  log: {
+    level: 'info' as 'debug' | 'info' | 'warn' | 'error' | 'silent',
+  },
+};
+
+type Widen<T> = T extends string
+  ? T
+  : T extends number
+    ? number
+    : T extends boolean
+      ? boolean
+      : T extends readonly unknown[]
+        ? T
+        : { [K in keyof T]: Widen<T[K]> };
+/** The validated configuration. */
+export type Config = Widen<typeof DEFAULTS>;
+/** A partial configuration, as a file or a test gives it. */
+export type ConfigInput = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] };
+
+/** A bad setting: the message names the key and what is wrong. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Rule = { int?: [number, number]; oneOf?: readonly string[]; powerOfTwo?: boolean };
+const RULES: Record<string, Rule> = {
+  'server.port': { int: [0, 65535] },
+  'server.shutdownTimeoutMs': { int: [0, 600000] },
+  'store.driver': { oneOf: ['sqlite'] },
+  'store.sqliteSynchronous': { oneOf: ['full', 'normal'] },
+  'store.batchMaxMessages': { int: [1, 100000] },
+  'bus.driver': { oneOf: ['memory'] },
+  'auth.registration': { oneOf: ['open', 'closed'] },
+  'auth.tokenTtlDays': { int: [1, 3650] },
+  'auth.minPasswordLength': { int: [1, 1024] },
+  'auth.scryptCost': { int: [1024, 1048576], powerOfTwo: true },
+  'gateway.maxFrameBytes': { int: [1024, 16 * 1024 * 1024] },
+  'gateway.heartbeatMs': { int: [1000, 3600000] },
+  'gateway.idleTimeoutMs': { int: [2000, 3600000] },
+  'gateway.authTimeoutMs': { int: [100, 600000] },
+  'gateway.maxBufferedBytes': { int: [1024, 1024 * 1024 * 1024] },
+  'gateway.framesPerSecond': { int: [1, 1000000] },
+  'gateway.framesBurst': { int: [1, 1000000] },
+  'limits.maxTextChars': { int: [1, 1000000] },
+  'log.level': { oneOf: ['debug', 'info', 'warn', 'error', 'silent'] },
+};
+
+/** Every key path of DEFAULTS, e.g. `gateway.maxFrameBytes`. */
+export const CONFIG_KEYS: string[] = (function walk(obj: object, prefix: string): string[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? walk(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+})(DEFAULTS, '');
+
+/** `gateway.maxFrameBytes` → `WARBLER_GATEWAY_MAX_FRAME_BYTES`. */
+export function envName(key: string): string {
+  return (
+    'WARBLER_' +
+    key
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/\./g, '_')
+      .toUpperCase()
+  );
+}
+
+function getPath(obj: Record<string, unknown>, key: string): unknown {
+  return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
+}
+function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let o = obj;
+  for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
+  o[parts.at(-1)!] = value;
+}
+
+function checkValue(key: string, value: unknown, source: string): unknown {
+  const def = getPath(DEFAULTS as unknown as Record<string, unknown>, key);
+  const rule = RULES[key] ?? {};
+  const fail = (what: string): never => {
+    throw new ConfigError(`config: ${key} ${what} (got ${JSON.stringify(value)} from ${source})`);
+  };
+  if (Array.isArray(def)) {
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) fail('must be a list of strings');
+    return value;
+  }
+  if (typeof def === 'number') {
+    if (typeof value !== 'number' || !Number.isFinite(value)) fail('must be a number');
+    const n = value as number;
+    if (rule.int) {
+      const [lo, hi] = rule.int;
+      if (!Number.isInteger(n) || n < lo || n > hi) fail(`must be an integer from ${lo} to ${hi}`);
+    }
+    if (rule.powerOfTwo && (n & (n - 1)) !== 0) fail('must be a power of two');
+    return n;
+  }
+  if (typeof def === 'string') {
+    if (typeof value !== 'string') fail('must be a string');
+    if (rule.oneOf && !rule.oneOf.includes(value as string)) fail(`must be one of ${rule.oneOf.join(', ')}`);
+    return value;
+  }
+  return value;
+}
+
+function fromEnvString(key: string, raw: string): unknown {
+  const def = getPath(DEFAULTS as unknown as Record<string, unknown>, key);
+  if (Array.isArray(def))
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (typeof def === 'number') return raw.trim() === '' ? NaN : Number(raw);
+  return raw;
+}
+
+function flatten(input: Record<string, unknown>, prefix: string, source: string, out: Map<string, unknown>): void {
+  for (const [k, v] of Object.entries(input)) {
+    const key = prefix + k;
+    if (CONFIG_KEYS.includes(key)) out.set(key, v);
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v) && CONFIG_KEYS.some((c) => c.startsWith(key + '.')))
+      flatten(v as Record<string, unknown>, key + '.', source, out);
+    else throw new ConfigError(`config: ${key} is not a known setting (from ${source})`);
+  }
+}
+
+export interface LoadOptions {
+  /** Path of a JSON config file. */
+  file?: string;
+  /** Environment to read WARBLER_* variables from; none when omitted. */
+  env?: Record<string, string | undefined>;
+  /** Highest-precedence values (command-line flags, tests). */
+  overrides?: ConfigInput;
+}
+
+/** Builds and validates the configuration; throws ConfigError naming the first bad key. */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const layers: [string, Map<string, unknown>][] = [];
+  if (opts.file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(opts.file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`config: cannot read ${opts.file}: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new ConfigError(`config: ${opts.file} must hold a JSON object`);
+    const m = new Map<string, unknown>();
+    flatten(parsed as Record<string, unknown>, '', opts.file, m);
+    layers.push([opts.file, m]);
+  }
+  if (opts.env) {
+    const m = new Map<string, unknown>();
+    for (const key of CONFIG_KEYS) {
+      const raw = opts.env[envName(key)];
+      if (raw !== undefined) m.set(key, fromEnvString(key, raw));
+    }
+    layers.push(['environment', m]);
+  }
+  if (opts.overrides) {
+    const m = new Map<string, unknown>();
+    flatten(opts.overrides as Record<string, unknown>, '', 'overrides', m);
+    layers.push(['overrides', m]);
+  }
+  const cfg = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
+  for (const [source, m] of layers) {
+    for (const [key, value] of m) {
+      const src = source === 'environment' ? envName(key) : source;
+      setPath(cfg, key, checkValue(key, value, src));
+    }
+  }
+  const c = cfg as unknown as Config;
+  if (c.gateway.idleTimeoutMs <= c.gateway.heartbeatMs)
+    throw new ConfigError(`config: gateway.idleTimeoutMs must be greater than gateway.heartbeatMs (got ${c.gateway.idleTimeoutMs})`);
+  return c;
+}

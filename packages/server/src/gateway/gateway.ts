@@ -1,0 +1,130 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { ServerContext } from '../session/context.js';
+import { Session } from '../session/session.js';
+
+interface Conn {
+  ws: WebSocket;
+  session: Session;
+}
+
+const TEXT = { binary: false } as const;
+
+/**
+ * The WebSocket gateway: upgrade on the configured path with origin and size limits, no compression,
+ * a bounded send buffer per connection, and one sweep timer for heartbeats and timeouts of all
+ * connections. Knows frames and bytes; hands text to a Session.
+ */
+export class Gateway {
+  private readonly wss: WebSocketServer;
+  private readonly conns = new Set<Conn>();
+  private readonly sweepTimer: NodeJS.Timeout;
+  private accepting = true;
+
+  constructor(
+    private readonly http: Server,
+    private readonly ctx: ServerContext,
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.gateway.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    const g = config.gateway;
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(50, Math.min(g.heartbeatMs, g.authTimeoutMs) / 2));
+    this.sweepTimer.unref();
+  }
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    const reject = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (path !== this.config.gateway.path) return reject(404, 'Not Found');
+    if (!this.accepting) return reject(503, 'Service Unavailable');
+    const origin = req.headers.origin;
+    const allowed = this.config.server.allowedOrigins;
+    if (origin !== undefined && !allowed.includes('*') && !allowed.includes(origin)) return reject(403, 'Forbidden');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  }
+
+  private accept(ws: WebSocket): void {
+    const max = this.config.gateway.maxBufferedBytes;
+    const session = new Session(
+      {
+        send: (text) => {
+          if (ws.readyState !== 1) return;
+          ws.send(text, TEXT);
+          if (ws.bufferedAmount > max) {
+            this.metrics.slowConsumers.inc();
+            session.end('slow_consumer');
+          }
+        },
+        close: (code, reason) => ws.close(code, reason),
+      },
+      this.ctx,
+    );
+    const conn: Conn = { ws, session };
+    this.conns.add(conn);
+    this.metrics.connectionsOpened.inc();
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return session.onBinary();
+      session.onText(data.toString());
+    });
+    ws.on('pong', () => session.touch());
+    ws.on('error', (err) => this.logger.debug('socket error', { conn: session.connId, err }));
+    ws.on('close', () => {
+      this.conns.delete(conn);
+      session.onClosed();
+    });
+  }
+
+  /** One pass over every connection: auth timeout, idle timeout, heartbeat ping. */
+  private sweep(): void {
+    const now = Date.now();
+    const g = this.config.gateway;
+    for (const { ws, session } of this.conns) {
+      const idle = now - session.lastSeen;
+      if (!session.authenticated && now - session.openedAt > g.authTimeoutMs) session.end('auth_timeout');
+      else if (idle > g.idleTimeoutMs) {
+        session.end('idle_timeout');
+        ws.terminate();
+      } else if (idle > g.heartbeatMs && ws.readyState === 1) ws.ping();
+    }
+  }
+
+  /** Stops taking new connections. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Closes every connection with the reconnect code; waits up to `timeoutMs`, then cuts off the rest. */
+  async closeAll(timeoutMs: number): Promise<void> {
+    clearInterval(this.sweepTimer);
+    const waits = [...this.conns].map(
+      ({ ws, session }) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === 3) return resolve();
+          ws.once('close', () => resolve());
+          session.end('server_shutdown');
+        }),
+    );
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([Promise.all(waits), timer]);
+    for (const { ws } of this.conns) ws.terminate();
+    this.wss.close();
+  }
+}

@@ -1,0 +1,31 @@
+import type { Handlers } from './handler.js';
+
+/** Registration, login, token resume and refresh, logout. */
+export const authHandlers: Handlers<'auth.register' | 'auth.login' | 'auth.resume' | 'auth.refresh' | 'auth.logout'> = {
+  'auth.register': async (s, data) => {
+    const issued = await s.ctx.accounts.register(data);
+    s.authenticate(issued);
+    return issued;
+  },
+  'auth.login': async (s, data) => {
+    const issued = await s.ctx.accounts.login(data);
+    s.authenticate(issued);
+    return issued;
+  },
+  'auth.resume': async (s, data) => {
+    const identity = await s.ctx.accounts.resume(data.token);
+    s.authenticate(identity);
+    return identity;
+  },
+  'auth.refresh': async (s) => {
+    const r = await s.ctx.accounts.refresh(s.me.deviceId);
+    s.me.expiresAt = r.expiresAt;
+    return r;
+  },
+  'auth.logout': async (s) => {
+    await s.ctx.accounts.logout(s.me.user.id, s.me.deviceId);
+    // Answer first, then close with the do-not-reconnect code.
+    setImmediate(() => s.end('logged_out'));
+    return {};
+  },
+};

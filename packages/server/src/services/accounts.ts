@@ -1,0 +1,157 @@
+import type { Device, User } from '@warbler/protocol';
+import type { Bus } from '../bus/bus.js';
+import type { Config } from '../config.js';
+import { WarblerError } from '../errors.js';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { normalizeDisplayName, normalizeUsername } from '../auth/rules.js';
+import { hashToken, newToken } from '../auth/tokens.js';
+import { StoreConflictError, type Store, type UserRow } from '../store/store.js';
+
+const DAY = 86_400_000;
+
+/** A logged-in device: what a session remembers after authentication. */
+export interface Identity {
+  user: User;
+  deviceId: number;
+  expiresAt: number;
+}
+export interface IssuedSession extends Identity {
+  token: string;
+}
+
+export const publicUser = (u: UserRow): User => ({ id: u.id, username: u.username, displayName: u.displayName });
+
+/** Accounts and devices: registration, login, tokens, revocation, password changes. */
+export class Accounts {
+  /** Verified against when a username is unknown, so both failures cost the same. */
+  private dummyHash: Promise<string>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly config: Config,
+  ) {
+    this.dummyHash = hashPassword('dummy password for unknown users', config.auth.scryptCost);
+  }
+
+  private checkPassword(password: string): void {
+    if ([...password].length < this.config.auth.minPasswordLength)
+      throw new WarblerError('invalid_password', `password must have at least ${this.config.auth.minPasswordLength} characters`);
+  }
+
+  /** Creates an account (registration, or `warbler user add` with `admin` set). */
+  async createUser(input: { username: string; password: string; displayName?: string | undefined; isAdmin?: boolean }): Promise<UserRow> {
+    const username = normalizeUsername(input.username);
+    if (!username) throw new WarblerError('invalid_username', 'username: 3-32 characters a-z 0-9 _ . -, starting with a letter');
+    this.checkPassword(input.password);
+    const displayName = input.displayName === undefined ? username : normalizeDisplayName(input.displayName);
+    if (!displayName) throw new WarblerError('invalid_display_name', 'display name: 1-64 characters, no control characters');
+    const passwordHash = await hashPassword(input.password, this.config.auth.scryptCost);
+    try {
+      return await this.store.createUser({ username, displayName, passwordHash, isAdmin: input.isAdmin ?? false, createdAt: Date.now() });
+    } catch (e) {
+      if (e instanceof StoreConflictError) throw new WarblerError('username_taken');
+      throw e;
+    }
+  }
+
+  async register(input: {
+    username: string;
+    password: string;
+    displayName?: string | undefined;
+    device?: string | undefined;
+  }): Promise<IssuedSession> {
+    if (this.config.auth.registration !== 'open') throw new WarblerError('registration_closed');
+    const user = await this.createUser(input);
+    return this.issue(user, input.device);
+  }
+
+  /** Password login. A wrong password and an unknown user give the same error after the same work. */
+  async login(input: { username: string; password: string; device?: string | undefined }): Promise<IssuedSession> {
+    const username = normalizeUsername(input.username);
+    const user = username ? await this.store.getUserByUsername(username) : undefined;
+    const ok = await verifyPassword(input.password, user ? user.passwordHash : await this.dummyHash);
+    if (!user || !ok) throw new WarblerError('invalid_credentials');
+    return this.issue(user, input.device);
+  }
+
+  private async issue(user: UserRow, deviceName: string | undefined): Promise<IssuedSession> {
+    const token = newToken();
+    const now = Date.now();
+    const expiresAt = now + this.config.auth.tokenTtlDays * DAY;
+    const device = await this.store.createDevice({
+      userId: user.id,
+      name: deviceName?.trim() || 'device',
+      tokenHash: hashToken(token),
+      createdAt: now,
+      expiresAt,
+    });
+    return { user: publicUser(user), deviceId: device.id, expiresAt, token };
+  }
+
+  /** Authenticates a saved device token. */
+  async resume(token: string): Promise<Identity> {
+    const device = await this.store.getDeviceByTokenHash(hashToken(token));
+    if (!device || device.revokedAt !== null) throw new WarblerError('token_invalid');
+    const now = Date.now();
+    if (device.expiresAt <= now) throw new WarblerError('token_expired');
+    const user = await this.store.getUserById(device.userId);
+    if (!user) throw new WarblerError('token_invalid');
+    await this.store.touchDevice(device.id, now);
+    return { user: publicUser(user), deviceId: device.id, expiresAt: device.expiresAt };
+  }
+
+  /** Replaces the device's token with a new one; the old one stops working at once. */
+  async refresh(deviceId: number): Promise<{ token: string; expiresAt: number }> {
+    const token = newToken();
+    const expiresAt = Date.now() + this.config.auth.tokenTtlDays * DAY;
+    await this.store.setDeviceToken(deviceId, hashToken(token), expiresAt);
+    return { token, expiresAt };
+  }
+
+  async listDevices(userId: number, currentDeviceId: number): Promise<Device[]> {
+    const rows = await this.store.listDevices(userId);
+    return rows.map((d) => ({
+      id: d.id,
+      name: d.name,
+      createdAt: d.createdAt,
+      lastSeenAt: d.lastSeenAt,
+      expiresAt: d.expiresAt,
+      current: d.id === currentDeviceId,
+    }));
+  }
+
+  /** Revokes one of the user's devices and closes its connections everywhere. */
+  async revokeDevice(userId: number, deviceId: number): Promise<void> {
+    const revoked = await this.store.revokeDevices(userId, [deviceId], Date.now());
+    if (revoked.length === 0) throw new WarblerError('device_not_found');
+    this.bus.kick(revoked, 'token_revoked');
+  }
+
+  /** Logs the device out: its token stops working. The caller closes the connection. */
+  async logout(userId: number, deviceId: number): Promise<void> {
+    await this.store.revokeDevices(userId, [deviceId], Date.now());
+  }
+
+  /** Changes the password and revokes every other device of the user. */
+  async changePassword(userId: number, currentDeviceId: number, oldPassword: string, newPassword: string): Promise<number> {
+    const user = await this.store.getUserById(userId);
+    if (!user || !(await verifyPassword(oldPassword, user.passwordHash))) throw new WarblerError('invalid_credentials');
+    this.checkPassword(newPassword);
+    await this.store.setPasswordHash(userId, await hashPassword(newPassword, this.config.auth.scryptCost));
+    const revoked = await this.store.revokeDevices(userId, 'all', Date.now(), currentDeviceId);
+    if (revoked.length > 0) this.bus.kick(revoked, 'token_revoked');
+    return revoked.length;
+  }
+
+  async getUser(query: { id?: number | undefined; username?: string | undefined }): Promise<User> {
+    let user: UserRow | undefined;
+    if (query.id !== undefined) user = await this.store.getUserById(query.id);
+    else if (query.username !== undefined) {
+      const u = normalizeUsername(query.username);
+      user = u ? await this.store.getUserByUsername(u) : undefined;
+    } else throw new WarblerError('invalid_frame', 'data: give id or username');
+    if (!user) throw new WarblerError('user_not_found');
+    return publicUser(user);
+  }
+}

@@ -1,0 +1,110 @@
+import Database from 'better-sqlite3';
+import type { Dialect, Row, SqlClient, SqlQueries, SqlValue } from './sql-client.js';
+
+const SQLITE: Dialect = {
+  name: 'sqlite',
+  insertIgnore: (table, rest) => `INSERT OR IGNORE INTO ${table} ${rest}`,
+  forUpdate: '',
+  ddl: (sql) =>
+    sql.replaceAll('{{id}}', 'INTEGER PRIMARY KEY AUTOINCREMENT').replaceAll('{{bigint}}', 'INTEGER').replaceAll('{{text}}', 'TEXT'),
+};
+
+export interface SqliteOptions {
+  /** Path of the database file. */
+  file: string;
+  synchronous: 'full' | 'normal';
+}
+
+/**
+ * SQLite through better-sqlite3: WAL journal, one connection, statements prepared once and cached.
+ * Queries run synchronously; the promises they return are already settled, so a transaction body
+ * that awaits only its own queries runs to its end without yielding to other I/O.
+ */
+export class SqliteClient implements SqlClient {
+  readonly dialect = SQLITE;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private txTail: Promise<void> = Promise.resolve();
+  private inTx = false;
+  private readonly tx: SqlQueries = {
+    all: async (sql, p) => this.allNow(sql, p),
+    get: async (sql, p) => this.getNow(sql, p),
+    run: async (sql, p) => this.runNow(sql, p),
+  };
+
+  constructor(opts: SqliteOptions) {
+    this.db = new Database(opts.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+  private allNow<T>(sql: string, params: readonly SqlValue[] = []): T[] {
+    return this.stmt(sql).all(...params) as T[];
+  }
+  private getNow<T>(sql: string, params: readonly SqlValue[] = []): T | undefined {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+  private runNow(sql: string, params: readonly SqlValue[] = []): { changes: number; lastId: number } {
+    const r = this.stmt(sql).run(...params);
+    return { changes: r.changes, lastId: Number(r.lastInsertRowid) };
+  }
+  /** Outside a transaction, a query waits for an open one to end so it never joins it. */
+  private async idle(): Promise<void> {
+    while (this.inTx) await this.txTail;
+  }
+
+  async all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    if (this.inTx) await this.idle();
+    return this.allNow<T>(sql, params);
+  }
+  async get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    if (this.inTx) await this.idle();
+    return this.getNow<T>(sql, params);
+  }
+  async run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number; lastId: number }> {
+    if (this.inTx) await this.idle();
+    return this.runNow(sql, params);
+  }
+
+  transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {
+    const result = this.txTail.then(async () => {
+      this.inTx = true;
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const value = await fn(this.tx);
+        this.db.exec('COMMIT');
+        return value;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      } finally {
+        this.inTx = false;
+      }
+    });
+    this.txTail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  async exec(sql: string): Promise<void> {
+    if (this.inTx) await this.idle();
+    this.db.exec(sql);
+  }
+
+  async close(): Promise<void> {
+    await this.txTail;
+    this.db.close();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Versioned schema migrations, written once for every dialect (`{{id}}`, `{{bigint}}`, `{{text}}`
+ * are filled in by the dialect). Applied in order; each version runs once, recorded in
+ * `schema_migrations`. Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; up: readonly string[] }[] = [
+  {
+    version: 1,
+    name: 'accounts, devices, conversations, messages',
+    up: [
+      `CREATE TABLE users (
+        id {{id}},
+        username VARCHAR(64) NOT NULL UNIQUE,
+        display_name VARCHAR(256) NOT NULL,
+        password_hash VARCHAR(256) NOT NULL,
+        is_admin SMALLINT NOT NULL DEFAULT 0,
+        created_at {{bigint}} NOT NULL
+      )`,
+      `CREATE TABLE devices (
+        id {{id}},
+        user_id {{bigint}} NOT NULL REFERENCES users(id),
+        name VARCHAR(64) NOT NULL,
+        token_hash CHAR(64) NOT NULL UNIQUE,
+        created_at {{bigint}} NOT NULL,
+        last_seen_at {{bigint}} NOT NULL,
+        expires_at {{bigint}} NOT NULL,
+        revoked_at {{bigint}}
+      )`,
+      `CREATE INDEX devices_user ON devices (user_id)`,
+      `CREATE TABLE conversations (
+        id VARCHAR(40) NOT NULL PRIMARY KEY,
+        kind VARCHAR(16) NOT NULL,
+        last_seq {{bigint}} NOT NULL DEFAULT 0,
+        created_at {{bigint}} NOT NULL,
+        updated_at {{bigint}} NOT NULL
+      )`,
+      `CREATE TABLE members (
+        conv_id VARCHAR(40) NOT NULL REFERENCES conversations(id),
+        user_id {{bigint}} NOT NULL REFERENCES users(id),
+        read_seq {{bigint}} NOT NULL DEFAULT 0,
+        joined_at {{bigint}} NOT NULL,
+        PRIMARY KEY (conv_id, user_id)
+      )`,
+      `CREATE INDEX members_user ON members (user_id)`,
+      `CREATE TABLE messages (
+        id {{id}},
+        conv_id VARCHAR(40) NOT NULL REFERENCES conversations(id),
+        seq {{bigint}} NOT NULL,
+        sender_id {{bigint}} NOT NULL REFERENCES users(id),
+        client_id VARCHAR(64) NOT NULL,
+        kind VARCHAR(16) NOT NULL,
+        body {{text}} NOT NULL,
+        created_at {{bigint}} NOT NULL,
+        UNIQUE (conv_id, seq),
+        UNIQUE (sender_id, client_id)
+      )`,
+    ],
+  },
+];

@@ -1,0 +1,297 @@
+import { MIGRATIONS } from './migrations.js';
+import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
+import {
+  StoreConflictError,
+  type AppendResult,
+  type ConversationRow,
+  type ConversationSummaryRow,
+  type DeviceRow,
+  type MemberConversationRow,
+  type MessageRow,
+  type NewDevice,
+  type NewMessage,
+  type NewUser,
+  type Store,
+  type UserRow,
+} from './store.js';
+
+const USER_COLS = 'id, username, display_name AS displayName, password_hash AS passwordHash, is_admin AS isAdmin, created_at AS createdAt';
+const DEVICE_COLS =
+  'id, user_id AS userId, name, token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt';
+const MSG_COLS = 'id, conv_id AS conv, seq, sender_id AS senderId, client_id AS clientId, kind, body, created_at AS createdAt';
+
+type RawUser = Omit<UserRow, 'isAdmin'> & { isAdmin: number };
+const toUser = (r: RawUser): UserRow => ({ ...r, isAdmin: r.isAdmin === 1 });
+const num = (v: unknown): number => Number(v);
+const toMessage = (r: MessageRow): MessageRow => ({
+  ...r,
+  id: num(r.id),
+  seq: num(r.seq),
+  senderId: num(r.senderId),
+  createdAt: num(r.createdAt),
+});
+
+/**
+ * The Store on any SQL database: every query is written here once, with `?` placeholders;
+ * the SqlClient's dialect supplies what differs.
+ */
+export class SqlStore implements Store {
+  /** Conversations known to exist, so the hot path skips their creation statements. */
+  private readonly knownConvs = new Set<string>();
+
+  constructor(private readonly db: SqlClient) {}
+
+  async migrate(): Promise<void> {
+    await this.db.exec(
+      this.db.dialect.ddl(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (version {{bigint}} NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at {{bigint}} NOT NULL)`,
+      ),
+    );
+    const done = new Set((await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await this.db.transaction(async (tx) => {
+        for (const stmt of m.up) await tx.run(this.db.dialect.ddl(stmt));
+        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+      });
+    }
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      await this.db.get('SELECT 1 AS one');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  async createUser(u: NewUser): Promise<UserRow> {
+    const r = await this.db.run(
+      this.db.dialect.insertIgnore('users', '(username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)'),
+      [u.username, u.displayName, u.passwordHash, u.isAdmin ? 1 : 0, u.createdAt],
+    );
+    if (r.changes === 0) throw new StoreConflictError(`username taken: ${u.username}`);
+    return { ...u, id: r.lastId };
+  }
+
+  async getUserById(id: number): Promise<UserRow | undefined> {
+    const r = await this.db.get<RawUser>(`SELECT ${USER_COLS} FROM users WHERE id = ?`, [id]);
+    return r && toUser(r);
+  }
+
+  async getUserByUsername(username: string): Promise<UserRow | undefined> {
+    const r = await this.db.get<RawUser>(`SELECT ${USER_COLS} FROM users WHERE username = ?`, [username]);
+    return r && toUser(r);
+  }
+
+  async getUsersByIds(ids: readonly number[]): Promise<UserRow[]> {
+    if (ids.length === 0) return [];
+    const out: UserRow[] = [];
+    // Chunked so a placeholder list never grows past what every database accepts.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await this.db.all<RawUser>(`SELECT ${USER_COLS} FROM users WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      out.push(...rows.map(toUser));
+    }
+    return out;
+  }
+
+  async setPasswordHash(userId: number, hash: string): Promise<void> {
+    await this.db.run('UPDATE users SET password_hash = ? WHERE id = ?', [hash, userId]);
+  }
+
+  async createDevice(d: NewDevice): Promise<DeviceRow> {
+    const r = await this.db.run(
+      'INSERT INTO devices (user_id, name, token_hash, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [d.userId, d.name, d.tokenHash, d.createdAt, d.createdAt, d.expiresAt],
+    );
+    return { ...d, id: r.lastId, lastSeenAt: d.createdAt, revokedAt: null };
+  }
+
+  async getDeviceByTokenHash(tokenHash: string): Promise<DeviceRow | undefined> {
+    return this.db.get<DeviceRow>(`SELECT ${DEVICE_COLS} FROM devices WHERE token_hash = ?`, [tokenHash]);
+  }
+
+  async listDevices(userId: number): Promise<DeviceRow[]> {
+    return this.db.all<DeviceRow>(`SELECT ${DEVICE_COLS} FROM devices WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC`, [userId]);
+  }
+
+  async setDeviceToken(deviceId: number, tokenHash: string, expiresAt: number): Promise<void> {
+    await this.db.run('UPDATE devices SET token_hash = ?, expires_at = ? WHERE id = ?', [tokenHash, expiresAt, deviceId]);
+  }
+
+  async touchDevice(deviceId: number, at: number): Promise<void> {
+    await this.db.run('UPDATE devices SET last_seen_at = ? WHERE id = ?', [at, deviceId]);
+  }
+
+  async revokeDevices(userId: number, deviceIds: readonly number[] | 'all', at: number, exceptDeviceId = 0): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      const live = await tx.all<{ id: number }>(
+        `SELECT id FROM devices WHERE user_id = ? AND revoked_at IS NULL AND id <> ?${this.db.dialect.forUpdate}`,
+        [userId, exceptDeviceId],
+      );
+      const wanted = deviceIds === 'all' ? null : new Set(deviceIds);
+      const ids = live.map((r) => num(r.id)).filter((id) => wanted === null || wanted.has(id));
+      for (const id of ids) await tx.run('UPDATE devices SET revoked_at = ? WHERE id = ?', [at, id]);
+      return ids;
+    });
+  }
+
+  appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    return this.db.transaction(async (tx) => {
+      const results: AppendResult[] = [];
+      const heads = new Map<string, { seq: number; at: number; senders: Map<number, number> }>();
+      const inBatch = new Map<string, AppendResult>();
+      for (const m of batch) {
+        const key = `${m.senderId}\u0000${m.clientId}`;
+        const seen = inBatch.get(key) ?? (await this.findBySender(tx, m.senderId, m.clientId));
+        if (seen) {
+          results.push({ ...seen, duplicate: true });
+          continue;
+        }
+        let head = heads.get(m.conv);
+        if (!head) {
+          head = { seq: await this.lockHead(tx, m), at: m.createdAt, senders: new Map() };
+          heads.set(m.conv, head);
+        }
+        head.seq++;
+        head.at = m.createdAt;
+        head.senders.set(m.senderId, head.seq);
+        const r = await tx.run(
+          'INSERT INTO messages (conv_id, seq, sender_id, client_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [m.conv, head.seq, m.senderId, m.clientId, m.kind, m.body, m.createdAt],
+        );
+        const res: AppendResult = { id: r.lastId, conv: m.conv, seq: head.seq, createdAt: m.createdAt, duplicate: false };
+        inBatch.set(key, res);
+        results.push(res);
+      }
+      for (const [conv, head] of heads) {
+        await tx.run('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?', [head.seq, head.at, conv]);
+        // A sender has read their conversation up to their own message.
+        for (const [sender, seq] of head.senders)
+          await tx.run('UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ? AND read_seq < ?', [seq, conv, sender, seq]);
+      }
+      return results;
+    });
+  }
+
+  private async findBySender(tx: SqlQueries, senderId: number, clientId: string): Promise<AppendResult | undefined> {
+    const r = await tx.get<{ id: number; conv: string; seq: number; createdAt: number }>(
+      'SELECT id, conv_id AS conv, seq, created_at AS createdAt FROM messages WHERE sender_id = ? AND client_id = ?',
+      [senderId, clientId],
+    );
+    return r && { id: num(r.id), conv: r.conv, seq: num(r.seq), createdAt: num(r.createdAt), duplicate: true };
+  }
+
+  /** Creates the conversation and its members on first use; returns its last sequence, row locked. */
+  private async lockHead(tx: SqlQueries, m: NewMessage): Promise<number> {
+    if (!this.knownConvs.has(m.conv)) {
+      await tx.run(this.db.dialect.insertIgnore('conversations', '(id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'), [
+        m.conv,
+        'direct',
+        m.createdAt,
+        m.createdAt,
+      ]);
+      for (const u of m.members)
+        await tx.run(this.db.dialect.insertIgnore('members', '(conv_id, user_id, read_seq, joined_at) VALUES (?, ?, 0, ?)'), [
+          m.conv,
+          u,
+          m.createdAt,
+        ]);
+      if (this.knownConvs.size > 100_000) this.knownConvs.clear();
+      this.knownConvs.add(m.conv);
+    }
+    const head = await tx.get<{ lastSeq: number }>(
+      `SELECT last_seq AS lastSeq FROM conversations WHERE id = ?${this.db.dialect.forUpdate}`,
+      [m.conv],
+    );
+    if (!head) throw new Error(`conversation vanished: ${m.conv}`);
+    return num(head.lastSeq);
+  }
+
+  async messagesAfter(conv: string, afterSeq: number, limit: number): Promise<MessageRow[]> {
+    const rows = await this.db.all<MessageRow>(`SELECT ${MSG_COLS} FROM messages WHERE conv_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`, [
+      conv,
+      afterSeq,
+      limit,
+    ]);
+    return rows.map(toMessage);
+  }
+
+  async messagesBefore(conv: string, beforeSeq: number | null, limit: number): Promise<MessageRow[]> {
+    const params: SqlValue[] = beforeSeq === null ? [conv, limit] : [conv, beforeSeq, limit];
+    const rows = await this.db.all<MessageRow>(
+      `SELECT ${MSG_COLS} FROM messages WHERE conv_id = ?${beforeSeq === null ? '' : ' AND seq < ?'} ORDER BY seq DESC LIMIT ?`,
+      params,
+    );
+    return rows.map(toMessage).reverse();
+  }
+
+  async getConversation(conv: string): Promise<ConversationRow | undefined> {
+    const r = await this.db.get<ConversationRow>(
+      'SELECT id AS conv, kind, last_seq AS lastSeq, updated_at AS updatedAt FROM conversations WHERE id = ?',
+      [conv],
+    );
+    return r && { ...r, lastSeq: num(r.lastSeq), updatedAt: num(r.updatedAt) };
+  }
+
+  async memberConversations(userId: number): Promise<MemberConversationRow[]> {
+    const rows = await this.db.all<MemberConversationRow>(
+      `SELECT c.id AS conv, c.kind, c.last_seq AS lastSeq, c.updated_at AS updatedAt, m.read_seq AS readSeq
+       FROM members m JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ? ORDER BY c.id`,
+      [userId],
+    );
+    return rows.map((r) => ({ ...r, lastSeq: num(r.lastSeq), updatedAt: num(r.updatedAt), readSeq: num(r.readSeq) }));
+  }
+
+  async listConversations(
+    userId: number,
+    limit: number,
+    before: { updatedAt: number; conv: string } | null,
+  ): Promise<ConversationSummaryRow[]> {
+    const page = before ? ' AND (c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))' : '';
+    const params: SqlValue[] = before ? [userId, before.updatedAt, before.updatedAt, before.conv, limit] : [userId, limit];
+    const rows = await this.db.all<Record<string, unknown>>(
+      `SELECT c.id AS conv, c.kind, c.last_seq AS lastSeq, c.updated_at AS updatedAt, m.read_seq AS readSeq,
+              lm.id AS mId, lm.sender_id AS mSender, lm.client_id AS mClient, lm.kind AS mKind, lm.body AS mBody, lm.created_at AS mAt
+       FROM members m JOIN conversations c ON c.id = m.conv_id
+       LEFT JOIN messages lm ON lm.conv_id = c.id AND lm.seq = c.last_seq
+       WHERE m.user_id = ?${page} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`,
+      params,
+    );
+    return rows.map((r) => ({
+      conv: r.conv as string,
+      kind: r.kind as string,
+      lastSeq: num(r.lastSeq),
+      updatedAt: num(r.updatedAt),
+      readSeq: num(r.readSeq),
+      lastMessage:
+        r.mId == null
+          ? null
+          : {
+              id: num(r.mId),
+              conv: r.conv as string,
+              seq: num(r.lastSeq),
+              senderId: num(r.mSender),
+              clientId: r.mClient as string,
+              kind: r.mKind as string,
+              body: r.mBody as string,
+              createdAt: num(r.mAt),
+            },
+    }));
+  }
+
+  async advanceReadSeq(conv: string, userId: number, seq: number): Promise<number> {
+    await this.db.run('UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ? AND read_seq < ?', [seq, conv, userId, seq]);
+    const r = await this.db.get<{ readSeq: number }>('SELECT read_seq AS readSeq FROM members WHERE conv_id = ? AND user_id = ?', [
+      conv,
+      userId,
+    ]);
+    return r ? num(r.readSeq) : 0;
+  }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs every compiled test file (packages/*/dist/test/**/*.test.js) with node's test runner.
+// Arguments are passed on: `node scripts/test.mjs --test-name-pattern=sync`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const files = [];
+const walk = (dir) => {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.name.endsWith('.test.js')) files.push(p);
+  }
+};
+for (const pkg of readdirSync('packages')) {
+  const dir = join('packages', pkg, 'dist', 'test');
+  if (existsSync(dir)) walk(dir);
+}
+files.sort();
+if (files.length === 0) {
+  console.error('no test files found: run `npm run build` first');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.slice(2), ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
