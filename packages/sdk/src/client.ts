@@ -100,18 +100,35 @@ export class WarblerClient extends Emitter<ClientEvents> {
   private closedByUser = false;
   private authed = false;
   private attempts = 0;
+  /** Pending retry of sends the server refused for now, and how many retries in a row made no progress. */
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retries = 0;
   private syncing: Promise<void> | undefined;
+  private serverUrl: string;
   /** The logged-in user, once authenticated. */
   user: User | undefined;
   deviceId: number | undefined;
 
   constructor(private readonly opts: ClientOptions) {
     super();
+    this.serverUrl = opts.url;
     this.stream = new MessageStream(
       opts.cursors ?? {},
       (m) => this.emit('message', m),
       () => void this.sync().catch(() => undefined),
     );
+  }
+
+  /**
+   * The server's WebSocket URL. Setting it sends the next connect and every later reconnect there
+   * (e.g. the server moved to a new address); an open connection stays where it is until it drops.
+   * @example client.url = 'ws://new-host:8080/ws'; // reconnects there with the saved token
+   */
+  get url(): string {
+    return this.serverUrl;
+  }
+  set url(url: string) {
+    this.serverUrl = url;
   }
 
   /** The saved device token, to persist and pass to `resume` later. */
@@ -131,7 +148,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
     this.closedByUser = false;
     const Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Ctor) throw new Error('no WebSocket implementation: pass options.WebSocket');
-    const ws = new Ctor(this.opts.url);
+    const ws = new Ctor(this.serverUrl);
     this.ws = ws;
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => resolve();
@@ -214,7 +231,8 @@ export class WarblerClient extends Emitter<ClientEvents> {
       p.inFlight = true;
       this.request('msg.send', p.data).then(
         (ack) => {
-          this.sends.splice(this.sends.indexOf(p), 1);
+          this.retries = 0;
+          if (!this.dropSend(p)) return;
           const me = this.user!.id;
           this.stream.ingest({
             id: ack.id,
@@ -230,14 +248,32 @@ export class WarblerClient extends Emitter<ClientEvents> {
         },
         (e: unknown) => {
           p.inFlight = false;
-          // A drop keeps the send queued for the next connection; a refusal ends it.
-          if (e instanceof WarblerRequestError && (e.code === 'disconnected' || e.code === 'unavailable' || e.code === 'rate_limited'))
-            return;
-          this.sends.splice(this.sends.indexOf(p), 1);
-          p.reject(e);
+          // A drop keeps the send queued for the next connection; "not now" (rate limited, unavailable)
+          // retries it after a pause on this one; a refusal ends it.
+          if (e instanceof WarblerRequestError && e.code === 'disconnected') return;
+          if (e instanceof WarblerRequestError && (e.code === 'unavailable' || e.code === 'rate_limited')) return this.retrySendsLater();
+          if (this.dropSend(p)) p.reject(e);
         },
       );
     }
+  }
+
+  /** Takes `p` off the queue; false when it is already gone (close() rejected it). */
+  private dropSend(p: PendingSend): boolean {
+    const i = this.sends.indexOf(p);
+    if (i >= 0) this.sends.splice(i, 1);
+    return i >= 0;
+  }
+
+  /** Resends the queued sends after a delay that doubles while retries make no progress. */
+  private retrySendsLater(): void {
+    if (this.retryTimer !== undefined || this.closedByUser) return;
+    const [first, max] = this.opts.backoffMs ?? [100, 5000];
+    const delay = Math.min(max, first * 2 ** Math.min(this.retries++, 16));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flushSends();
+    }, delay);
   }
 
   /** Pulls everything after the current cursors, page by page, and delivers it through `message`. */
@@ -272,6 +308,8 @@ export class WarblerClient extends Emitter<ClientEvents> {
   /** Closes the connection for good (no reconnect). Unacknowledged sends are rejected. */
   close(): void {
     this.closedByUser = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.ws?.close(1000, 'client closed');
     for (const p of this.sends.splice(0)) p.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'client closed' }));
   }

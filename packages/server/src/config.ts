@@ -167,7 +167,11 @@ function fromEnvString(key: string, raw: string): unknown {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  if (typeof def === 'number') return raw.trim() === '' ? NaN : Number(raw);
+  if (typeof def === 'number') {
+    // Not a number: keep the text, so the error shows what was typed (JSON shows NaN as null).
+    const n = raw.trim() === '' ? NaN : Number(raw);
+    return Number.isFinite(n) ? n : raw;
+  }
   return raw;
 }
 

@@ -14,6 +14,9 @@ interface Conn {
 
 const TEXT = { binary: false } as const;
 
+/** Resolves after at least one poll phase of the event loop, so data already received has been read. */
+const ioTurn = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
 /**
  * The WebSocket gateway: upgrade on the configured path with origin and size limits, no compression,
  * a bounded send buffer per connection, and one sweep timer for heartbeats and timeouts of all
@@ -24,6 +27,8 @@ export class Gateway {
   private readonly conns = new Set<Conn>();
   private readonly sweepTimer: NodeJS.Timeout;
   private accepting = true;
+  /** Text and binary frames received, all connections. */
+  private framesIn = 0;
 
   constructor(
     private readonly http: Server,
@@ -81,6 +86,7 @@ export class Gateway {
     this.conns.add(conn);
     this.metrics.connectionsOpened.inc();
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      this.framesIn++;
       if (isBinary) return session.onBinary();
       session.onText(data.toString());
     });
@@ -111,9 +117,19 @@ export class Gateway {
     this.accepting = false;
   }
 
-  /** Closes every connection with the reconnect code; waits up to `timeoutMs`, then cuts off the rest. */
+  /**
+   * Reads and answers the frames already received, then closes every connection with the reconnect
+   * code; waits up to `timeoutMs`, then cuts off the rest.
+   */
   async closeAll(timeoutMs: number): Promise<void> {
     clearInterval(this.sweepTimer);
+    // Frames already on their way are read and answered first (the server is draining: `unavailable`),
+    // until a turn of the event loop brings none: after a close frame no answer may be sent.
+    const deadline = Date.now() + timeoutMs;
+    for (let seen = -1, turns = 0; seen !== this.framesIn && turns < 20 && Date.now() < deadline; turns++) {
+      seen = this.framesIn;
+      await ioTurn();
+    }
     const waits = [...this.conns].map(
       ({ ws, session }) =>
         new Promise<void>((resolve) => {

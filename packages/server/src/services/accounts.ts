@@ -128,9 +128,11 @@ export class Accounts {
     this.bus.kick(revoked, 'token_revoked');
   }
 
-  /** Logs the device out: its token stops working. The caller closes the connection. */
+  /** Logs the device out: its token stops working and its connections close, everywhere. */
   async logout(userId: number, deviceId: number): Promise<void> {
-    await this.store.revokeDevices(userId, [deviceId], Date.now());
+    const revoked = await this.store.revokeDevices(userId, [deviceId], Date.now());
+    // Other connections that resumed the same token would otherwise stay logged in.
+    if (revoked.length > 0) this.bus.kick(revoked, 'logged_out');
   }
 
   /** Changes the password and revokes every other device of the user. */

@@ -58,6 +58,15 @@ export class Messaging {
     return pair;
   }
 
+  /** True when user `id` exists (the caller does); remembers the answer. */
+  private async userExists(caller: Caller, id: number): Promise<boolean> {
+    if (id === caller.userId || this.knownUsers.has(id)) return true;
+    if (!(await this.store.getUserById(id))) return false;
+    if (this.knownUsers.size > 100_000) this.knownUsers.clear();
+    this.knownUsers.add(id);
+    return true;
+  }
+
   /** Checks a send and builds the message to store; may wait on the store (unknown recipient). */
   async prepare(caller: Caller, data: RequestData<'msg.send'>): Promise<NewMessage> {
     if ((data.to === undefined) === (data.conv === undefined))
@@ -66,13 +75,14 @@ export class Messaging {
       throw new WarblerError('text_too_long', `text is longer than ${this.config.limits.maxTextChars} characters`);
     let members: [number, number];
     if (data.to !== undefined) {
-      if (data.to !== caller.userId && !this.knownUsers.has(data.to)) {
-        if (!(await this.store.getUserById(data.to))) throw new WarblerError('user_not_found');
-        if (this.knownUsers.size > 100_000) this.knownUsers.clear();
-        this.knownUsers.add(data.to);
-      }
+      if (!(await this.userExists(caller, data.to))) throw new WarblerError('user_not_found');
       members = parseDirectConvId(directConvId(caller.userId, data.to))!;
-    } else members = this.members(caller, data.conv!);
+    } else {
+      members = this.members(caller, data.conv!);
+      // A conversation id may name a user who does not exist: that conversation does not exist either.
+      const peer = members[0] === caller.userId ? members[1] : members[0];
+      if (!(await this.userExists(caller, peer))) throw new WarblerError('conversation_not_found');
+    }
     return {
       conv: directConvId(members[0], members[1]),
       members: members[0] === members[1] ? [members[0]] : members,
@@ -113,17 +123,30 @@ export class Messaging {
     }
     const messages: Message[] = [];
     let more = false;
+    // A page must also fit the connection's send buffer: a reply over gateway.maxBufferedBytes closes the
+    // client that is catching up as a slow consumer, again after every reconnect. So a page ends at half
+    // that many bytes too (it always holds one message) and says `more`.
+    const maxBytes = this.config.gateway.maxBufferedBytes / 2;
+    let bytes = 0;
     for (const c of convs) {
       const after = cursors[c.conv] ?? 0;
       if (c.lastSeq <= after) continue;
       const room = limit - messages.length;
-      if (room <= 0) {
+      if (room <= 0 || bytes >= maxBytes) {
         more = true;
         break;
       }
       const rows = await this.store.messagesAfter(c.conv, after, room);
-      for (const r of rows) messages.push(toWireMessage(r));
-      if (after + rows.length < c.lastSeq) more = true;
+      let taken = 0;
+      for (const r of rows) {
+        const size = Buffer.byteLength(r.body) + 200;
+        if (messages.length > 0 && bytes + size > maxBytes) break;
+        bytes += size;
+        messages.push(toWireMessage(r));
+        taken++;
+      }
+      if (after + taken < c.lastSeq) more = true;
+      if (taken < rows.length) break;
     }
     return { messages, more };
   }

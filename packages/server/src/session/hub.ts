@@ -35,7 +35,10 @@ export class Hub implements LocalDelivery {
   }
 
   kick(deviceIds: readonly number[], close: CloseName): void {
-    for (const d of deviceIds) for (const s of [...(this.byDevice.get(d) ?? [])]) s.end(close);
+    // On the next turn, so a request that revoked its own device is answered before the close.
+    setImmediate(() => {
+      for (const d of deviceIds) for (const s of [...(this.byDevice.get(d) ?? [])]) s.end(close);
+    });
   }
 
   /** Number of users with at least one connection here. */

@@ -67,10 +67,10 @@ export class Session {
     this.lastSeen = now;
     this.ctx.metrics.framesIn.inc();
     const parsed = parseRequest(text);
+    // Every frame counts against the rate limit, a malformed one too.
+    if (!this.takeToken(now)) return this.rateLimited(parsed.ok ? parsed.frame.id : parsed.id);
     if (!parsed.ok) return this.fail(parsed.id, parsed.code, parsed.message);
     const frame = parsed.frame;
-    if (!this.takeToken(now))
-      return this.fail(frame.id, 'rate_limited', `more than ${this.ctx.config.gateway.framesPerSecond} frames per second`);
     const denied = this.gate(frame.op);
     if (denied) return this.fail(frame.id, denied);
     void this.dispatch(frame, now);
@@ -78,8 +78,14 @@ export class Session {
 
   /** Frames are JSON text; a binary frame is answered and otherwise ignored. */
   onBinary(): void {
-    this.lastSeen = Date.now();
+    const now = Date.now();
+    this.lastSeen = now;
+    if (!this.takeToken(now)) return this.rateLimited(null);
     this.fail(null, 'invalid_frame', 'binary frames are not supported; send JSON text');
+  }
+
+  private rateLimited(id: RequestId | null): void {
+    this.fail(id, 'rate_limited', `more than ${this.ctx.config.gateway.framesPerSecond} frames per second`);
   }
 
   /** Which error, if any, the connection's state gives this op. */

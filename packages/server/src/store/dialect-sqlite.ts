@@ -79,8 +79,10 @@ export class SqliteClient implements SqlClient {
   transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {
     const result = this.txTail.then(async () => {
       this.inTx = true;
-      this.db.exec('BEGIN IMMEDIATE');
       try {
+        // Inside the try: a BEGIN that fails (closed database, SQLITE_BUSY) must still reset inTx,
+        // or every later query would wait on it forever.
+        this.db.exec('BEGIN IMMEDIATE');
         const value = await fn(this.tx);
         this.db.exec('COMMIT');
         return value;

@@ -142,8 +142,9 @@ export class SqlStore implements Store {
     });
   }
 
-  appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.db.transaction(async (tx) => {
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    const created: string[] = [];
+    const results = await this.db.transaction(async (tx) => {
       const results: AppendResult[] = [];
       const heads = new Map<string, { seq: number; at: number; senders: Map<number, number> }>();
       const inBatch = new Map<string, AppendResult>();
@@ -156,7 +157,7 @@ export class SqlStore implements Store {
         }
         let head = heads.get(m.conv);
         if (!head) {
-          head = { seq: await this.lockHead(tx, m), at: m.createdAt, senders: new Map() };
+          head = { seq: await this.lockHead(tx, m, created), at: m.createdAt, senders: new Map() };
           heads.set(m.conv, head);
         }
         head.seq++;
@@ -178,6 +179,10 @@ export class SqlStore implements Store {
       }
       return results;
     });
+    // Only after the commit: a rolled-back batch must not leave a conversation marked as existing.
+    if (this.knownConvs.size + created.length > 100_000) this.knownConvs.clear();
+    for (const c of created) this.knownConvs.add(c);
+    return results;
   }
 
   private async findBySender(tx: SqlQueries, senderId: number, clientId: string): Promise<AppendResult | undefined> {
@@ -189,7 +194,7 @@ export class SqlStore implements Store {
   }
 
   /** Creates the conversation and its members on first use; returns its last sequence, row locked. */
-  private async lockHead(tx: SqlQueries, m: NewMessage): Promise<number> {
+  private async lockHead(tx: SqlQueries, m: NewMessage, created: string[]): Promise<number> {
     if (!this.knownConvs.has(m.conv)) {
       await tx.run(this.db.dialect.insertIgnore('conversations', '(id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'), [
         m.conv,
@@ -203,8 +208,7 @@ export class SqlStore implements Store {
           u,
           m.createdAt,
         ]);
-      if (this.knownConvs.size > 100_000) this.knownConvs.clear();
-      this.knownConvs.add(m.conv);
+      created.push(m.conv);
     }
     const head = await tx.get<{ lastSeq: number }>(
       `SELECT last_seq AS lastSeq FROM conversations WHERE id = ?${this.db.dialect.forUpdate}`,
