@@ -1,4 +1,5 @@
 import {
+  LIMITS,
   PROTOCOL_VERSION,
   shouldReconnect,
   type ErrorBody,
@@ -24,12 +25,15 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+export type LocalErrorCode = 'disconnected' | 'frame_too_large';
+
 /** A request the server answered with an error; `code` is from the protocol's registry. */
 export class WarblerRequestError extends Error {
   override name = 'WarblerRequestError';
-  readonly code: ErrorCode | 'disconnected';
+  /** A registry code, or one of the client's own: `disconnected`, `frame_too_large` (never sent). */
+  readonly code: ErrorCode | LocalErrorCode;
   readonly status: number;
-  constructor(body: ErrorBody | { code: 'disconnected'; status: number; message: string }) {
+  constructor(body: ErrorBody | { code: LocalErrorCode; status: number; message: string }) {
     super(`${body.code}: ${body.message}`);
     this.code = body.code;
     this.status = body.status;
@@ -76,6 +80,7 @@ interface PendingSend {
   inFlight: boolean;
 }
 
+const encoder = new TextEncoder();
 let clientSeq = 0;
 function newClientId(): string {
   const rand = Math.random().toString(36).slice(2, 10);
@@ -105,6 +110,8 @@ export class WarblerClient extends Emitter<ClientEvents> {
   private retries = 0;
   private syncing: Promise<void> | undefined;
   private serverUrl: string;
+  /** The server's frame limit, from `hello`. */
+  private maxFrameBytes: number = LIMITS.maxFrameBytes;
   /** The logged-in user, once authenticated. */
   user: User | undefined;
   deviceId: number | undefined;
@@ -158,7 +165,9 @@ export class WarblerClient extends Emitter<ClientEvents> {
     ws.onmessage = (ev) => this.onFrame(String(ev.data));
     ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
     ws.onerror = () => undefined;
-    return this.request('hello', { protocol: PROTOCOL_VERSION, client: 'warbler-sdk/0.1.0' });
+    const hello = await this.request('hello', { protocol: PROTOCOL_VERSION, client: 'warbler-sdk/0.1.0' });
+    this.maxFrameBytes = hello.limits.maxFrameBytes;
+    return hello;
   }
 
   /** Sends a request and resolves with its result; rejects with WarblerRequestError. */
@@ -167,9 +176,16 @@ export class WarblerClient extends Emitter<ClientEvents> {
     if (!ws || ws.readyState !== 1)
       return Promise.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'not connected' }));
     const id = this.nextId++;
+    const text = JSON.stringify({ id, op, data });
+    // The server closes the connection on a frame over its limit; refuse it here instead, so a send
+    // that can never fit is not resent after every reconnect.
+    if (text.length * 3 > this.maxFrameBytes && encoder.encode(text).length > this.maxFrameBytes)
+      return Promise.reject(
+        new WarblerRequestError({ code: 'frame_too_large', status: 413, message: `frame is larger than ${this.maxFrameBytes} bytes` }),
+      );
     return new Promise<ResultData<O>>((resolve, reject) => {
       this.requests.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      ws.send(JSON.stringify({ id, op, data }));
+      ws.send(text);
     });
   }
 

@@ -1,6 +1,7 @@
 export {
   WarblerClient,
   WarblerRequestError,
+  type LocalErrorCode,
   type ClientOptions,
   type ClientEvents,
   type WebSocketLike,

@@ -28,7 +28,7 @@ const COMMON = {
 function configFrom(values: { 'data-dir'?: string | undefined; config?: string | undefined }, extra: ConfigInput = {}) {
   const overrides: ConfigInput = { ...extra };
   if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
-  return loadConfig({ file: values.config, env: process.env, overrides });
+  return loadConfig({ file: values.config, env: process.env, overrides, overridesSource: 'command-line flags' });
 }
 
 async function serve(args: string[]): Promise<void> {
@@ -77,7 +77,12 @@ async function userAdd(args: string[]): Promise<void> {
     options: { ...COMMON, password: { type: 'string' }, 'display-name': { type: 'string' }, admin: { type: 'boolean' } },
     strict: true,
   });
-  if (values.help || positionals.length !== 1) return void process.stdout.write(USAGE + '\n');
+  if (values.help) return void process.stdout.write(USAGE + '\n');
+  if (positionals.length !== 1) {
+    process.stderr.write(`warbler user add takes exactly one USERNAME\n\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const config = configFrom(values);
   const store = await createStore(config);
   try {

@@ -192,6 +192,8 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** Highest-precedence values (command-line flags, tests). */
   overrides?: ConfigInput;
+  /** What errors call the overrides, e.g. 'command-line flags' (default 'overrides'). */
+  overridesSource?: string;
 }
 
 /** Builds and validates the configuration; throws ConfigError naming the first bad key. */
@@ -220,8 +222,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   if (opts.overrides) {
     const m = new Map<string, unknown>();
-    flatten(opts.overrides as Record<string, unknown>, '', 'overrides', m);
-    layers.push(['overrides', m]);
+    const source = opts.overridesSource ?? 'overrides';
+    flatten(opts.overrides as Record<string, unknown>, '', source, m);
+    layers.push([source, m]);
   }
   const cfg = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
   for (const [source, m] of layers) {

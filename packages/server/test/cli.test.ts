@@ -126,6 +126,17 @@ test('`warbler serve --port abc` exits 2 naming server.port', async (t) => {
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'a config error is a message, not a stack trace');
 });
 
+test('`warbler serve --port 99999` exits 2 naming server.port and the command line; `user add` without a name exits 2', async (t) => {
+  const dir = dataDir(t);
+  const r = await cli(['serve', '--port', '99999', '--data-dir', dir]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /server\.port must be an integer from 0 to 65535/);
+  assert.match(r.stderr, /command-line flags/);
+  const noName = await cli(['user', 'add', '--password', 'secret-pass', '--data-dir', dir]);
+  assert.equal(noName.code, 2);
+  assert.match(noName.stderr, /exactly one USERNAME/);
+});
+
 test('WARBLER_SERVER_PORT=99999 `warbler serve` exits 2 naming server.port and WARBLER_SERVER_PORT', async (t) => {
   const dir = dataDir(t);
   const r = await cli(['serve', '--data-dir', dir], { env: { WARBLER_SERVER_PORT: '99999' } });

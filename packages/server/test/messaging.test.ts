@@ -160,3 +160,42 @@ test('the conversation list pages with its cursor, most recent first', async (t)
   const seen = [...first.conversations, ...second.conversations, ...third.conversations].map((c) => c.peer.id);
   assert.deepEqual(seen, peers.map((p) => p.id).reverse());
 });
+
+test('history pages fit half the send buffer: large messages come in smaller pages, newest first kept', async (t) => {
+  const s = await startTestServer({ gateway: { maxBufferedBytes: 64 * 1024 }, limits: { maxTextChars: 20_000 } });
+  t.after(() => s.close());
+  const a = await newUser(s.wsUrl);
+  const b = await newUser(s.wsUrl);
+  t.after(() => [a.client, b.client].forEach((c) => c.close()));
+  for (let i = 1; i <= 10; i++) await a.client.send({ to: b.id, text: `${i}:`.padEnd(10_000, 'x') });
+  const conv = `d:${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`;
+  const seqs: number[] = [];
+  let before: number | undefined;
+  for (let page = 0; page < 10; page++) {
+    const h = await b.client.history(conv, before, 100);
+    assert.ok(h.messages.length >= 1 && h.messages.length <= 3, `a page of ${h.messages.length} does not fit 32 KiB`);
+    seqs.unshift(...h.messages.map((m) => m.seq));
+    if (!h.more) break;
+    before = h.messages[0]!.seq;
+  }
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: 10 }, (_, i) => i + 1),
+  );
+});
+
+test('the SDK refuses a frame over the server’s limit locally instead of resending it forever', async (t) => {
+  const s = await startTestServer({ gateway: { maxFrameBytes: 4096 }, limits: { maxTextChars: 100_000 } });
+  t.after(() => s.close());
+  const a = await newUser(s.wsUrl);
+  const b = await newUser(s.wsUrl);
+  t.after(() => [a.client, b.client].forEach((c) => c.close()));
+  await assert.rejects(
+    a.client.send({ to: b.id, text: '树'.repeat(2000) }),
+    (e: Error & { code?: string }) => e.code === 'frame_too_large',
+  );
+  assert.equal(a.client.pendingSends, 0);
+  assert.equal(a.client.connected, true, 'the connection stays open');
+  const ok = await a.client.send({ to: b.id, text: 'small' });
+  assert.equal(ok.seq, 1, 'nothing of the refused frame was stored');
+});

@@ -27,6 +27,9 @@ export function toWireMessage(r: MessageRow): Message {
   return { id: r.id, conv: r.conv, seq: r.seq, from: r.senderId, clientId: r.clientId, ts: r.createdAt, kind: 'text', text: body.text };
 }
 
+/** About how many bytes a stored message takes on the wire. */
+const wireSize = (r: MessageRow): number => Buffer.byteLength(r.body) + 200;
+
 /** One-to-one messaging: send with dedup and group commit, push, sync, history, conversations, read cursors. */
 export class Messaging {
   readonly batcher: WriteBatcher;
@@ -65,6 +68,14 @@ export class Messaging {
     if (this.knownUsers.size > 100_000) this.knownUsers.clear();
     this.knownUsers.add(id);
     return true;
+  }
+
+  /**
+   * Most bytes of messages in one sync or history page: half the send buffer, so a client catching up
+   * is never closed as a slow consumer by the page it asked for.
+   */
+  private get pageBytes(): number {
+    return this.config.gateway.maxBufferedBytes / 2;
   }
 
   /** Checks a send and builds the message to store; may wait on the store (unknown recipient). */
@@ -126,7 +137,7 @@ export class Messaging {
     // A page must also fit the connection's send buffer: a reply over gateway.maxBufferedBytes closes the
     // client that is catching up as a slow consumer, again after every reconnect. So a page ends at half
     // that many bytes too (it always holds one message) and says `more`.
-    const maxBytes = this.config.gateway.maxBufferedBytes / 2;
+    const maxBytes = this.pageBytes;
     let bytes = 0;
     for (const c of convs) {
       const after = cursors[c.conv] ?? 0;
@@ -139,7 +150,7 @@ export class Messaging {
       const rows = await this.store.messagesAfter(c.conv, after, room);
       let taken = 0;
       for (const r of rows) {
-        const size = Buffer.byteLength(r.body) + 200;
+        const size = wireSize(r);
         if (messages.length > 0 && bytes + size > maxBytes) break;
         bytes += size;
         messages.push(toWireMessage(r));
@@ -160,7 +171,14 @@ export class Messaging {
       throw new WarblerError('invalid_cursor', `before ${data.before} is beyond the conversation's next sequence ${lastSeq + 1}`);
     if (!head) return { messages: [], more: false };
     const rows = await this.store.messagesBefore(data.conv, data.before ?? null, limit);
-    return { messages: rows.map(toWireMessage), more: rows.length > 0 && rows[0]!.seq > 1 };
+    // Like sync, a page fits half the send buffer: keep the newest rows that fit (always one).
+    let first = rows.length;
+    for (let bytes = 0; first > 0; first--) {
+      bytes += wireSize(rows[first - 1]!);
+      if (bytes > this.pageBytes && first < rows.length) break;
+    }
+    const page = rows.slice(first);
+    return { messages: page.map(toWireMessage), more: page.length > 0 && page[0]!.seq > 1 };
   }
 
   async listConversations(caller: Caller, data: RequestData<'conv.list'>): Promise<ResultData<'conv.list'>> {
