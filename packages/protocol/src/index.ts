@@ -4,3 +4,4 @@ export * from './limits.js';
 export * from './schemas.js';
 export * from './frames.js';
 export * from './conversations.js';
+export * from './admin.js';

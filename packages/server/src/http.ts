@@ -2,10 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';
 import type { Store } from './store/store.js';
 
-/** The plain HTTP routes: liveness, readiness, metrics. */
-export function httpHandler(deps: { store: Store; metrics: Metrics; draining: () => boolean }) {
+/** A route that handles its own methods, e.g. the admin API. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** The plain HTTP routes: liveness, readiness, metrics, and the API routes given. */
+export function httpHandler(deps: { store: Store; metrics: Metrics; draining: () => boolean; routes: Record<string, Route> }) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = deps.routes[path];
+    if (route) return void route(req, res);
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);

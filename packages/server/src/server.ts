@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { adminUsersRoute } from './api/admin.js';
 import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -44,7 +45,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const accounts = new Accounts(store, bus, config);
   const messaging = new Messaging(store, bus, config, metrics);
   const ctx: ServerContext = { config, logger, metrics, accounts, messaging, hub, draining: false };
-  const http: Server = createServer(httpHandler({ store, metrics, draining: () => ctx.draining }));
+  const routes = { '/api/admin/users': adminUsersRoute(accounts, logger) };
+  const http: Server = createServer(httpHandler({ store, metrics, draining: () => ctx.draining, routes }));
   http.keepAliveTimeout = 5000;
   const gateway: Gateway = new Gateway(http, ctx, config, logger, metrics);
 

@@ -118,6 +118,28 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         assert.deepEqual(await store.getUserByUsername('carol'), first);
       });
 
+      test('createUsers makes users with their devices in one go, in order; a taken or repeated name creates nothing', async (t) => {
+        const store = await fresh(t);
+        const row = (username: string) => ({ username, displayName: username, passwordHash: '!', isAdmin: false, createdAt: 1000 });
+        const dev = (tokenHash: string) => ({ name: 'bench', tokenHash, createdAt: 1000, expiresAt: 9000 });
+        const made = await store.createUsers([row('bulk1'), row('bulk2'), row('bulk3')], [dev('t1'), undefined, dev('t3')]);
+        assert.deepEqual(
+          made.map((m) => m.user.username),
+          ['bulk1', 'bulk2', 'bulk3'],
+        );
+        assert.equal(made[1]!.device, undefined);
+        const d3 = await store.getDeviceByTokenHash('t3');
+        assert.equal(d3?.userId, made[2]!.user.id);
+        assert.equal(d3?.id, made[2]!.device?.id);
+        assert.equal((await store.getUserByUsername('bulk2'))?.id, made[1]!.user.id);
+
+        await assert.rejects(store.createUsers([row('bulk4'), row('bulk1')], [dev('t4'), dev('t5')]), StoreConflictError);
+        await assert.rejects(store.createUsers([row('bulk6'), row('bulk6')]), StoreConflictError);
+        assert.equal(await store.getUserByUsername('bulk4'), undefined, 'the rolled-back batch created no user');
+        assert.equal(await store.getUserByUsername('bulk6'), undefined);
+        assert.equal(await store.getDeviceByTokenHash('t4'), undefined, 'nor any device');
+      });
+
       test('not found: undefined for one user, unknown ids left out of getUsersByIds', async (t) => {
         const store = await fresh(t);
         const [a, b] = [await user(store), await user(store)];

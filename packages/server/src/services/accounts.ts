@@ -5,9 +5,17 @@ import { WarblerError } from '../errors.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { normalizeDisplayName, normalizeUsername } from '../auth/rules.js';
 import { hashToken, newToken } from '../auth/tokens.js';
-import { StoreConflictError, type Store, type UserRow } from '../store/store.js';
+import { StoreConflictError, type NewUser, type Store, type UserRow } from '../store/store.js';
 
 const DAY = 86_400_000;
+/** The stored hash of an account without a password: matches no password (not an scrypt hash). */
+const NO_PASSWORD = '!';
+
+export interface NewAccount {
+  username: string;
+  displayName?: string | undefined;
+  password?: string | undefined;
+}
 
 /** A logged-in device: what a session remembers after authentication. */
 export interface Identity {
@@ -39,20 +47,60 @@ export class Accounts {
       throw new WarblerError('invalid_password', `password must have at least ${this.config.auth.minPasswordLength} characters`);
   }
 
-  /** Creates an account (registration, or `warbler user add` with `admin` set). */
-  async createUser(input: { username: string; password: string; displayName?: string | undefined; isAdmin?: boolean }): Promise<UserRow> {
+  /** Checks and hashes one account's input; without a password the account logs in only by token. */
+  private async newUserRow(input: NewAccount, isAdmin: boolean, where = ''): Promise<NewUser> {
     const username = normalizeUsername(input.username);
-    if (!username) throw new WarblerError('invalid_username', 'username: 3-32 characters a-z 0-9 _ . -, starting with a letter');
-    this.checkPassword(input.password);
+    if (!username) throw new WarblerError('invalid_username', `${where}username: 3-32 characters a-z 0-9 _ . -, starting with a letter`);
     const displayName = input.displayName === undefined ? username : normalizeDisplayName(input.displayName);
-    if (!displayName) throw new WarblerError('invalid_display_name', 'display name: 1-64 characters, no control characters');
-    const passwordHash = await hashPassword(input.password, this.config.auth.scryptCost);
+    if (!displayName) throw new WarblerError('invalid_display_name', `${where}display name: 1-64 characters, no control characters`);
+    let passwordHash = NO_PASSWORD;
+    if (input.password !== undefined) {
+      this.checkPassword(input.password);
+      passwordHash = await hashPassword(input.password, this.config.auth.scryptCost);
+    }
+    return { username, displayName, passwordHash, isAdmin, createdAt: Date.now() };
+  }
+
+  /** Creates an account (registration, or `warbler user add` with `isAdmin` set). */
+  async createUser(input: NewAccount & { password: string; isAdmin?: boolean }): Promise<UserRow> {
+    const row = await this.newUserRow(input, input.isAdmin ?? false);
     try {
-      return await this.store.createUser({ username, displayName, passwordHash, isAdmin: input.isAdmin ?? false, createdAt: Date.now() });
+      return await this.store.createUser(row);
     } catch (e) {
       if (e instanceof StoreConflictError) throw new WarblerError('username_taken');
       throw e;
     }
+  }
+
+  /**
+   * Creates many accounts at once, all or nothing (the admin API's bulk path); with `issueTokens` each
+   * gets a device and its token, so it can connect without a password login.
+   */
+  async createUsers(
+    inputs: readonly NewAccount[],
+    opts: { issueTokens: boolean; device?: string | undefined },
+  ): Promise<{ id: number; username: string; token?: string }[]> {
+    const rows = await Promise.all(inputs.map((u, i) => this.newUserRow(u, false, `users[${i}].`)));
+    const tokens = rows.map(() => (opts.issueTokens ? newToken() : undefined));
+    const now = Date.now();
+    const expiresAt = now + this.config.auth.tokenTtlDays * DAY;
+    const name = opts.device?.trim() || 'device';
+    const devices = tokens.map((t) => (t === undefined ? undefined : { name, tokenHash: hashToken(t), createdAt: now, expiresAt }));
+    try {
+      const created = await this.store.createUsers(rows, devices);
+      return created.map((c, i) => ({ id: c.user.id, username: c.user.username, ...(tokens[i] ? { token: tokens[i] } : {}) }));
+    } catch (e) {
+      if (e instanceof StoreConflictError) throw new WarblerError('username_taken', e.message);
+      throw e;
+    }
+  }
+
+  /** The admin user behind a device token: token_invalid / token_expired, or forbidden for a non-admin. */
+  async adminByToken(token: string): Promise<UserRow> {
+    const identity = await this.resume(token);
+    const user = await this.store.getUserById(identity.user.id);
+    if (!user?.isAdmin) throw new WarblerError('forbidden', 'admin only');
+    return user;
   }
 
   async register(input: {

@@ -5,6 +5,7 @@ import {
   type AppendResult,
   type ConversationRow,
   type ConversationSummaryRow,
+  type CreatedUser,
   type DeviceRow,
   type MemberConversationRow,
   type MessageRow,
@@ -19,6 +20,9 @@ const USER_COLS = 'id, username, display_name AS displayName, password_hash AS p
 const DEVICE_COLS =
   'id, user_id AS userId, name, token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt';
 const MSG_COLS = 'id, conv_id AS conv, seq, sender_id AS senderId, client_id AS clientId, kind, body, created_at AS createdAt';
+
+const USER_INSERT = '(username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)';
+const userParams = (u: NewUser): SqlValue[] => [u.username, u.displayName, u.passwordHash, u.isAdmin ? 1 : 0, u.createdAt];
 
 type RawUser = Omit<UserRow, 'isAdmin'> & { isAdmin: number };
 const toUser = (r: RawUser): UserRow => ({ ...r, isAdmin: r.isAdmin === 1 });
@@ -71,12 +75,24 @@ export class SqlStore implements Store {
   }
 
   async createUser(u: NewUser): Promise<UserRow> {
-    const r = await this.db.run(
-      this.db.dialect.insertIgnore('users', '(username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)'),
-      [u.username, u.displayName, u.passwordHash, u.isAdmin ? 1 : 0, u.createdAt],
-    );
+    const r = await this.db.run(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
     if (r.changes === 0) throw new StoreConflictError(`username taken: ${u.username}`);
     return { ...u, id: r.lastId };
+  }
+
+  async createUsers(users: readonly NewUser[], devices: readonly (Omit<NewDevice, 'userId'> | undefined)[] = []): Promise<CreatedUser[]> {
+    return this.db.transaction(async (tx) => {
+      const out: CreatedUser[] = [];
+      for (let i = 0; i < users.length; i++) {
+        const u = users[i]!;
+        const r = await tx.run(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
+        if (r.changes === 0) throw new StoreConflictError(`username taken: ${u.username}`);
+        const user: UserRow = { ...u, id: r.lastId };
+        const d = devices[i];
+        out.push({ user, device: d && (await this.insertDevice(tx, { ...d, userId: user.id })) });
+      }
+      return out;
+    });
   }
 
   async getUserById(id: number): Promise<UserRow | undefined> {
@@ -105,8 +121,12 @@ export class SqlStore implements Store {
     await this.db.run('UPDATE users SET password_hash = ? WHERE id = ?', [hash, userId]);
   }
 
-  async createDevice(d: NewDevice): Promise<DeviceRow> {
-    const r = await this.db.run(
+  createDevice(d: NewDevice): Promise<DeviceRow> {
+    return this.insertDevice(this.db, d);
+  }
+
+  private async insertDevice(q: SqlQueries, d: NewDevice): Promise<DeviceRow> {
+    const r = await q.run(
       'INSERT INTO devices (user_id, name, token_hash, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       [d.userId, d.name, d.tokenHash, d.createdAt, d.createdAt, d.expiresAt],
     );

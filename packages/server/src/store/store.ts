@@ -13,6 +13,11 @@ export interface Store {
   close(): Promise<void>;
 
   createUser(u: NewUser): Promise<UserRow>;
+  /**
+   * Creates users, each with a device when `devices[i]` is given, in one transaction: all or nothing.
+   * A username taken in the store or repeated in the list throws StoreConflictError and creates nothing.
+   */
+  createUsers(users: readonly NewUser[], devices?: readonly (Omit<NewDevice, 'userId'> | undefined)[]): Promise<CreatedUser[]>;
   getUserById(id: number): Promise<UserRow | undefined>;
   getUserByUsername(username: string): Promise<UserRow | undefined>;
   /** Users by id, in no particular order; unknown ids are left out. */
@@ -62,6 +67,11 @@ export interface NewUser {
 }
 export interface UserRow extends NewUser {
   id: number;
+}
+
+export interface CreatedUser {
+  user: UserRow;
+  device: DeviceRow | undefined;
 }
 
 export interface NewDevice {

@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorBody, type ErrorCode } from '@warbler/protocol';
+import { WarblerError } from '../errors.js';
+
+/** Writes `body` as JSON with `status`. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/** Writes a registry error as `{ "error": { code, status, message } }` with its HTTP status. */
+export function sendError(res: ServerResponse, code: ErrorCode, message?: string): void {
+  const body = errorBody(code, message);
+  sendJson(res, body.status, { error: body });
+}
+
+/** Reads a JSON request body of at most `maxBytes`; throws invalid_body or request_too_large. */
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new WarblerError('request_too_large', `body is over ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new WarblerError('invalid_body', 'body is not valid JSON');
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header; throws unauthorized when absent. */
+export function bearerToken(req: IncomingMessage): string {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) throw new WarblerError('unauthorized', 'send Authorization: Bearer <token of an admin device>');
+  return m[1]!;
+}
