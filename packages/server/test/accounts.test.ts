@@ -276,3 +276,37 @@ test('passwords and tokens are stored only as hashes', async (t) => {
   const rowB = await s.store.getUserById(b.sess.user.id);
   assert.notEqual(rowB!.passwordHash, row.passwordHash);
 });
+
+test('login throttling: after 5 failures a username is refused for a while, even with the right password; others are not', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.close());
+  const victim = await RawClient.open(s.wsUrl);
+  t.after(() => victim.close());
+  const name = uniqueName('victim');
+  await victim.request('hello', { protocol: 1 });
+  await victim.request('auth.register', { username: name, password: 'right-password' });
+  const c = await RawClient.open(s.wsUrl);
+  t.after(() => c.close());
+  await c.request('hello', { protocol: 1 });
+  for (let i = 0; i < 5; i++)
+    assert.equal((await c.request('auth.login', { username: name, password: `wrong-${i}` })).error?.code, 'invalid_credentials');
+  const sixth = await c.request('auth.login', { username: name, password: 'wrong-again' });
+  assert.equal(sixth.error?.code, 'rate_limited');
+  assert.match(sixth.error!.message, /retry in \d+ s/);
+  assert.equal((await c.request('auth.login', { username: name.toUpperCase(), password: 'right-password' })).error?.code, 'rate_limited');
+  // Unknown usernames are throttled alike, so the throttle does not tell which names exist.
+  const ghost = uniqueName('ghost');
+  for (let i = 0; i < 5; i++)
+    assert.equal((await c.request('auth.login', { username: ghost, password: 'x' })).error?.code, 'invalid_credentials');
+  assert.equal((await c.request('auth.login', { username: ghost, password: 'x' })).error?.code, 'rate_limited');
+  // Another account logs in as usual, and the throttled one's token sessions are untouched.
+  const other = await RawClient.open(s.wsUrl);
+  t.after(() => other.close());
+  const o = await other.registerNew();
+  assert.equal((await other.request('ping', {})).ok, true);
+  const c2 = await RawClient.open(s.wsUrl);
+  t.after(() => c2.close());
+  await c2.request('hello', { protocol: 1 });
+  assert.equal((await c2.request('auth.resume', { token: o.token })).ok, true);
+  assert.equal((await victim.request('ping', {})).ok, true);
+});

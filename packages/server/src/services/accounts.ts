@@ -2,6 +2,7 @@ import type { Device, User } from '@warbler/protocol';
 import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config.js';
 import { WarblerError } from '../errors.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { normalizeDisplayName, normalizeUsername } from '../auth/rules.js';
 import { hashToken, newToken } from '../auth/tokens.js';
@@ -33,6 +34,7 @@ export const publicUser = (u: UserRow): User => ({ id: u.id, username: u.usernam
 export class Accounts {
   /** Verified against when a username is unknown, so both failures cost the same. */
   private dummyHash: Promise<string>;
+  private readonly throttle = new LoginThrottle();
 
   constructor(
     private readonly store: Store,
@@ -117,9 +119,15 @@ export class Accounts {
   /** Password login. A wrong password and an unknown user give the same error after the same work. */
   async login(input: { username: string; password: string; device?: string | undefined }): Promise<IssuedSession> {
     const username = normalizeUsername(input.username);
+    const wait = this.throttle.retryAfter(username ?? '');
+    if (wait > 0) throw new WarblerError('rate_limited', `too many failed logins for this username; retry in ${Math.ceil(wait / 1000)} s`);
     const user = username ? await this.store.getUserByUsername(username) : undefined;
     const ok = await verifyPassword(input.password, user ? user.passwordHash : await this.dummyHash);
-    if (!user || !ok) throw new WarblerError('invalid_credentials');
+    if (!user || !ok) {
+      this.throttle.failed(username ?? '');
+      throw new WarblerError('invalid_credentials');
+    }
+    this.throttle.succeeded(user.username);
     return this.issue(user, input.device);
   }
 
