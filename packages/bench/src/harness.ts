@@ -1,0 +1,80 @@
+import type { BenchOptions } from './options.js';
+import { cpuPlacement, pinSelf, type CpuPlacement } from './placement.js';
+import { adminLogin, provisionUsers, runTag, type BenchUser } from './provision.js';
+import { spawnServer, type SpawnedServer } from './server-process.js';
+
+/** How the server under test was reached, for the report. */
+export interface ServerInfo {
+  url: string;
+  spawned: boolean;
+  pid: number | null;
+  pinnedCpus: string | null;
+  loadCpus: string | null;
+  /** Environment given to the spawned server (rate limits raised for the load, --server-env). */
+  env: Record<string, string>;
+}
+
+/**
+ * What every scenario of an invocation shares: the server (spawned or given), an admin token for
+ * provisioning, and where processes run. `suite` runs several scenarios on one harness.
+ */
+export class Harness {
+  private tagSeq = 0;
+  private readonly tag = runTag();
+
+  private constructor(
+    readonly opts: BenchOptions,
+    readonly placement: CpuPlacement,
+    readonly info: ServerInfo,
+    private readonly adminToken: string,
+    private readonly spawned: SpawnedServer | undefined,
+  ) {}
+
+  /** Starts (with --spawn) or reaches the server and logs in as its admin. */
+  static async open(opts: BenchOptions, serverEnv: Record<string, string>, log: (s: string) => void): Promise<Harness> {
+    const placement = cpuPlacement(opts.pin && opts.spawn);
+    let spawned: SpawnedServer | undefined;
+    if (opts.spawn) {
+      spawned = await spawnServer({ placement, env: serverEnv, adminUser: opts.adminUser, keepData: opts.keepData });
+      pinSelf(placement);
+      log(
+        `spawned server pid ${spawned.pid} on ${spawned.wsUrl} (data ${spawned.dataDir})${placement.serverCpus ? `, pinned to CPU ${placement.serverCpus}` : ''}`,
+      );
+    }
+    const url = spawned?.wsUrl ?? opts.url!;
+    try {
+      const token = opts.adminToken ?? (await adminLogin(url, opts.adminUser, spawned?.adminPassword ?? opts.adminPassword!));
+      const info: ServerInfo = {
+        url,
+        spawned: spawned !== undefined,
+        pid: spawned?.pid ?? opts.serverPid ?? null,
+        pinnedCpus: spawned ? (placement.serverCpus ?? null) : null,
+        loadCpus: placement.loadCpus ?? null,
+        env: spawned ? serverEnv : {},
+      };
+      return new Harness(opts, placement, info, token, spawned);
+    } catch (e) {
+      await spawned?.stop();
+      throw e;
+    }
+  }
+
+  /** Creates `count` fresh users with device tokens (bulk admin API). */
+  provision(count: number, log: (s: string) => void): Promise<BenchUser[]> {
+    const tag = `${this.tag}${(this.tagSeq++).toString(36)}`;
+    const t0 = Date.now();
+    return provisionUsers(this.info.url, this.adminToken, tag, count).then((users) => {
+      log(`provisioned ${users.length} users in ${Date.now() - t0} ms`);
+      return users;
+    });
+  }
+
+  /** The server's log tail, when spawned (for failures). */
+  serverLog(): string {
+    return this.spawned?.stderrTail() ?? '';
+  }
+
+  async close(): Promise<void> {
+    await this.spawned?.stop();
+  }
+}

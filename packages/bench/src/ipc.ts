@@ -1,0 +1,113 @@
+import type { SparseHistogram } from './histogram.js';
+
+/** The latency histograms a worker keeps, in microseconds. */
+export const HIST_NAMES = ['connect', 'login', 'reconnect', 'relogin', 'delivery', 'ack', 'read'] as const;
+export type HistName = (typeof HIST_NAMES)[number];
+
+/** Counters a worker keeps; summed over workers by the coordinator. */
+export const COUNTER_NAMES = [
+  'connectsOk',
+  'connectsFailed',
+  'attempted',
+  'acked',
+  'sendErrors',
+  'skipped',
+  'duplicateAcks',
+  'delivered',
+  'duplicates',
+  'outOfOrder',
+  'foreign',
+  'unacked',
+  'reads',
+  'readErrors',
+  'peakConnected',
+] as const;
+export type Counters = Record<(typeof COUNTER_NAMES)[number], number>;
+
+export const newCounters = (): Counters => Object.fromEntries(COUNTER_NAMES.map((k) => [k, 0])) as Counters;
+
+/** One user a worker connects as. */
+export interface ClientSpec {
+  id: number;
+  token: string;
+  /** Source address (127.0.0.x) when one address would run out of ports; else the system's choice. */
+  address?: string;
+}
+
+export interface InitArgs {
+  worker: number;
+  url: string;
+  /** This worker's users: its share of the main pool first, then its share of the churn pool. */
+  clients: ClientSpec[];
+  mainCount: number;
+  /** User ids of the whole main pool in global order (message recipients are drawn from it). */
+  recipients: number[];
+  textBytes: number;
+  maxInflight: number;
+  /** Conversation partners per user (see BenchOptions.peers). */
+  peers: number;
+}
+
+export type Pool = 'main' | 'churn' | 'all';
+/** `connect` fills the connect/login histograms, `reconnect` the reconnect/relogin ones. */
+export type ConnectLabel = 'connect' | 'reconnect';
+
+/** Global index ranges [start, end) of `recipients` that messages may go to (users known online). */
+export type Ranges = [number, number][];
+
+/** Every command the coordinator sends a worker: its argument and its result. */
+export interface Commands {
+  init: [InitArgs, void];
+  connect: [{ pool: Pool; ramp: number; concurrency: number; timeoutMs: number; label: ConnectLabel }, { ok: number; failed: number }];
+  disconnect: [{ pool: Pool }, void];
+  recipients: [{ ranges: Ranges | null }, void];
+  send: [{ rate: number; durationMs: number }, { offered: number }];
+  churn: [{ perSecond: number; durationMs: number }, void];
+  reads: [{ perSecond: number; durationMs: number }, void];
+  status: [Record<string, never>, { pendingAcks: number; acked: number; delivered: number; connected: number; readyPrefix: number }];
+  final: [Record<string, never>, WorkerFinal];
+}
+export type CommandName = keyof Commands;
+
+export interface RpcRequest {
+  rpc: number;
+  cmd: CommandName;
+  args: unknown;
+}
+export interface RpcReply {
+  rpc: number;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+/** What a worker reports every second: changes since the last tick. */
+export interface Tick {
+  worker: number;
+  /** Connections authenticated now. */
+  connected: number;
+  connects: number;
+  attempted: number;
+  acked: number;
+  delivered: number;
+  skipped: number;
+  errors: number;
+  /** Delivery latency of the messages delivered since the last tick. */
+  delivery: SparseHistogram;
+}
+export interface TickMessage {
+  tick: Tick;
+}
+
+/** Everything a worker measured, at the end. */
+export interface WorkerFinal {
+  counters: Counters;
+  errors: Record<string, number>;
+  hists: Record<HistName, SparseHistogram>;
+  /** Bit n: this worker's message n was acknowledged. */
+  acked: Uint8Array;
+  /** Per sending worker: bit n: its message n was received here. */
+  received: [number, Uint8Array][];
+  /** Monotonic clock (ns, shared by the machine's processes): first send, last ack, last delivery; 0: none. */
+  times: { firstSendNs: number; lastAckNs: number; lastDeliveryNs: number };
+}

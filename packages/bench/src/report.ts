@@ -1,0 +1,62 @@
+import { cpus, totalmem } from 'node:os';
+import type { ServerInfo } from './harness.js';
+import type { BenchOptions } from './options.js';
+import type { ScenarioResult } from './result.js';
+
+/** The --json file: one invocation, with one run per scenario (several for suite). */
+export interface BenchReport {
+  tool: 'warbler-bench';
+  version: string;
+  scenario: string;
+  pass: boolean;
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  target: ServerInfo;
+  /** Options in force (secrets left out). */
+  options: Omit<BenchOptions, 'adminPassword' | 'adminToken'>;
+  /** Things the run changed or noticed, e.g. a raised server rate limit. */
+  notes: string[];
+  runs: ScenarioResult[];
+}
+
+export function machineInfo(): BenchReport['machine'] {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+/** Options for the report, without secrets. */
+export function publicOptions(o: BenchOptions): BenchReport['options'] {
+  const rest: Partial<BenchOptions> = { ...o };
+  delete rest.adminPassword;
+  delete rest.adminToken;
+  return rest as BenchReport['options'];
+}
+
+/**
+ * Frames per second one connection may need, and the server environment that allows it: the
+ * server's default limit is 200 frames/s (burst 400) per connection.
+ */
+export function rateLimitEnv(o: BenchOptions): { env: Record<string, string>; note: string | undefined } {
+  const perUser = (o.rate + o.reads) / Math.max(1, o.users);
+  // Senders are drawn at random: allow for bursts well above the mean.
+  const need = perUser * 4;
+  if (need <= 100) return { env: {}, note: undefined };
+  const fps = Math.ceil(need * 2);
+  const env = { WARBLER_GATEWAY_FRAMES_PER_SECOND: String(fps), WARBLER_GATEWAY_FRAMES_BURST: String(fps * 2) };
+  if (!o.spawn)
+    return {
+      env: {},
+      note: `about ${perUser.toFixed(0)} frames/s per connection: a server at the default limit (200/s) may answer rate_limited`,
+    };
+  return {
+    env,
+    note: `raised the spawned server's rate limit to ${fps} frames/s (burst ${fps * 2}) per connection for ${perUser.toFixed(0)}/s per user`,
+  };
+}

@@ -1,0 +1,38 @@
+import type { Harness } from '../harness.js';
+import type { BenchOptions } from '../options.js';
+import type { ScenarioResult } from '../result.js';
+import type { SloTerm } from '../slo.js';
+import { Trial } from '../trial.js';
+
+/** What a scenario gets: the shared harness, the options, a log line writer, the thresholds. */
+export interface ScenarioContext {
+  h: Harness;
+  o: BenchOptions;
+  log: (line: string) => void;
+  slo: { spec: string; terms: SloTerm[] } | undefined;
+}
+
+/** A scenario: runs and returns its result (several for suite). */
+export type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult[]>;
+
+/**
+ * Runs `body` on a fresh trial of `main` (+ `churn`) users and returns its result; on failure the
+ * workers are stopped before the error goes on.
+ */
+export async function withTrial(
+  ctx: ScenarioContext,
+  name: string,
+  users: { main: number; churn?: number },
+  params: Parameters<Trial['finish']>[1],
+  body: (t: Trial) => Promise<void>,
+): Promise<ScenarioResult> {
+  const t = await Trial.start(ctx.h, name, users.main, users.churn ?? 0, ctx.log);
+  try {
+    await body(t);
+  } catch (e) {
+    t.live.stop();
+    await t.fleet.stop();
+    throw e;
+  }
+  return t.finish(ctx.slo, params);
+}

@@ -1,0 +1,75 @@
+import type { BenchReport } from './report.js';
+import type { LatencySummary, ScenarioResult } from './result.js';
+
+const COLS = ['count', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
+const LABELS: Record<string, string> = {
+  connect: 'connect',
+  login: 'login (resume)',
+  reconnect: 'reconnect',
+  relogin: 'relogin',
+  delivery: 'send → receive',
+  ack: 'send → ack',
+  read: 'read (conv.list)',
+};
+
+function fmt(n: number): string {
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+function latencyTable(lat: Partial<Record<string, LatencySummary>>): string[] {
+  const rows = Object.entries(lat).filter((e): e is [string, LatencySummary] => e[1] !== undefined);
+  if (rows.length === 0) return [];
+  const head = `  ${'latency (ms)'.padEnd(20)}` + COLS.map((c) => (c === 'p999' ? 'p99.9' : c).padStart(9)).join('');
+  return [
+    head,
+    ...rows.map(
+      ([k, s]) => `  ${(LABELS[k] ?? k).padEnd(20)}` + COLS.map((c) => (c === 'count' ? String(s.count) : fmt(s[c])).padStart(9)).join(''),
+    ),
+  ];
+}
+
+/** The end-of-run summary of one scenario, as text lines. */
+export function runSummary(r: ScenarioResult): string[] {
+  const p = r.params;
+  const m = r.messages;
+  const out = [
+    `== ${r.scenario}: ${p.users} users, ${p.workers} worker(s), ${r.durationS} s — ${r.pass ? 'PASS' : 'FAIL'}`,
+    `  connections: ${r.connections.ok} ok, ${r.connections.failed} failed, peak ${r.connections.peak}`,
+    ...latencyTable(r.latency),
+  ];
+  if (m.offered > 0 || m.attempted > 0) {
+    out.push(
+      `  messages: offered ${m.offered}, sent ${m.attempted}, acked ${m.sent}, delivered ${m.delivered}, missing ${m.missing}, ` +
+        `duplicates ${m.duplicates}, out of order ${m.outOfOrder}, skipped ${m.skipped}, refused ${m.failed}, unanswered ${m.unacked}`,
+      `  throughput: offered ${m.offeredRate}/s, acked ${m.achievedRate}/s, delivered ${m.deliveredRate}/s (sending for ${m.sendSeconds} s)`,
+    );
+  }
+  const codes = Object.entries(r.errors.byCode).map(([k, n]) => `${k} ${n}`);
+  out.push(`  errors: ${r.errors.total}${codes.length ? ` (${codes.join(', ')})` : ''}`);
+  const s = r.server;
+  if (s) {
+    out.push(
+      `  server: RSS ${s.rssBeforeMiB} MiB before clients, ${s.rssConnectedMiB} MiB connected` +
+        `${s.rssPerConnectionKiB !== null ? ` (${s.rssPerConnectionKiB} KiB per connection)` : ''}, peak ${s.rssPeakMiB} MiB; ` +
+        `CPU ${s.cpuAvgPct}% avg, ${s.cpuPeakPct}% peak${s.cpuMsPerMessage !== null ? `, ${s.cpuMsPerMessage} ms CPU per message` : ''}`,
+    );
+  }
+  out.push(`  load generator: CPU ${r.load.cpuAvgPct}% avg, ${r.load.cpuPeakPct}% peak of ${r.load.cpus * 100}%`);
+  for (const w of r.warnings) out.push(`  warning: ${w}`);
+  if (r.slo)
+    out.push(`  slo ${r.slo.spec}: ${r.slo.checks.map((c) => `${c.term} ${c.skipped ? 'n/a' : c.pass ? 'ok' : 'MISSED'}`).join(', ')}`);
+  for (const f of r.failures) out.push(`  FAIL: ${f}`);
+  return out;
+}
+
+/** The whole summary printed on stdout at the end. */
+export function summaryText(rep: BenchReport): string {
+  const t = rep.target;
+  const lines = [
+    `warbler-bench ${rep.scenario} against ${t.url}${t.spawned ? ` (spawned${t.pinnedCpus ? `, server on CPU ${t.pinnedCpus}, load on CPU ${t.loadCpus}` : ''})` : ''}`,
+    ...rep.notes.map((n) => `note: ${n}`),
+    ...rep.runs.flatMap(runSummary),
+    `result: ${rep.pass ? 'PASS' : 'FAIL'}`,
+  ];
+  return lines.join('\n') + '\n';
+}

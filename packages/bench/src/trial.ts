@@ -1,0 +1,214 @@
+import { Fleet } from './fleet.js';
+import type { Harness } from './harness.js';
+import type { ClientSpec, ConnectLabel, Pool, Ranges } from './ipc.js';
+import { Live } from './live.js';
+import { sourceAddress, sourceAddressPlan, workerCount } from './placement.js';
+import type { ProcSample } from './proc-sampler.js';
+import { buildResult } from './result-build.js';
+import type { ScenarioResult } from './result.js';
+import { mergeFinals } from './result.js';
+import type { SloTerm } from './slo.js';
+
+/** Splits `n` into `parts` near-equal contiguous shares. */
+export function shares(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor((n * (i + 1)) / parts) - Math.floor((n * i) / parts));
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Server readings at the moments the figures need. */
+export interface Marks {
+  beforeClients?: ProcSample;
+  connected?: ProcSample;
+  /** Connections open when `connected` was read. */
+  connectedCount?: number;
+  sendStart?: ProcSample;
+  sendEnd?: ProcSample;
+}
+
+/**
+ * One scenario run: its users, its worker processes and its live view, with the steps scenarios are
+ * made of (connect, hold, disconnect, send, drain) and the result at the end.
+ */
+export class Trial {
+  readonly marks: Marks = {};
+  offered = 0;
+  sendSeconds = 0;
+  private readonly startedAt = new Date();
+  private readonly t0 = Date.now();
+
+  private constructor(
+    readonly h: Harness,
+    readonly scenario: string,
+    readonly fleet: Fleet,
+    readonly live: Live,
+    readonly mainCounts: number[],
+    readonly churnCounts: number[],
+    readonly sourceAddresses: number,
+    private readonly log: (s: string) => void,
+  ) {}
+
+  get users(): number {
+    return this.mainCounts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Provisions `main` users (and `churn` more for reconnections), starts and initialises the workers. */
+  static async start(h: Harness, scenario: string, main: number, churn: number, log: (s: string) => void): Promise<Trial> {
+    const o = h.opts;
+    const users = await h.provision(main + churn, log);
+    const workers = workerCount(main + churn, o.workers);
+    const plan = sourceAddressPlan(main + churn, new URL(h.info.url).hostname);
+    const live = new Live(workers, scenario, h.info.pid ?? undefined, o.quiet);
+    const fleet = Fleet.start(workers, h.placement, (t) => live.onTick(t));
+    live.loadPids = [process.pid, ...fleet.procs.map((p) => p.pid!).filter(Boolean)];
+    const mainCounts = shares(main, workers);
+    const churnCounts = shares(churn, workers);
+    const recipients = users.slice(0, main).map((u) => u.id);
+    const spec = (i: number): ClientSpec => ({ ...users[i]!, address: sourceAddress(i, plan) });
+    let mainStart = 0;
+    let churnStart = main;
+    try {
+      await fleet.all('init', (w) => {
+        const clients = [
+          ...Array.from({ length: mainCounts[w]! }, (_, k) => spec(mainStart + k)),
+          ...Array.from({ length: churnCounts[w]! }, (_, k) => spec(churnStart + k)),
+        ];
+        const args = {
+          worker: w,
+          url: h.info.url,
+          clients,
+          mainCount: mainCounts[w]!,
+          recipients,
+          textBytes: o.textBytes,
+          maxInflight: o.maxInflight,
+          peers: o.peers,
+        };
+        mainStart += mainCounts[w]!;
+        churnStart += churnCounts[w]!;
+        return args;
+      });
+    } catch (e) {
+      await fleet.stop();
+      throw e;
+    }
+    log(
+      `${workers} worker process(es)${h.placement.loadCpus ? ` on CPU ${h.placement.loadCpus}` : ''}, ${plan.addresses} source address(es)`,
+    );
+    live.start();
+    return new Trial(h, scenario, fleet, live, mainCounts, churnCounts, plan.addresses, log);
+  }
+
+  /** Connects `pool` at `ramp` connections/s in all (0: as fast as allowed) and waits until all settled. */
+  async connect(
+    pool: Pool,
+    ramp: number,
+    label: ConnectLabel,
+    concurrency = this.h.opts.concurrency,
+  ): Promise<{ ok: number; failed: number }> {
+    const counts =
+      pool === 'main' ? this.mainCounts : pool === 'churn' ? this.churnCounts : this.mainCounts.map((n, i) => n + this.churnCounts[i]!);
+    const total = counts.reduce((a, b) => a + b, 0);
+    const timeoutMs = this.h.opts.connectTimeoutS * 1000;
+    const rs = await this.fleet.all('connect', (w) => ({
+      pool,
+      ramp: ramp > 0 ? (ramp * counts[w]!) / total : 0,
+      concurrency,
+      timeoutMs,
+      label,
+    }));
+    const r = rs.reduce((a, b) => ({ ok: a.ok + b.ok, failed: a.failed + b.failed }), { ok: 0, failed: 0 });
+    this.log(`${label}: ${r.ok} connected, ${r.failed} failed`);
+    return r;
+  }
+
+  /** Reads the server once every client is connected: the RSS per connection comes from it. */
+  async markConnected(): Promise<void> {
+    const st = await this.fleet.all('status', () => ({}));
+    this.marks.connectedCount = st.reduce((a, s) => a + s.connected, 0);
+    this.marks.connected = this.live.sample();
+  }
+
+  /** Reads the server before any client connects. */
+  markBeforeClients(): void {
+    this.marks.beforeClients = this.live.sample();
+  }
+
+  async disconnect(pool: Pool): Promise<void> {
+    await this.fleet.all('disconnect', () => ({ pool }));
+  }
+
+  hold(seconds: number): Promise<void> {
+    return sleep(seconds * 1000);
+  }
+
+  /** Messages may go to these users only (null: everyone): during a ramp, the ones known online. */
+  async recipients(ranges: Ranges | null): Promise<void> {
+    await this.fleet.all('recipients', () => ({ ranges }));
+  }
+
+  /** Global ranges of the main users online from each worker's first one on, and how many that is. */
+  async onlineRanges(): Promise<{ ranges: Ranges; online: number }> {
+    const st = await this.fleet.all('status', () => ({}));
+    let start = 0;
+    let online = 0;
+    const ranges = this.mainCounts.map((n, w): [number, number] => {
+      const k = Math.min(n, st[w]!.readyPrefix);
+      online += k;
+      start += n;
+      return [start - n, start - n + k];
+    });
+    return { ranges, online };
+  }
+
+  /** Sends at `rate` msg/s for `seconds` (with reads and reconnections per second, for soak). */
+  async send(rate: number, seconds: number, side: { churn?: number; reads?: number } = {}): Promise<void> {
+    const durationMs = seconds * 1000;
+    const main = this.users;
+    const churnTotal = this.churnCounts.reduce((a, b) => a + b, 0);
+    const t0 = Date.now();
+    this.marks.sendStart ??= this.live.sample();
+    const jobs: Promise<unknown>[] = [this.fleet.all('send', (w) => ({ rate: (rate * this.mainCounts[w]!) / main, durationMs }))];
+    if (side.reads) jobs.push(this.fleet.all('reads', (w) => ({ perSecond: (side.reads! * this.mainCounts[w]!) / main, durationMs })));
+    if (side.churn && churnTotal > 0)
+      jobs.push(this.fleet.all('churn', (w) => ({ perSecond: (side.churn! * this.churnCounts[w]!) / churnTotal, durationMs })));
+    const [sends] = (await Promise.all(jobs)) as [{ offered: number }[]];
+    this.offered += sends.reduce((a, s) => a + s.offered, 0);
+    this.sendSeconds += (Date.now() - t0) / 1000;
+  }
+
+  /** Waits (at most `graceS`) until every send is answered and every acknowledged message arrived. */
+  async drain(graceS: number): Promise<void> {
+    const deadline = Date.now() + graceS * 1000;
+    for (;;) {
+      const st = await this.fleet.all('status', () => ({}));
+      const sum = st.reduce((a, s) => ({ p: a.p + s.pendingAcks, a: a.a + s.acked, d: a.d + s.delivered }), { p: 0, a: 0, d: 0 });
+      if ((sum.p === 0 && sum.d >= sum.a) || Date.now() >= deadline) break;
+      await sleep(100);
+    }
+    this.marks.sendEnd = this.live.sample();
+  }
+
+  /** Collects every worker's figures, stops the workers and builds the result. */
+  async finish(
+    slo: { spec: string; terms: SloTerm[] } | undefined,
+    params: { rate: number; durationS: number; ramp: number; churn?: number; reads?: number },
+  ): Promise<ScenarioResult> {
+    this.live.phase = 'done';
+    let finals;
+    try {
+      finals = await this.fleet.all('final', () => ({}));
+    } finally {
+      this.live.stop();
+      await this.fleet.stop();
+    }
+    const merged = mergeFinals(finals);
+    return buildResult({
+      trial: this,
+      merged,
+      startedAt: this.startedAt,
+      durationS: (Date.now() - this.t0) / 1000,
+      params: { users: this.users, workers: this.fleet.size, sourceAddresses: this.sourceAddresses, churn: 0, reads: 0, ...params },
+      slo,
+    });
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * A load worker process (forked by the coordinator, see fleet.ts): holds up to ~9000 connections and
+ * answers the coordinator's commands over the IPC channel; reports a Tick every second.
+ */
+import type { Commands, CommandName, InitArgs, RpcReply, RpcRequest, TickMessage } from './ipc.js';
+import { Load } from './load.js';
+import { ClientPool } from './pool.js';
+import { Tracker } from './tracker.js';
+
+interface State {
+  init: InitArgs;
+  tracker: Tracker;
+  pool: ClientPool;
+  load: Load;
+  ticker: NodeJS.Timeout;
+  timeoutMs: number;
+}
+let state: State | undefined;
+
+const need = (): State => {
+  if (!state) throw new Error('worker not initialised');
+  return state;
+};
+
+type Handlers = { [K in CommandName]: (args: Commands[K][0]) => Promise<Commands[K][1]> | Commands[K][1] };
+
+const handlers: Handlers = {
+  init(a) {
+    const tracker = new Tracker(a.worker);
+    const pool = new ClientPool(a.url, a.clients, a.mainCount, tracker);
+    const load = new Load(pool, tracker, a.worker, a.recipients, a.textBytes, a.maxInflight, a.peers);
+    const ticker = setInterval(() => {
+      const msg: TickMessage = { tick: tracker.tick(pool.connected) };
+      process.send?.(msg);
+    }, 1000);
+    state = { init: a, tracker, pool, load, ticker, timeoutMs: 30000 };
+  },
+  connect(a) {
+    const s = need();
+    s.timeoutMs = a.timeoutMs;
+    return s.pool.connectPhase(a.pool, a.ramp, a.concurrency, a.timeoutMs, a.label);
+  },
+  disconnect: (a) => need().pool.disconnect(a.pool),
+  recipients: (a) => need().load.setRecipients(a.ranges),
+  send: (a) => need().load.send(a.rate, a.durationMs),
+  churn: (a) => need().load.churn(a.perSecond, a.durationMs, need().timeoutMs),
+  reads: (a) => need().load.reads(a.perSecond, a.durationMs),
+  status() {
+    const s = need();
+    const c = s.tracker.counters;
+    return {
+      pendingAcks: s.tracker.pending.size,
+      acked: c.acked,
+      delivered: c.delivered,
+      connected: s.pool.connected,
+      readyPrefix: s.pool.readyPrefix(),
+    };
+  },
+  async final() {
+    const s = need();
+    clearInterval(s.ticker);
+    const f = s.tracker.final();
+    await s.pool.disconnect('all');
+    return f;
+  },
+};
+
+process.on('message', (m: RpcRequest) => {
+  const reply = (r: RpcReply) => process.send?.(r);
+  Promise.resolve()
+    .then(() => (handlers[m.cmd] as (a: unknown) => unknown)(m.args))
+    .then(
+      (result) => reply({ rpc: m.rpc, ok: true, result }),
+      (e: unknown) => reply({ rpc: m.rpc, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+    );
+});
+// The coordinator is gone: nothing left to do.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { BenchReport } from '../src/report.js';
+import type { ScenarioResult } from '../src/result.js';
+
+// Small runs of every scenario through the CLI against a spawned server: they check exactly-once
+// delivery and the report's shape, never speed.
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'warbler-bench-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], timeoutMs = 50_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs a scenario with --spawn and --json; returns the exit code and the parsed report. */
+async function bench(name: string, args: string[]): Promise<{ r: CliRun; report: BenchReport; html: string }> {
+  const json = join(dir, `${name}.json`);
+  const r = await cli([name, '--spawn', '--quiet', '--json', json, ...args]);
+  assert.ok(existsSync(json), `no JSON written (exit ${r.code}): ${r.stderr}`);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+  const html = readFileSync(join(dir, `${name}.html`), 'utf8');
+  return { r, report, html };
+}
+
+const RUN_FIELDS = [
+  'scenario',
+  'startedAt',
+  'durationS',
+  'pass',
+  'failures',
+  'params',
+  'connections',
+  'messages',
+  'latency',
+  'errors',
+  'server',
+  'load',
+  'warnings',
+  'slo',
+  'timeline',
+  'histograms',
+];
+const MESSAGE_FIELDS = [
+  'offered',
+  'attempted',
+  'sent',
+  'delivered',
+  'missing',
+  'duplicates',
+  'outOfOrder',
+  'skipped',
+  'offeredRate',
+  'achievedRate',
+];
+const SUMMARY_FIELDS = ['count', 'min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max'];
+
+/** The documented shape, zero errors and exactly-once delivery. */
+function assertRun(run: ScenarioResult, users: number, opts: { messages: boolean }): void {
+  assert.deepEqual(Object.keys(run).sort(), [...RUN_FIELDS].sort());
+  for (const f of MESSAGE_FIELDS) assert.equal(typeof run.messages[f as keyof ScenarioResult['messages']], 'number', f);
+  assert.deepEqual(run.errors, { total: 0, byCode: {} }, JSON.stringify(run.errors));
+  assert.equal(run.connections.failed, 0);
+  assert.ok(run.connections.ok >= users);
+  for (const k of ['connect', 'login'] as const) assert.deepEqual(Object.keys(run.latency[k] ?? {}), SUMMARY_FIELDS, k);
+  assert.equal(run.latency.login!.count, users);
+  const m = run.messages;
+  assert.equal(m.delivered, m.sent, 'delivered == sent');
+  assert.equal(m.missing, 0);
+  assert.equal(m.duplicates, 0);
+  assert.equal(m.outOfOrder, 0);
+  assert.equal(m.unacked, 0);
+  if (opts.messages) {
+    assert.ok(m.sent > 0, 'messages were sent');
+    assert.equal(run.latency.delivery!.count, m.delivered);
+    assert.ok(run.latency.delivery!.p50 > 0);
+  }
+  assert.ok(run.server, 'a spawned server is sampled');
+  assert.ok(run.server.rssBeforeMiB > 0 && run.server.rssPeakMiB >= run.server.rssBeforeMiB);
+  assert.ok(run.timeline.length >= 1);
+  assert.equal(run.pass, true, run.failures.join('; '));
+}
+
+function assertReport(rep: BenchReport, html: string, scenario: string, r: CliRun): void {
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(rep.tool, 'warbler-bench');
+  assert.equal(rep.scenario, scenario);
+  assert.equal(rep.pass, true);
+  assert.equal(rep.target.spawned, true);
+  for (const k of ['version', 'startedAt', 'finishedAt', 'command', 'machine', 'options', 'notes', 'runs']) assert.ok(k in rep, k);
+  assert.match(r.stdout, /result: PASS/);
+  assert.match(html, /<svg/);
+}
+
+test('online: users connect, log in and hold', { timeout: 60_000 }, async () => {
+  const { r, report, html } = await bench('online', ['--users', '300', '--duration', '1']);
+  assertReport(report, html, 'online', r);
+  assertRun(report.runs[0]!, 300, { messages: false });
+  assert.ok(report.runs[0]!.server!.rssPerConnectionKiB !== null);
+});
+
+test('storm: every user reconnects at once with its token', { timeout: 60_000 }, async () => {
+  const { r, report, html } = await bench('storm', ['--users', '300', '--duration', '1']);
+  assertReport(report, html, 'storm', r);
+  const run = report.runs[0]!;
+  assertRun(run, 300, { messages: false });
+  assert.equal(run.latency.relogin!.count, 300);
+  assert.equal(run.connections.ok, 600);
+});
+
+test('chat: random 1:1 messages arrive exactly once, in order', { timeout: 60_000 }, async () => {
+  const json = join(dir, 'chat-progress.json');
+  const r = await cli(['chat', '--spawn', '--users', '200', '--rate', '400', '--duration', '2', '--json', json]);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+  assertReport(report, readFileSync(join(dir, 'chat-progress.html'), 'utf8'), 'chat', r);
+  const run = report.runs[0]!;
+  assertRun(run, 200, { messages: true });
+  assert.equal(run.messages.offered, 800);
+  assert.match(r.stderr, /\] chat\/send {2}conn \d+ {2}sent \d+\/s {2}dlv \d+\/s/, 'a progress line every second');
+  assert.ok(run.server!.cpuMsPerMessage! > 0);
+});
+
+test('reference (shortened): messages during the ramp only go to users online', { timeout: 60_000 }, async () => {
+  const { r, report, html } = await bench('reference', ['--users', '200', '--ramp', '200', '--duration', '1']);
+  assertReport(report, html, 'reference', r);
+  assertRun(report.runs[0]!, 200, { messages: true });
+});
+
+test('soak (shortened): chat, reads and reconnections together', { timeout: 60_000 }, async () => {
+  const { r, report, html } = await bench('soak', ['--users', '200', '--rate', '200', '--duration', '2', '--churn', '20', '--reads', '20']);
+  assertReport(report, html, 'soak', r);
+  const run = report.runs[0]!;
+  assertRun(run, 220, { messages: true });
+  assert.ok(run.latency.relogin!.count > 0, 'reconnections happened');
+  assert.ok(run.latency.read!.count > 0, 'reads happened');
+});
+
+test('suite (tiny): online, storm, chat and reference in one report', { timeout: 60_000 }, async () => {
+  const { r, report, html } = await bench('suite', ['--users', '100', '--rate', '200', '--duration', '1']);
+  assertReport(report, html, 'suite', r);
+  assert.deepEqual(
+    report.runs.map((x) => x.scenario),
+    ['online', 'storm', 'chat', 'reference'],
+  );
+  report.runs.forEach((run, i) => assertRun(run, 100, { messages: i >= 2 }));
+  assert.equal((html.match(/<section>/g) ?? []).length, 4);
+});
+
+test('--slo with an impossible bound fails the run (exit 1)', { timeout: 60_000 }, async () => {
+  const { r, report } = await bench('chat', ['--users', '50', '--rate', '100', '--duration', '1', '--slo', 'p50<0.001ms,delivery=100%']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(report.pass, false);
+  const slo = report.runs[0]!.slo!;
+  assert.deepEqual(
+    slo.checks.map((c) => [c.term, c.pass]),
+    [
+      ['p50<0.001ms', false],
+      ['delivery=100%', true],
+    ],
+  );
+  assert.match(r.stdout, /result: FAIL/);
+});
+
+test('group exits 2: the server has no groups yet', async () => {
+  const r = await cli(['group', '--spawn', '--groups', '10', '--members', '50', '--rate', '100']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /group scenario needs group support \(issue: the full IM feature set\)/);
+});
+
+test('a bad --slo is a usage error (exit 2) before anything starts', async () => {
+  const r = await cli(['chat', '--spawn', '--slo', 'p98<1ms']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--slo: "p98<1ms"/);
+});

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULTS, UsageError, parseOptions, type BenchOptions } from '../src/options.js';
+import { cpuPlacement, parseCpuList, portsPerAddress, sourceAddress, sourceAddressPlan, workerCount } from '../src/placement.js';
+import { rateLimitEnv } from '../src/report.js';
+import { shares } from '../src/trial.js';
+
+const parse = (...argv: string[]) => parseOptions(argv) as BenchOptions;
+
+test('defaults, scenario defaults and flags, in that order', () => {
+  const chat = parse('chat', '--spawn');
+  assert.equal(chat.users, DEFAULTS.users);
+  assert.equal(chat.rate, DEFAULTS.rate);
+  const ref = parse('reference', '--spawn');
+  assert.deepEqual([ref.users, ref.rate, ref.ramp], [4000, 20, 200]);
+  const full = parse('reference', '--spawn', '--full');
+  assert.deepEqual([full.ramp, full.durationS, full.full], [20, 60, true]);
+  const o = parse(
+    'chat',
+    '--url',
+    'ws://127.0.0.1:1/ws',
+    '--admin-password',
+    'pw',
+    '--users',
+    '10',
+    '--rate',
+    '2.5',
+    '--server-env',
+    'A=b=c',
+    '--no-pin',
+  );
+  assert.deepEqual([o.users, o.rate, o.serverEnv, o.pin, o.spawn], [10, 2.5, { A: 'b=c' }, false, false]);
+  assert.equal(parseOptions(['--help']), 'help');
+});
+
+test('--report defaults to the --json path with .html', () => {
+  assert.equal(parse('online', '--spawn', '--json', 'out/run.json').report, 'out/run.html');
+  assert.equal(parse('online', '--spawn', '--json', 'out/run').report, 'out/run.html');
+  assert.equal(parse('online', '--spawn', '--json', 'a.json', '--report', 'b.html').report, 'b.html');
+  assert.equal(parse('online', '--spawn').report, undefined);
+});
+
+test('bad command lines are refused with a UsageError that says why', () => {
+  const cases: [string[], RegExp][] = [
+    [[], /exactly one SCENARIO/],
+    [['nope', '--spawn'], /unknown scenario "nope"/],
+    [['chat'], /--url URL or --spawn/],
+    [['chat', '--spawn', '--url', 'ws://x/ws'], /--url URL or --spawn/],
+    [['chat', '--url', 'http://x/ws', '--admin-password', 'p'], /ws:\/\//],
+    [['chat', '--url', 'ws://x/ws'], /--admin-password/],
+    [['chat', '--spawn', '--users', '0'], /--users must be an integer from 1/],
+    [['chat', '--spawn', '--rate', 'fast'], /--rate must be a number/],
+    [['chat', '--spawn', '--server-env', 'X'], /NAME=VALUE/],
+    [['chat', '--spawn', '--bogus'], /bogus/],
+  ];
+  for (const [argv, re] of cases)
+    assert.throws(
+      () => parseOptions(argv),
+      (e: unknown) => e instanceof UsageError && re.test(e.message),
+      argv.join(' '),
+    );
+  // group needs nothing else: the CLI refuses it with its own message.
+  assert.equal(parse('group').scenario, 'group');
+});
+
+test('workers hold at most 9000 connections; source addresses only beyond one address’s ports', () => {
+  assert.equal(workerCount(100, 0), 1);
+  assert.equal(workerCount(9000, 0), 1);
+  assert.equal(workerCount(18000, 0), 2);
+  assert.equal(workerCount(18001, 0), 3);
+  assert.equal(workerCount(100, 4), 4);
+  assert.deepEqual(sourceAddressPlan(1000, '127.0.0.1'), { perAddress: 0, addresses: 1 });
+  assert.equal(sourceAddress(5, { perAddress: 0 }), undefined);
+  const per = Math.floor(portsPerAddress() * 0.9);
+  const plan = sourceAddressPlan(per * 2 + 1, '127.0.0.1');
+  assert.deepEqual(plan, { perAddress: per, addresses: 3 });
+  assert.equal(sourceAddress(0, plan), '127.0.0.1');
+  assert.equal(sourceAddress(per, plan), '127.0.0.2');
+  assert.equal(sourceAddress(per * 2, plan), '127.0.0.3');
+  assert.equal(sourceAddressPlan(per * 3, 'example.org').addresses, 1);
+});
+
+test('shares split evenly and add up', () => {
+  assert.deepEqual(shares(10, 3), [3, 3, 4]);
+  assert.deepEqual(shares(2, 4), [0, 1, 0, 1]);
+  assert.equal(
+    shares(18001, 3).reduce((a, b) => a + b, 0),
+    18001,
+  );
+});
+
+test('the spawned server’s rate limit is raised only when a connection needs it', () => {
+  assert.deepEqual(rateLimitEnv(parse('chat', '--spawn', '--users', '1000', '--rate', '2000')).env, {});
+  const hot = rateLimitEnv(parse('chat', '--spawn', '--users', '10', '--rate', '1000'));
+  assert.deepEqual(hot.env, { WARBLER_GATEWAY_FRAMES_PER_SECOND: '800', WARBLER_GATEWAY_FRAMES_BURST: '1600' });
+  assert.match(hot.note!, /raised/);
+  const ext = rateLimitEnv(parse('chat', '--url', 'ws://127.0.0.1:1/ws', '--admin-token', 't', '--users', '10', '--rate', '1000'));
+  assert.deepEqual(ext.env, {});
+  assert.match(ext.note!, /rate_limited/);
+});
+
+test('CPU lists parse, and the server and the load get different CPUs', () => {
+  assert.deepEqual(parseCpuList('0-2,5'), [0, 1, 2, 5]);
+  assert.deepEqual(parseCpuList('3'), [3]);
+  assert.deepEqual(parseCpuList('x'), []);
+  assert.equal(cpuPlacement(false).taskset, undefined);
+  const p = cpuPlacement(true);
+  if (p.taskset) {
+    assert.ok(!parseCpuList(p.loadCpus!).includes(Number(p.serverCpus)));
+    assert.equal(parseCpuList(p.loadCpus!).length, p.loadCpuCount);
+  } else assert.equal(p.serverCpus, undefined);
+});
