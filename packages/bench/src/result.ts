@@ -16,7 +16,7 @@ export interface LatencySummary {
   max: number;
 }
 
-/** Everything one scenario run measured: the shape of the --json file (docs: USAGE.md). */
+/** Everything one scenario run measured: the shape of the --json file (docs/benchmarks.md, "Output"). */
 export interface ScenarioResult {
   scenario: string;
   startedAt: string;
