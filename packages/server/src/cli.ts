@@ -86,7 +86,7 @@ async function userAdd(args: string[]): Promise<void> {
   const config = configFrom(values);
   const store = await createStore(config);
   try {
-    const accounts = new Accounts(store, new MemoryBus(), config);
+    const accounts = new Accounts(store, new MemoryBus(), config, createLogger(config.log.level));
     const password = values.password ?? (await readLine());
     const user = await accounts.createUser({
       username: positionals[0]!,

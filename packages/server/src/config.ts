@@ -14,6 +14,8 @@ export const DEFAULTS = {
     port: 8080,
     /** Origins allowed to open a WebSocket; '*' allows any. Requests without Origin are always allowed. */
     allowedOrigins: ['*'] as string[],
+    /** Pending TCP connections the kernel queues (capped by net.core.somaxconn): room for reconnect storms. */
+    listenBacklog: 4096,
     /** How long a graceful shutdown waits for clients to close before cutting them off. */
     shutdownTimeoutMs: 5000,
   },
@@ -85,6 +87,7 @@ type Rule = { int?: [number, number]; oneOf?: readonly string[]; powerOfTwo?: bo
 const RULES: Record<string, Rule> = {
   'server.port': { int: [0, 65535] },
   'server.shutdownTimeoutMs': { int: [0, 600000] },
+  'server.listenBacklog': { int: [1, 65535] },
   'store.driver': { oneOf: ['sqlite'] },
   'store.sqliteSynchronous': { oneOf: ['full', 'normal'] },
   'store.batchMaxMessages': { int: [1, 100000] },

@@ -42,7 +42,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const metrics: Metrics = new Metrics((): number => gateway.size);
   const hub = new Hub(metrics);
   bus.attach(hub);
-  const accounts = new Accounts(store, bus, config);
+  const accounts = new Accounts(store, bus, config, logger);
   const messaging = new Messaging(store, bus, config, metrics);
   const ctx: ServerContext = { config, logger, metrics, accounts, messaging, hub, draining: false };
   const routes = { '/api/admin/users': adminUsersRoute(accounts, logger) };
@@ -56,8 +56,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       http.off('error', reject);
       resolve();
     };
-    if (config.server.host) http.listen(config.server.port, config.server.host, done);
-    else http.listen(config.server.port, done);
+    const backlog = config.server.listenBacklog;
+    if (config.server.host) http.listen({ port: config.server.port, host: config.server.host, backlog }, done);
+    else http.listen({ port: config.server.port, backlog }, done);
   });
   const port = (http.address() as AddressInfo).port;
   const host = config.server.host && config.server.host !== '0.0.0.0' && config.server.host !== '::' ? config.server.host : 'localhost';
@@ -75,6 +76,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       await gateway.closeAll(config.server.shutdownTimeoutMs);
       http.closeAllConnections();
       await bus.close();
+      await accounts.flushTouches();
       await store.close();
       metrics.stop();
       logger.info('stopped');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { RawClient, startTestServer, uniqueName, type Frame, type TestServer } from './helpers.js';
+import { hashToken } from '../src/auth/tokens.js';
+import { RawClient, startTestServer, tempDir, uniqueName, type Frame, type TestServer } from './helpers.js';
 
 const PASSWORD = 'password-123';
 
@@ -309,4 +310,25 @@ test('login throttling: after 5 failures a username is refused for a while, even
   await c2.request('hello', { protocol: 1 });
   assert.equal((await c2.request('auth.resume', { token: o.token })).ok, true);
   assert.equal((await victim.request('ping', {})).ok, true);
+});
+
+test('a resumed device’s last-seen time shows in device.list at once and is stored by a graceful stop', async (t) => {
+  const dataDir = tempDir();
+  const s1 = await startTestServer({}, dataDir);
+  const a = await RawClient.open(s1.wsUrl);
+  const reg = await a.registerNew();
+  const b = await RawClient.open(s1.wsUrl);
+  await b.request('hello', { protocol: 1 });
+  const before = Date.now();
+  assert.equal((await b.request('auth.resume', { token: reg.token })).ok, true);
+  const list = await a.request('device.list', {});
+  const seen = (list.data as { devices: { id: number; lastSeenAt: number }[] }).devices.find((d) => d.id === reg.deviceId)!;
+  assert.ok(seen.lastSeenAt >= before, 'device.list includes the not yet written touch');
+  a.close();
+  b.close();
+  await s1.stop();
+  const s2 = await startTestServer({}, dataDir);
+  t.after(() => s2.close());
+  const row = await s2.store.getDeviceByTokenHash(hashToken(reg.token));
+  assert.ok(row!.lastSeenAt >= before, 'the stop wrote it to the store');
 });

@@ -159,7 +159,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       const device = (store: Store, u: UserRow, token: string, createdAt: number) =>
         store.createDevice({ userId: u.id, name: `dev-${token}`, tokenHash: token, createdAt, expiresAt: createdAt + 1000 });
 
-      test('createDevice returns the row; getDeviceByTokenHash finds it; touchDevice moves lastSeenAt', async (t) => {
+      test('createDevice returns the row; getDeviceByTokenHash finds it; touchDevices moves lastSeenAt in one call', async (t) => {
         const store = await fresh(t);
         const a = await user(store);
         const d = await device(store, a, 'tok-a', 100);
@@ -175,8 +175,17 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         });
         assert.deepEqual(await store.getDeviceByTokenHash('tok-a'), d);
         assert.equal(await store.getDeviceByTokenHash('tok-unknown'), undefined);
-        await store.touchDevice(d.id, 555);
+        const e = await device(store, a, 'tok-e', 100);
+        await store.touchDevices([
+          { deviceId: d.id, at: 555 },
+          { deviceId: e.id, at: 777 },
+          { deviceId: 999_999, at: 1 },
+        ]);
         assert.equal((await store.getDeviceByTokenHash('tok-a'))?.lastSeenAt, 555);
+        assert.equal((await store.getDeviceByTokenHash('tok-e'))?.lastSeenAt, 777);
+        await store.touchDevices([{ deviceId: d.id, at: 300 }]);
+        assert.equal((await store.getDeviceByTokenHash('tok-a'))?.lastSeenAt, 555, 'lastSeenAt never moves back');
+        await store.touchDevices([]);
       });
 
       test('listDevices: only the user’s live devices, newest first; [] for none', async (t) => {

@@ -1,6 +1,7 @@
 import type { Device, User } from '@warbler/protocol';
 import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import { WarblerError } from '../errors.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
@@ -35,11 +36,15 @@ export class Accounts {
   /** Verified against when a username is unknown, so both failures cost the same. */
   private dummyHash: Promise<string>;
   private readonly throttle = new LoginThrottle();
+  /** Last-seen times not yet written, by device id. */
+  private readonly touches = new Map<number, number>();
+  private touchTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
     private readonly config: Config,
+    private readonly logger: Logger,
   ) {
     this.dummyHash = hashPassword('dummy password for unknown users', config.auth.scryptCost);
   }
@@ -153,8 +158,29 @@ export class Accounts {
     if (device.expiresAt <= now) throw new WarblerError('token_expired');
     const user = await this.store.getUserById(device.userId);
     if (!user) throw new WarblerError('token_invalid');
-    await this.store.touchDevice(device.id, now);
+    this.touch(device.id, now);
     return { user: publicUser(user), deviceId: device.id, expiresAt: device.expiresAt };
+  }
+
+  /**
+   * Remembers that a device was seen; written with every other touch of the last second in one
+   * transaction, so a reconnect storm costs a few commits instead of one fsync per device.
+   */
+  private touch(deviceId: number, at: number): void {
+    this.touches.set(deviceId, at);
+    this.touchTimer ??= setTimeout(() => {
+      this.flushTouches().catch((err: unknown) => this.logger.warn('could not write device last-seen times', { err }));
+    }, 1000).unref();
+  }
+
+  /** Writes the pending last-seen times; the server's stop calls it before closing the store. */
+  async flushTouches(): Promise<void> {
+    clearTimeout(this.touchTimer);
+    this.touchTimer = undefined;
+    if (this.touches.size === 0) return;
+    const batch = [...this.touches].map(([deviceId, at]) => ({ deviceId, at }));
+    this.touches.clear();
+    await this.store.touchDevices(batch);
   }
 
   /** Replaces the device's token with a new one; the old one stops working at once. */
@@ -171,7 +197,7 @@ export class Accounts {
       id: d.id,
       name: d.name,
       createdAt: d.createdAt,
-      lastSeenAt: d.lastSeenAt,
+      lastSeenAt: Math.max(d.lastSeenAt, this.touches.get(d.id) ?? 0),
       expiresAt: d.expiresAt,
       current: d.id === currentDeviceId,
     }));

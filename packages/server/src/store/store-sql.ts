@@ -145,8 +145,12 @@ export class SqlStore implements Store {
     await this.db.run('UPDATE devices SET token_hash = ?, expires_at = ? WHERE id = ?', [tokenHash, expiresAt, deviceId]);
   }
 
-  async touchDevice(deviceId: number, at: number): Promise<void> {
-    await this.db.run('UPDATE devices SET last_seen_at = ? WHERE id = ?', [at, deviceId]);
+  async touchDevices(touches: readonly { deviceId: number; at: number }[]): Promise<void> {
+    if (touches.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      for (const t of touches)
+        await tx.run('UPDATE devices SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?', [t.at, t.deviceId, t.at]);
+    });
   }
 
   async revokeDevices(userId: number, deviceIds: readonly number[] | 'all', at: number, exceptDeviceId = 0): Promise<number[]> {

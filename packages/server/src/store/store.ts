@@ -29,7 +29,8 @@ export interface Store {
   /** The user's devices that are not revoked, newest first. */
   listDevices(userId: number): Promise<DeviceRow[]>;
   setDeviceToken(deviceId: number, tokenHash: string, expiresAt: number): Promise<void>;
-  touchDevice(deviceId: number, at: number): Promise<void>;
+  /** Moves the devices' lastSeenAt (never back), all in one transaction; unknown ids are skipped. */
+  touchDevices(touches: readonly { deviceId: number; at: number }[]): Promise<void>;
   /** Revokes the listed devices of `userId` that are not yet revoked; returns the ids revoked. */
   revokeDevices(userId: number, deviceIds: readonly number[] | 'all', at: number, exceptDeviceId?: number): Promise<number[]>;
 
