@@ -35,6 +35,15 @@ export type ServerFrame = OkFrame | ErrorFrame | EventFrame;
 /** Outcome of reading one client frame. */
 export type ParseResult = { ok: true; frame: RequestFrame } | { ok: false; id: RequestId | null; code: ErrorCode; message?: string };
 
+/**
+ * The first reason `value` fails `check`, naming the field from `root`: e.g. `data.text: Expected string`.
+ * Shared by frame validation and the HTTP API, so both name fields the same way.
+ */
+export function describeFailure(check: TypeCheck<TSchema>, value: unknown, root: string): string {
+  const first = check.Errors(value).First();
+  return `${first ? `${root}${first.path.replaceAll('/', '.')}` : root}: ${first?.message ?? 'invalid'}`;
+}
+
 const validators = new Map<string, TypeCheck<TSchema>>();
 for (const [op, spec] of Object.entries(OPS)) validators.set(op, TypeCompiler.Compile(spec.data));
 
@@ -67,10 +76,6 @@ export function parseRequest(text: string): ParseResult {
   const check = validators.get(f.op);
   if (!check) return { ok: false, id, code: 'unknown_op', message: `unknown op: ${f.op.slice(0, 64)}` };
   const data = f.data === undefined ? {} : f.data;
-  if (!check.Check(data)) {
-    const first = check.Errors(data).First();
-    const where = first ? `data${first.path.replaceAll('/', '.')}` : 'data';
-    return { ok: false, id, code: 'invalid_frame', message: `${where}: ${first?.message ?? 'invalid'}` };
-  }
+  if (!check.Check(data)) return { ok: false, id, code: 'invalid_frame', message: describeFailure(check, data, 'data') };
   return { ok: true, frame: { id, op: f.op as Op, data: data as RequestData<Op> } };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ADMIN_MAX_USERS, AdminCreateUsersBody, type AdminCreateUsersResult } from '@warbler/protocol';
+import { ADMIN_MAX_USERS, AdminCreateUsersBody, describeFailure, type AdminCreateUsersResult } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Accounts } from '../services/accounts.js';
@@ -16,13 +16,7 @@ export function adminUsersRoute(accounts: Accounts, logger: Logger) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: { code: 'method_not_allowed', status: 405, message: 'use POST' } });
       const admin = await accounts.adminByToken(bearerToken(req));
       const body = await readJson(req, MAX_BODY);
-      if (!checkCreateUsers.Check(body)) {
-        const first = checkCreateUsers.Errors(body).First();
-        throw new WarblerError(
-          'invalid_body',
-          `${first ? `body${first.path.replaceAll('/', '.')}` : 'body'}: ${first?.message ?? 'invalid'}`,
-        );
-      }
+      if (!checkCreateUsers.Check(body)) throw new WarblerError('invalid_body', describeFailure(checkCreateUsers, body, 'body'));
       if (body.users.length > ADMIN_MAX_USERS) throw new WarblerError('request_too_large', `at most ${ADMIN_MAX_USERS} users per request`);
       const users = await accounts.createUsers(body.users, { issueTokens: body.issueTokens ?? false, device: body.device });
       logger.info('admin created users', { admin: admin.username, count: users.length });
