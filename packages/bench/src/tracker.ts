@@ -59,7 +59,7 @@ export class Tracker {
 
   /** A pushed message; `lastSeq` holds the receiving client's highest seq per sender. */
   onPush(m: PushedMessage, lastSeq: Map<number, number>): void {
-    const d = decodeText(m.text);
+    const d = decodeText(m.text ?? '');
     if (!d) {
       this.counters.foreign++;
       return;

@@ -1,50 +1,24 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { LIMITS } from './limits.js';
+import {
+  ClientMsgId,
+  CONTENT_KINDS,
+  ContentFields,
+  Conversation,
+  ConvId,
+  Message,
+  MsgSeq,
+  PageLimit,
+  Seq,
+  User,
+  UserId,
+} from './common.js';
+import { ACTION_EVENTS, ACTION_OPS } from './ops-actions.js';
+import { CONTACT_EVENTS, CONTACT_OPS } from './ops-contacts.js';
+import { GROUP_EVENTS, GROUP_OPS } from './ops-groups.js';
+import { SEARCH_OPS } from './ops-search.js';
 
-/** A user id: a positive integer. */
-export const UserId = Type.Integer({ minimum: 1 });
-/** A conversation id: `d:<low user id>:<high user id>` for one-to-one. */
-export const ConvId = Type.String({ pattern: '^d:[1-9][0-9]{0,15}:[1-9][0-9]{0,15}$', maxLength: 40 });
-/** A per-conversation sequence number; 0 means "before the first message". */
-export const Seq = Type.Integer({ minimum: 0 });
-export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64 });
-export const PageLimit = Type.Integer({ minimum: 1, maximum: LIMITS.maxPage });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const DeviceName = Type.String({ maxLength: 64 });
-
-export const User = Type.Object({
-  id: UserId,
-  username: Type.String(),
-  displayName: Type.String(),
-});
-export type User = Static<typeof User>;
-
-export const Message = Type.Object({
-  /** Server id, unique across the server. */
-  id: Type.Integer(),
-  conv: ConvId,
-  seq: Type.Integer({ minimum: 1 }),
-  from: UserId,
-  clientId: Type.String(),
-  /** Server time of storing, milliseconds since the epoch. */
-  ts: Type.Integer(),
-  kind: Type.Literal('text'),
-  text: Type.String(),
-});
-export type Message = Static<typeof Message>;
-
-export const Conversation = Type.Object({
-  conv: ConvId,
-  kind: Type.Literal('direct'),
-  /** The other participant of a one-to-one conversation. */
-  peer: User,
-  lastSeq: Seq,
-  readSeq: Seq,
-  unread: Type.Integer({ minimum: 0 }),
-  lastMessage: Type.Union([Message, Type.Null()]),
-  updatedAt: Type.Integer(),
-});
-export type Conversation = Static<typeof Conversation>;
 
 export const Device = Type.Object({
   id: Type.Integer(),
@@ -113,7 +87,11 @@ export const OPS = {
       to: Type.Optional(UserId),
       conv: Type.Optional(ConvId),
       clientId: ClientMsgId,
-      text: Type.String({ minLength: 1 }),
+      /** Default `text`. */
+      kind: Type.Optional(Type.Union(CONTENT_KINDS.map((k) => Type.Literal(k)))),
+      ...ContentFields,
+      /** The sequence of the message this one answers, in the same conversation. */
+      replyTo: Type.Optional(MsgSeq),
     }),
     result: Type.Object({
       id: Type.Integer(),
@@ -132,6 +110,8 @@ export const OPS = {
     result: Type.Object({
       messages: Type.Array(Message),
       more: Type.Boolean(),
+      /** Conversations named in `cursors` that the user is no longer a member of (left or removed from a group). */
+      left: Type.Optional(Type.Array(ConvId)),
     }),
   },
   'msg.history': {
@@ -152,6 +132,10 @@ export const OPS = {
     result: Type.Object({ conv: ConvId, readSeq: Seq }),
   },
   ping: { data: Empty, result: Type.Object({ ts: Type.Integer() }) },
+  ...GROUP_OPS,
+  ...ACTION_OPS,
+  ...CONTACT_OPS,
+  ...SEARCH_OPS,
 } as const;
 
 /** A request type, e.g. `'msg.send'`. */
@@ -169,6 +153,9 @@ export const EVENTS = {
   msg: Message,
   /** The user's read cursor moved, on another of the user's devices. */
   read: Type.Object({ conv: ConvId, seq: Seq }),
+  ...GROUP_EVENTS,
+  ...ACTION_EVENTS,
+  ...CONTACT_EVENTS,
 } as const;
 
 export type EventName = keyof typeof EVENTS;

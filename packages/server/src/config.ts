@@ -58,6 +58,30 @@ export const DEFAULTS = {
   },
   limits: {
     maxTextChars: LIMITS.maxTextChars,
+    /** Most bytes of a message's `custom` content or `media` metadata, JSON-encoded. */
+    maxContentBytes: 16384,
+  },
+  messages: {
+    /** How long after sending the author may recall a message (group admins and owners: any time). */
+    recallWindowSeconds: 120,
+    /** How long after sending the author may edit a message; 0 means no limit. */
+    editWindowSeconds: 172800,
+  },
+  groups: {
+    /** Most members a group may have; more gets `group_full`. */
+    maxMembers: 2000,
+    /** Groups up to this size report who read a message; larger ones only how many. */
+    whoReadMaxMembers: 100,
+  },
+  presence: {
+    /** Typing frames closer together than this, per connection and conversation, get `rate_limited`. */
+    typingIntervalMs: 1000,
+    /** Most users one connection may watch the presence of. */
+    maxWatched: 1000,
+  },
+  search: {
+    /** Shortest query, in characters; shorter gets `invalid_query`. */
+    minQueryChars: 2,
   },
   log: {
     level: 'info' as 'debug' | 'info' | 'warn' | 'error' | 'silent',
@@ -104,6 +128,14 @@ const RULES: Record<string, Rule> = {
   'gateway.framesPerSecond': { int: [1, 1000000] },
   'gateway.framesBurst': { int: [1, 1000000] },
   'limits.maxTextChars': { int: [1, 1000000] },
+  'limits.maxContentBytes': { int: [256, 1048576] },
+  'messages.recallWindowSeconds': { int: [0, 31536000] },
+  'messages.editWindowSeconds': { int: [0, 31536000] },
+  'groups.maxMembers': { int: [2, 100000] },
+  'groups.whoReadMaxMembers': { int: [0, 100000] },
+  'presence.typingIntervalMs': { int: [0, 60000] },
+  'presence.maxWatched': { int: [1, 100000] },
+  'search.minQueryChars': { int: [1, 100] },
   'log.level': { oneOf: ['debug', 'info', 'warn', 'error', 'silent'] },
 };
 

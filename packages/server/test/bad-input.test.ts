@@ -78,7 +78,7 @@ test('malformed frames get their documented error, store nothing, and the connec
     ['an unknown op', { id: 'u-1', op: 'msg.teleport', data: {} }, 'unknown_op', 'u-1', /msg\.teleport/],
     ['data that is not an object', { id: 'd-1', op: 'msg.send', data: 'hi' }, 'invalid_frame', 'd-1', /^data\b/],
     ['msg.send without clientId', { id: 9, op: 'msg.send', data: { to: b.id, text: 'x' } }, 'invalid_frame', 9, /data\.clientId/],
-    ['msg.send without text', send({ to: b.id }), 'invalid_frame', 'send', /data\.text/],
+    ['msg.send without text', send({ to: b.id }), 'invalid_message', 'send', /data\.text/],
     ['msg.send with a number as text', send({ to: b.id, text: 42 }), 'invalid_frame', 'send', /data\.text/],
     ['msg.send with empty text', send({ to: b.id, text: '' }), 'invalid_frame', 'send', /data\.text/],
     ['msg.send with a string as to', send({ to: String(b.id), text: 'x' }), 'invalid_frame', 'send', /data\.to/],
@@ -90,7 +90,7 @@ test('malformed frames get their documented error, store nothing, and the connec
     // Well-formed but not canonical (higher id first): no such conversation.
     ['msg.send with conv ids reversed', send({ conv: `d:${b.id}:${a.id}`, text: 'x' }), 'conversation_not_found', 'send'],
     ['msg.send to a user that does not exist', send({ to: 9_999_999, text: 'x' }), 'user_not_found', 'send'],
-    ['msg.send to a conversation of others', send({ conv: directConvId(b.id, c.id), text: 'x' }), 'forbidden', 'send'],
+    ['msg.send to a conversation of others', send({ conv: directConvId(b.id, c.id), text: 'x' }), 'not_member', 'send'],
     [
       'msg.send with text over maxTextChars',
       send({ to: b.id, text: 'x'.repeat(LIMITS.maxTextChars + 1) }),
@@ -179,15 +179,15 @@ test('impossible sequences: cursors past the end or in other people’s conversa
   assert.deepEqual(await ok(b.c, 'sync', { cursors: { [convAB]: 3, [convBC]: 1 } }), { messages: [], more: false }, 'at the end is fine');
   // A conversation the user is not in: with a cursor > 0 it is not found for this user; with 0 it is forbidden.
   await fails(a.c, 'sync', { cursors: { [convBC]: 1 } }, 'conversation_not_found');
-  await fails(a.c, 'sync', { cursors: { [convBC]: 0 } }, 'forbidden');
+  await fails(a.c, 'sync', { cursors: { [convBC]: 0 } }, 'not_member');
   await fails(a.c, 'sync', { cursors: { 'no-such-conv': 1 } }, 'conversation_not_found');
 
   await fails(b.c, 'msg.history', { conv: convAB, before: 5 }, 'invalid_cursor');
   assert.equal(((await ok(b.c, 'msg.history', { conv: convAB, before: 4 })).messages as unknown[]).length, 3, 'lastSeq + 1 is fine');
-  await fails(a.c, 'msg.history', { conv: convBC }, 'forbidden');
+  await fails(a.c, 'msg.history', { conv: convBC }, 'not_member');
 
   await fails(b.c, 'conv.read', { conv: convAB, seq: 4 }, 'invalid_cursor');
-  await fails(a.c, 'conv.read', { conv: convBC, seq: 1 }, 'forbidden');
+  await fails(a.c, 'conv.read', { conv: convBC, seq: 1 }, 'not_member');
   const list = (await ok(b.c, 'conv.list', {})).conversations as { conv: string; readSeq: number; unread: number }[];
   const ab = list.find((x) => x.conv === convAB);
   assert.deepEqual([ab?.readSeq, ab?.unread], [0, 3], 'the refused read moved no cursor');

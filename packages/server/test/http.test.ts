@@ -101,7 +101,7 @@ test('after 3 messages between two online users the counters and the connection 
   const b = await newUser(s.wsUrl);
   t.after(() => [a.client, b.client].forEach((c) => c.close()));
   const atB: string[] = [];
-  b.client.on('message', (msg) => atB.push(msg.text));
+  b.client.on('message', (msg) => atB.push(msg.text ?? ''));
 
   for (const text of ['one', 'two', 'three']) await a.client.send({ to: b.id, text });
   await eventually(() => assert.deepEqual(atB, ['one', 'two', 'three']));

@@ -125,7 +125,7 @@ test('history pages backward by sequence; the conversation list has the last mes
   const listB = await b.client.conversations();
   assert.equal(listB.conversations.length, 1);
   const cb = listB.conversations[0]!;
-  assert.equal(cb.peer.id, a.id);
+  assert.equal(cb.peer?.id, a.id);
   assert.equal(cb.lastMessage?.text, 'h25');
   assert.equal(cb.unread, 25);
   const listA = await a.client.conversations();
@@ -157,7 +157,7 @@ test('the conversation list pages with its cursor, most recent first', async (t)
   const second = await a.client.conversations(2, first.next);
   const third = await a.client.conversations(2, second.next);
   assert.equal(third.more, false);
-  const seen = [...first.conversations, ...second.conversations, ...third.conversations].map((c) => c.peer.id);
+  const seen = [...first.conversations, ...second.conversations, ...third.conversations].map((c) => c.peer?.id);
   assert.deepEqual(seen, peers.map((p) => p.id).reverse());
 });
 

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import {
   LIMITS,
+  convKind,
   directConvId,
   parseDirectConvId,
+  parseSelfConvId,
   type Conversation,
   type Message,
   type RequestData,
@@ -13,6 +16,8 @@ import { WarblerError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AppendResult, MessageRow, NewMessage, Store } from '../store/store.js';
 import { publicUser } from './accounts.js';
+import { buildContent } from './content.js';
+import { NO_BLOCKS, NO_GROUPS, type BlockList, type GroupDirectory } from './directory.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /** Who is asking: the authenticated user, and the connection to leave out of pushes. */
@@ -21,10 +26,27 @@ export interface Caller {
   connId: string;
 }
 
-/** The wire form of a stored message. */
+/** The wire form of a stored message: the header fields, then the content fields of its body. */
 export function toWireMessage(r: MessageRow): Message {
-  const body = JSON.parse(r.body) as { text: string };
-  return { id: r.id, conv: r.conv, seq: r.seq, from: r.senderId, clientId: r.clientId, ts: r.createdAt, kind: 'text', text: body.text };
+  const body = JSON.parse(r.body) as Record<string, unknown>;
+  return { id: r.id, conv: r.conv, seq: r.seq, from: r.senderId, clientId: r.clientId, ts: r.createdAt, kind: r.kind, ...body } as Message;
+}
+
+/**
+ * The `msg` event frame of a stored message, serialized once for every recipient: the stored body is
+ * a JSON object of the content fields, spliced in after the header fields instead of parsed and re-encoded.
+ */
+export function messageFrame(m: NewMessage, r: AppendResult): string {
+  const head = `{"ev":"msg","data":{"id":${r.id},"conv":"${r.conv}","seq":${r.seq},"from":${m.senderId},"clientId":${JSON.stringify(m.clientId)},"ts":${r.createdAt},"kind":"${m.kind}"`;
+  return m.body.length > 2 ? `${head},${m.body.slice(1)}}` : `${head}}}`;
+}
+
+/** Who may read or write a conversation, and who gets its new messages. */
+export interface ConvAccess {
+  kind: 'direct' | 'group' | 'self';
+  members: readonly number[];
+  /** Owner or admin of the group (false outside groups). */
+  admin: boolean;
 }
 
 /** About how many bytes a stored message takes on the wire. */
@@ -35,6 +57,10 @@ export class Messaging {
   readonly batcher: WriteBatcher;
   /** Users known to exist (accounts are never deleted), so most sends skip the lookup. */
   private readonly knownUsers = new Set<number>();
+  /** Group membership and roles: set by the groups service when it starts. */
+  groups: GroupDirectory = NO_GROUPS;
+  /** Block lists: set by the contacts service when it starts. */
+  blocks: BlockList = NO_BLOCKS;
 
   constructor(
     private readonly store: Store,
@@ -47,18 +73,61 @@ export class Messaging {
 
   private push(m: NewMessage, r: AppendResult, origin: string | undefined): void {
     this.metrics.messagesIn.inc();
-    // Serialized once, the same string to every recipient socket. The stored body is a JSON object
-    // of the content fields, spliced in after the header fields instead of parsed and re-encoded.
-    const head = `{"ev":"msg","data":{"id":${r.id},"conv":"${r.conv}","seq":${r.seq},"from":${m.senderId},"clientId":${JSON.stringify(m.clientId)},"ts":${r.createdAt},"kind":"${m.kind}",`;
-    this.bus.publish(m.members, head + m.body.slice(1) + '}', origin);
+    this.bus.publish(m.members, messageFrame(m, r), origin);
   }
 
-  /** The members of `conv` if the caller is one of them. */
-  private members(caller: Caller, conv: string): [number, number] {
+  /**
+   * The caller's access to `conv`, to read it or to send to it. Throws `conversation_not_found`,
+   * `not_member`, `forbidden` (sending to an account log), `blocked`, and the group's refusals.
+   */
+  async access(caller: Caller, conv: string, mode: 'read' | 'send'): Promise<ConvAccess> {
+    const kind = convKind(conv);
+    if (kind === 'group') {
+      const g = mode === 'send' ? await this.groups.sendAccess(caller.userId, conv) : await this.groups.readAccess(caller.userId, conv);
+      return { kind, members: g.members, admin: g.admin };
+    }
+    if (kind === 'self') {
+      if (parseSelfConvId(conv) !== caller.userId) throw new WarblerError('not_member', "an account log is its owner's alone");
+      if (mode === 'send') throw new WarblerError('forbidden', 'the account log is written by the server only');
+      return { kind, members: [caller.userId], admin: false };
+    }
     const pair = parseDirectConvId(conv);
     if (!pair) throw new WarblerError('conversation_not_found');
-    if (pair[0] !== caller.userId && pair[1] !== caller.userId) throw new WarblerError('forbidden', 'not a member of this conversation');
-    return pair;
+    if (pair[0] !== caller.userId && pair[1] !== caller.userId) throw new WarblerError('not_member');
+    // A conversation id may name a user who does not exist: that conversation does not exist either.
+    const peer = pair[0] === caller.userId ? pair[1] : pair[0];
+    if (!(await this.userExists(caller, peer))) throw new WarblerError('conversation_not_found');
+    if (mode === 'send' && peer !== caller.userId && this.blocks.isBlocked(peer, caller.userId)) throw new WarblerError('blocked');
+    return { kind: 'direct', members: pair[0] === pair[1] ? [pair[0]] : pair, admin: false };
+  }
+
+  /**
+   * Appends a server-made event (a `group` or `account` kind) through the write batch and pushes it to
+   * `members` (all their devices but `origin`). `senderId` is the user whose action it records.
+   */
+  async appendSystem(
+    conv: string,
+    members: readonly number[],
+    senderId: number,
+    kind: 'group' | 'account',
+    event: Record<string, unknown>,
+    origin?: string,
+  ): Promise<AppendResult> {
+    const msg: NewMessage = {
+      conv,
+      members,
+      senderId,
+      clientId: `sys:${randomUUID()}`,
+      kind,
+      body: JSON.stringify({ event }),
+      createdAt: Date.now(),
+    };
+    return this.batcher.submit(msg, origin);
+  }
+
+  /** Publishes an event frame built from a message another store call appended (in its own transaction). */
+  publishAppended(m: NewMessage, r: AppendResult, origin?: string): void {
+    if (!r.duplicate) this.push(m, r, origin);
   }
 
   /** True when user `id` exists (the caller does); remembers the answer. */
@@ -82,25 +151,20 @@ export class Messaging {
   async prepare(caller: Caller, data: RequestData<'msg.send'>): Promise<NewMessage> {
     if ((data.to === undefined) === (data.conv === undefined))
       throw new WarblerError('invalid_frame', 'data: give exactly one of to and conv');
-    if (data.text.length > this.config.limits.maxTextChars)
-      throw new WarblerError('text_too_long', `text is longer than ${this.config.limits.maxTextChars} characters`);
-    let members: [number, number];
+    const content = buildContent(data, this.config);
+    let conv: string;
     if (data.to !== undefined) {
       if (!(await this.userExists(caller, data.to))) throw new WarblerError('user_not_found');
-      members = parseDirectConvId(directConvId(caller.userId, data.to))!;
-    } else {
-      members = this.members(caller, data.conv!);
-      // A conversation id may name a user who does not exist: that conversation does not exist either.
-      const peer = members[0] === caller.userId ? members[1] : members[0];
-      if (!(await this.userExists(caller, peer))) throw new WarblerError('conversation_not_found');
-    }
+      conv = directConvId(caller.userId, data.to);
+    } else conv = data.conv!;
+    const access = await this.access(caller, conv, 'send');
     return {
-      conv: directConvId(members[0], members[1]),
-      members: members[0] === members[1] ? [members[0]] : members,
+      conv,
+      members: access.members,
       senderId: caller.userId,
       clientId: data.clientId,
-      kind: 'text',
-      body: JSON.stringify({ text: data.text }),
+      kind: content.kind,
+      body: content.body,
       createdAt: Date.now(),
     };
   }
@@ -121,11 +185,18 @@ export class Messaging {
     const cursors = data.cursors ?? {};
     const convs = await this.store.memberConversations(caller.userId);
     const byId = new Map(convs.map((c) => [c.conv, c]));
+    const left: string[] = [];
     for (const [conv, seq] of Object.entries(cursors)) {
       const c = byId.get(conv);
       if (!c) {
-        if (seq === 0 && parseDirectConvId(conv)) {
-          this.members(caller, conv);
+        const kind = convKind(conv);
+        // A group the user left or was removed from: say so, so the client drops it.
+        if (kind === 'group') {
+          left.push(conv);
+          continue;
+        }
+        if (seq === 0 && kind) {
+          await this.access(caller, conv, 'read');
           continue;
         }
         throw new WarblerError('conversation_not_found', `no conversation ${conv.slice(0, 40)} for this user`);
@@ -159,11 +230,11 @@ export class Messaging {
       if (after + taken < c.lastSeq) more = true;
       if (taken < rows.length) break;
     }
-    return { messages, more };
+    return left.length > 0 ? { messages, more, left } : { messages, more };
   }
 
   async history(caller: Caller, data: RequestData<'msg.history'>): Promise<ResultData<'msg.history'>> {
-    this.members(caller, data.conv);
+    await this.access(caller, data.conv, 'read');
     const limit = data.limit ?? LIMITS.defaultPage;
     const head = await this.store.getConversation(data.conv);
     const lastSeq = head?.lastSeq ?? 0;
@@ -191,28 +262,39 @@ export class Messaging {
     }
     const rows = await this.store.listConversations(caller.userId, limit + 1, before);
     const page = rows.slice(0, limit);
-    const peerIds = page.map((r) => {
-      const [a, b] = parseDirectConvId(r.conv)!;
-      return a === caller.userId ? b : a;
+    const peerIds = page.flatMap((r) => {
+      const pair = parseDirectConvId(r.conv);
+      return pair ? [pair[0] === caller.userId ? pair[1] : pair[0]] : [];
     });
     const users = new Map((await this.store.getUsersByIds([...new Set(peerIds)])).map((u) => [u.id, publicUser(u)]));
-    const conversations: Conversation[] = page.map((r, i) => ({
-      conv: r.conv,
-      kind: 'direct',
-      peer: users.get(peerIds[i]!) ?? { id: peerIds[i]!, username: '', displayName: '' },
-      lastSeq: r.lastSeq,
-      readSeq: r.readSeq,
-      unread: Math.max(0, r.lastSeq - r.readSeq),
-      lastMessage: r.lastMessage && toWireMessage(r.lastMessage),
-      updatedAt: r.updatedAt,
-    }));
+    const groups = await this.groups.summaries(page.filter((r) => r.kind === 'group').map((r) => r.conv));
+    const conversations: Conversation[] = page.map((r) => {
+      const base = {
+        conv: r.conv,
+        lastSeq: r.lastSeq,
+        readSeq: r.readSeq,
+        unread: Math.max(0, r.lastSeq - r.readSeq),
+        lastMessage: r.lastMessage && toWireMessage(r.lastMessage),
+        updatedAt: r.updatedAt,
+        pinned: false,
+        muted: false,
+        archived: false,
+        mentioned: false,
+      };
+      const pair = parseDirectConvId(r.conv);
+      if (pair) {
+        const peerId = pair[0] === caller.userId ? pair[1] : pair[0];
+        return { ...base, kind: 'direct', peer: users.get(peerId) ?? { id: peerId, username: '', displayName: '' } };
+      }
+      return { ...base, kind: 'group', group: groups.get(r.conv) ?? { name: '', memberCount: 0 } };
+    });
     const last = page.at(-1);
     return { conversations, more: rows.length > limit, ...(rows.length > limit && last ? { next: `${last.updatedAt}:${last.conv}` } : {}) };
   }
 
   /** Moves the caller's read cursor and tells the caller's other devices. */
   async markRead(caller: Caller, data: RequestData<'conv.read'>): Promise<ResultData<'conv.read'>> {
-    this.members(caller, data.conv);
+    await this.access(caller, data.conv, 'read');
     const head = await this.store.getConversation(data.conv);
     const lastSeq = head?.lastSeq ?? 0;
     if (data.seq > lastSeq)

@@ -2,7 +2,11 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Accounts } from '../services/accounts.js';
+import type { Contacts } from '../services/contacts.js';
+import type { Groups } from '../services/groups.js';
 import type { Messaging } from '../services/messaging.js';
+import type { Presence } from '../services/presence.js';
+import type { Search } from '../services/search.js';
 import type { Hub } from './hub.js';
 
 /** What sessions and op handlers share: config, services, the local hub, metrics. */
@@ -12,6 +16,10 @@ export interface ServerContext {
   readonly metrics: Metrics;
   readonly accounts: Accounts;
   readonly messaging: Messaging;
+  readonly groups: Groups;
+  readonly contacts: Contacts;
+  readonly presence: Presence;
+  readonly search: Search;
   readonly hub: Hub;
   /** Set when a graceful shutdown starts: new requests get `unavailable`. */
   draining: boolean;

@@ -1,4 +1,8 @@
+import { convKind } from '@warbler/protocol';
 import { MIGRATIONS } from './migrations.js';
+import { SqlContactStore } from './sql-contacts.js';
+import { SqlGroupStore } from './sql-groups.js';
+import { SqlSearchStore } from './sql-search.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
   StoreConflictError,
@@ -7,6 +11,7 @@ import {
   type ConversationSummaryRow,
   type CreatedUser,
   type DeviceRow,
+  type MemberRow,
   type MemberConversationRow,
   type MessageRow,
   type NewDevice,
@@ -43,7 +48,15 @@ export class SqlStore implements Store {
   /** Conversations known to exist, so the hot path skips their creation statements. */
   private readonly knownConvs = new Set<string>();
 
-  constructor(private readonly db: SqlClient) {}
+  readonly groups: SqlGroupStore;
+  readonly contacts: SqlContactStore;
+  readonly search: SqlSearchStore;
+
+  constructor(private readonly db: SqlClient) {
+    this.groups = new SqlGroupStore(db, this.appendFor);
+    this.contacts = new SqlContactStore(db, this.appendFor);
+    this.search = new SqlSearchStore(db);
+  }
 
   async migrate(): Promise<void> {
     await this.db.exec(
@@ -168,46 +181,67 @@ export class SqlStore implements Store {
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     const created: string[] = [];
-    const results = await this.db.transaction(async (tx) => {
-      const results: AppendResult[] = [];
-      const heads = new Map<string, { seq: number; at: number; senders: Map<number, number> }>();
-      const inBatch = new Map<string, AppendResult>();
-      for (const m of batch) {
-        const key = `${m.senderId}\u0000${m.clientId}`;
-        const seen = inBatch.get(key) ?? (await this.findBySender(tx, m.senderId, m.clientId));
-        if (seen) {
-          results.push({ ...seen, duplicate: true });
-          continue;
-        }
-        let head = heads.get(m.conv);
-        if (!head) {
-          head = { seq: await this.lockHead(tx, m, created), at: m.createdAt, senders: new Map() };
-          heads.set(m.conv, head);
-        }
-        head.seq++;
-        head.at = m.createdAt;
-        head.senders.set(m.senderId, head.seq);
-        const r = await tx.run(
-          'INSERT INTO messages (conv_id, seq, sender_id, client_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          [m.conv, head.seq, m.senderId, m.clientId, m.kind, m.body, m.createdAt],
-        );
-        const res: AppendResult = { id: r.lastId, conv: m.conv, seq: head.seq, createdAt: m.createdAt, duplicate: false };
-        inBatch.set(key, res);
-        results.push(res);
-      }
-      for (const [conv, head] of heads) {
-        await tx.run('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?', [head.seq, head.at, conv]);
-        // A sender has read their conversation up to their own message.
-        for (const [sender, seq] of head.senders)
-          await tx.run('UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ? AND read_seq < ?', [seq, conv, sender, seq]);
-      }
-      return results;
-    });
-    // Only after the commit: a rolled-back batch must not leave a conversation marked as existing.
-    if (this.knownConvs.size + created.length > 100_000) this.knownConvs.clear();
-    for (const c of created) this.knownConvs.add(c);
+    const results = await this.db.transaction((tx) => this.appendInTx(tx, batch, created));
+    this.remember(created);
     return results;
   }
+
+  /** Marks conversations as existing; only after the commit, so a rolled-back one is not remembered. */
+  private remember(created: readonly string[]): void {
+    if (this.knownConvs.size + created.length > 100_000) this.knownConvs.clear();
+    for (const c of created) this.knownConvs.add(c);
+  }
+
+  /**
+   * Appends messages inside the caller's transaction, with the rules of `appendMessages`. Direct and
+   * account-log conversations are created (with their members) on first use; a group conversation must
+   * exist. `created` collects the conversations created, to remember once the transaction commits.
+   */
+  private async appendInTx(tx: SqlQueries, batch: readonly NewMessage[], created: string[]): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    const heads = new Map<string, { seq: number; at: number; senders: Map<number, number> }>();
+    const inBatch = new Map<string, AppendResult>();
+    for (const m of batch) {
+      const key = `${m.senderId}\u0000${m.clientId}`;
+      const seen = inBatch.get(key) ?? (await this.findBySender(tx, m.senderId, m.clientId));
+      if (seen) {
+        results.push({ ...seen, duplicate: true });
+        continue;
+      }
+      let head = heads.get(m.conv);
+      if (!head) {
+        head = { seq: await this.lockHead(tx, m, created), at: m.createdAt, senders: new Map() };
+        heads.set(m.conv, head);
+      }
+      head.seq++;
+      head.at = m.createdAt;
+      head.senders.set(m.senderId, head.seq);
+      const r = await tx.run(
+        'INSERT INTO messages (conv_id, seq, sender_id, client_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [m.conv, head.seq, m.senderId, m.clientId, m.kind, m.body, m.createdAt],
+      );
+      const res: AppendResult = { id: r.lastId, conv: m.conv, seq: head.seq, createdAt: m.createdAt, duplicate: false };
+      inBatch.set(key, res);
+      results.push(res);
+    }
+    for (const [conv, head] of heads) {
+      await tx.run('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?', [head.seq, head.at, conv]);
+      // A sender has read their conversation up to their own message.
+      for (const [sender, seq] of head.senders)
+        await tx.run('UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ? AND read_seq < ?', [seq, conv, sender, seq]);
+    }
+    return results;
+  }
+
+  /** `appendInTx` for sub-stores: they call it inside their own transaction. */
+  private readonly appendFor: AppendInTx = async (tx, batch) => {
+    const created: string[] = [];
+    const results = await this.appendInTx(tx, batch, created);
+    // The sub-store's transaction has not committed yet: remember on the next turn, when it has
+    // (a conversation wrongly remembered only skips an INSERT OR IGNORE that lockHead repeats below).
+    queueMicrotask(() => this.remember(created));
+    return results;
+  };
 
   private async findBySender(tx: SqlQueries, senderId: number, clientId: string): Promise<AppendResult | undefined> {
     const r = await tx.get<{ id: number; conv: string; seq: number; createdAt: number }>(
@@ -219,10 +253,13 @@ export class SqlStore implements Store {
 
   /** Creates the conversation and its members on first use; returns its last sequence, row locked. */
   private async lockHead(tx: SqlQueries, m: NewMessage, created: string[]): Promise<number> {
-    if (!this.knownConvs.has(m.conv)) {
+    const kind = convKind(m.conv);
+    if (!kind) throw new Error(`not a conversation id: ${m.conv}`);
+    // Groups are created by the group store, with their members; the others on their first message.
+    if (kind !== 'group' && !this.knownConvs.has(m.conv)) {
       await tx.run(this.db.dialect.insertIgnore('conversations', '(id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'), [
         m.conv,
-        'direct',
+        kind,
         m.createdAt,
         m.createdAt,
       ]);
@@ -289,7 +326,7 @@ export class SqlStore implements Store {
               lm.id AS mId, lm.sender_id AS mSender, lm.client_id AS mClient, lm.kind AS mKind, lm.body AS mBody, lm.created_at AS mAt
        FROM members m JOIN conversations c ON c.id = m.conv_id
        LEFT JOIN messages lm ON lm.conv_id = c.id AND lm.seq = c.last_seq
-       WHERE m.user_id = ?${page} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`,
+       WHERE m.user_id = ? AND c.kind <> 'self'${page} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`,
       params,
     );
     return rows.map((r) => ({
@@ -322,4 +359,15 @@ export class SqlStore implements Store {
     ]);
     return r ? num(r.readSeq) : 0;
   }
+
+  async getMember(conv: string, userId: number): Promise<MemberRow | undefined> {
+    const r = await this.db.get<MemberRow>(
+      'SELECT conv_id AS conv, user_id AS userId, read_seq AS readSeq, joined_at AS joinedAt FROM members WHERE conv_id = ? AND user_id = ?',
+      [conv, userId],
+    );
+    return r && { conv: r.conv, userId: num(r.userId), readSeq: num(r.readSeq), joinedAt: num(r.joinedAt) };
+  }
 }
+
+/** Appends messages inside a transaction the caller holds: how sub-stores write events with their changes. */
+export type AppendInTx = (tx: SqlQueries, batch: readonly NewMessage[]) => Promise<AppendResult[]>;

@@ -1,3 +1,7 @@
+import type { ContactStore } from './store-contacts.js';
+import type { GroupStore } from './store-groups.js';
+import type { SearchStore } from './store-search.js';
+
 /**
  * The Store seam: everything Warbler keeps. Services use only this interface.
  * All methods are async so that network databases fit behind it; a method that finds
@@ -53,6 +57,23 @@ export interface Store {
   listConversations(userId: number, limit: number, before: { updatedAt: number; conv: string } | null): Promise<ConversationSummaryRow[]>;
   /** Moves the member's read cursor forward to `seq` (never back); returns the cursor after. */
   advanceReadSeq(conv: string, userId: number, seq: number): Promise<number>;
+  /** The user's membership of `conv`, or undefined when the user is not a member. */
+  getMember(conv: string, userId: number): Promise<MemberRow | undefined>;
+
+  /** Groups, their members, roles and join requests. */
+  readonly groups: GroupStore;
+  /** Friends, friend requests, blocks and profiles. */
+  readonly contacts: ContactStore;
+  /** Full-text search over messages. */
+  readonly search: SearchStore;
+}
+
+/** A user's membership of a conversation. */
+export interface MemberRow {
+  conv: string;
+  userId: number;
+  readSeq: number;
+  joinedAt: number;
 }
 
 export class StoreConflictError extends Error {

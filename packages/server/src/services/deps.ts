@@ -1,0 +1,20 @@
+import type { Bus } from '../bus/bus.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Hub } from '../session/hub.js';
+import type { Store } from '../store/store.js';
+import type { Accounts } from './accounts.js';
+import type { Messaging } from './messaging.js';
+
+/** What every feature service is built from. */
+export interface ServiceDeps {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly hub: Hub;
+  readonly accounts: Accounts;
+  readonly messaging: Messaging;
+}

@@ -1,0 +1,3 @@
+/** The part of the Store that searches messages: see `Store.search`. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SearchStore {}
