@@ -56,4 +56,29 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       )`,
     ],
   },
+  // Version 2 is the groups migration; 4 contacts and profiles; 5 search (kept in version order).
+  {
+    version: 3,
+    name: 'message actions, receipts, conversation flags',
+    up: [
+      // Set on a content message when it is edited (its body then holds the latest content) or recalled
+      // (its body is then `{}`); reactions is a JSON object emoji -> array of user ids, or NULL.
+      `ALTER TABLE messages ADD COLUMN edited_at {{bigint}}`,
+      `ALTER TABLE messages ADD COLUMN recalled_at {{bigint}}`,
+      `ALTER TABLE messages ADD COLUMN reactions {{text}}`,
+      // Per member: delivery cursor (receipts), last sequence that mentions the member, list flags.
+      `ALTER TABLE members ADD COLUMN delivered_seq {{bigint}} NOT NULL DEFAULT 0`,
+      `ALTER TABLE members ADD COLUMN mention_seq {{bigint}} NOT NULL DEFAULT 0`,
+      `ALTER TABLE members ADD COLUMN pinned SMALLINT NOT NULL DEFAULT 0`,
+      `ALTER TABLE members ADD COLUMN muted SMALLINT NOT NULL DEFAULT 0`,
+      `ALTER TABLE members ADD COLUMN archived SMALLINT NOT NULL DEFAULT 0`,
+      // Messages a user deleted for themself: left out of (tombstoned in) what that user reads.
+      `CREATE TABLE hidden_messages (
+        user_id {{bigint}} NOT NULL REFERENCES users(id),
+        conv_id VARCHAR(40) NOT NULL,
+        seq {{bigint}} NOT NULL,
+        PRIMARY KEY (user_id, conv_id, seq)
+      )`,
+    ],
+  },
 ];
