@@ -4,6 +4,8 @@ import {
   shouldReconnect,
   type ErrorBody,
   type ErrorCode,
+  type EventData,
+  type EventName,
   type Message,
   type Op,
   type RequestData,
@@ -57,10 +59,18 @@ export interface ClientOptions {
   device?: string;
 }
 
-export interface ClientEvents {
-  /** Every message of the user's conversations, exactly once, in sequence order per conversation. */
+/** Every server event but `msg` (which comes through `message`), with its data: `read`, `receipt`, `presence`, `typing`, … */
+export type ServerEvents = { [E in Exclude<EventName, 'msg'>]: EventData<E> };
+
+export interface ClientEvents extends ServerEvents {
+  /**
+   * Every entry of the user's conversations, exactly once, in sequence order per conversation: content
+   * messages, actions (`edit`, `recall`, `reaction`), `group` events, and `account` events from the
+   * user's own `u:` log.
+   */
   message: Message;
-  read: { conv: string; seq: number };
+  /** Conversations the user is no longer a member of (left, removed, dissolved), as sync reports them. */
+  left: string;
   /** Connected and authenticated again after a drop. */
   reconnected: void;
   /** The connection closed; `reconnect` says whether the client will try again. */
@@ -226,10 +236,8 @@ export class WarblerClient extends Emitter<ClientEvents> {
    * Sends a text message and resolves with its ack once the server has stored it. Across drops and
    * reconnects the same client id is resent until acknowledged, so it is stored exactly once.
    */
-  send(input: { to?: number; conv?: string; text: string; clientId?: string }): Promise<ResultData<'msg.send'>> {
-    const data: RequestData<'msg.send'> = { clientId: input.clientId ?? newClientId(), text: input.text };
-    if (input.to !== undefined) data.to = input.to;
-    if (input.conv !== undefined) data.conv = input.conv;
+  send(input: Omit<RequestData<'msg.send'>, 'clientId'> & { clientId?: string }): Promise<ResultData<'msg.send'>> {
+    const data = { ...input, clientId: input.clientId ?? newClientId() } as RequestData<'msg.send'>;
     return new Promise((resolve, reject) => {
       this.sends.push({ data, resolve, reject, inFlight: false });
       if (this.authed) this.flushSends();
@@ -249,16 +257,17 @@ export class WarblerClient extends Emitter<ClientEvents> {
         (ack) => {
           this.retries = 0;
           if (!this.dropSend(p)) return;
-          const me = this.user!.id;
+          // The sending connection gets no push: its own copy comes from the ack and what it sent (a reply's
+          // quote is filled in by the server, so the local copy has none: history has it).
+          const { to: _to, conv: _conv, replyTo: _replyTo, kind, ...content } = p.data;
           this.stream.ingest({
+            ...content,
             id: ack.id,
             conv: ack.conv,
             seq: ack.seq,
-            from: me,
-            clientId: ack.clientId,
+            from: this.user!.id,
             ts: ack.ts,
-            kind: 'text',
-            text: p.data.text,
+            kind: kind ?? 'text',
           });
           p.resolve(ack);
         },
@@ -299,6 +308,10 @@ export class WarblerClient extends Emitter<ClientEvents> {
         for (let page = 0; page < 100_000; page++) {
           const r = await this.request('sync', { cursors: this.stream.snapshot(), limit: 500 });
           for (const m of r.messages) this.stream.ingest(m, true);
+          for (const conv of r.left ?? []) {
+            this.stream.forget(conv);
+            this.emit('left', conv);
+          }
           if (!r.more) break;
         }
       } finally {
@@ -339,7 +352,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
     }
     if (f.ev !== undefined) {
       if (f.ev === 'msg') this.stream.ingest(f.data as Message);
-      else if (f.ev === 'read') this.emit('read', f.data as { conv: string; seq: number });
+      else this.emit(f.ev as Exclude<EventName, 'msg'>, f.data as never);
       return;
     }
     if (typeof f.id !== 'number') return;

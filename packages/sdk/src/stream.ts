@@ -48,4 +48,10 @@ export class MessageStream {
     for (const seq of h.keys()) if (seq < next) h.delete(seq);
     if (h.size === 0) this.held.delete(m.conv);
   }
+
+  /** Drops a conversation the user is no longer in (sync reported it in `left`). */
+  forget(conv: string): void {
+    this.cursors.delete(conv);
+    this.held.delete(conv);
+  }
 }
