@@ -259,16 +259,18 @@ export class WarblerClient extends Emitter<ClientEvents> {
           if (!this.dropSend(p)) return;
           // The sending connection gets no push: its own copy comes from the ack and what it sent (a reply's
           // quote is filled in by the server, so the local copy has none: history has it).
-          const { to: _to, conv: _conv, replyTo: _replyTo, kind, ...content } = p.data;
+          const own: Record<string, unknown> = { ...p.data };
+          delete own.to;
+          delete own.replyTo;
           this.stream.ingest({
-            ...content,
+            ...own,
             id: ack.id,
             conv: ack.conv,
             seq: ack.seq,
             from: this.user!.id,
             ts: ack.ts,
-            kind: kind ?? 'text',
-          });
+            kind: p.data.kind ?? 'text',
+          } as Message);
           p.resolve(ack);
         },
         (e: unknown) => {
