@@ -149,5 +149,8 @@ export const Conversation = Type.Object({
   archived: Type.Boolean(),
   /** An unread message mentions the user (or @all). */
   mentioned: Type.Boolean(),
+  /** One-to-one: the peer's read and delivery cursors (receipts for the user's own messages). */
+  peerReadSeq: Type.Optional(Seq),
+  peerDeliveredSeq: Type.Optional(Seq),
 });
 export type Conversation = Static<typeof Conversation>;

@@ -359,6 +359,14 @@ test('parseRequest accepts a minimal valid frame for every op', () => {
     'conv.list': {},
     'conv.read': { conv: 'd:1:2', seq: 0 },
     ping: {},
+    'msg.edit': { conv: 'd:1:2', seq: 1, text: 't', clientId: 'c' },
+    'msg.recall': { conv: 'd:1:2', seq: 1, clientId: 'c' },
+    'msg.react': { conv: 'd:1:2', seq: 1, emoji: '👍', on: true, clientId: 'c' },
+    'msg.delete': { conv: 'd:1:2', seqs: [1] },
+    'msg.forward': { conv: 'd:1:2', seq: 1, to: 3, clientId: 'c' },
+    'msg.receipts': { conv: 'd:1:2', seq: 1 },
+    'conv.delivered': { conv: 'd:1:2', seq: 0 },
+    'conv.update': { conv: 'd:1:2' },
   };
   for (const op of OP_NAMES) {
     const r = parseRequest(JSON.stringify({ id: 1, op, data: minimal[op] }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { UserRow } from '../src/store/store.js';
+import type { NewMessage, UserRow } from '../src/store/store.js';
 import type { StoreFixture } from './store.contract.js';
 
 /** An id no user gets in a fresh store. */
@@ -174,7 +174,21 @@ export function storeMessageCases(fx: StoreFixture): void {
       const peerIdx = peers.findIndex((p) => convOf(p, me) === top.conv);
       assert.deepEqual(
         { ...top, lastMessage: undefined },
-        { conv: top.conv, kind: top.kind, lastSeq: 2, updatedAt: 300, readSeq: 2, lastMessage: undefined },
+        {
+          conv: top.conv,
+          kind: top.kind,
+          lastSeq: 2,
+          updatedAt: 300,
+          readSeq: 2,
+          lastMessage: undefined,
+          mentionSeq: 0,
+          pinned: false,
+          muted: false,
+          archived: false,
+          // The peer sent the first message, so has read up to it.
+          peerReadSeq: 1,
+          peerDeliveredSeq: 0,
+        },
       );
       assert.deepEqual(top.lastMessage, (await store.messagesAfter(top.conv, 1, 1))[0]);
       assert.deepEqual([top.lastMessage?.clientId, top.lastMessage?.senderId], [`last${peerIdx}`, me.id]);
@@ -260,6 +274,116 @@ export function storeMessageCases(fx: StoreFixture): void {
       assert.equal(retries.filter((r) => !r.duplicate).length, 1);
       assert.deepEqual(new Set(retries.map((r) => `${r.id}:${r.seq}`)), new Set([`${retries[0]!.id}:51`]));
       assert.equal((await store.getConversation(conv))?.lastSeq, 51);
+    });
+  });
+
+  describe('message effects, cursors and flags', () => {
+    test('edit, reaction and recall effects change the target in the append; a duplicate applies nothing', async (t) => {
+      const store = await fresh(t);
+      const [a, b] = [await user(store), await user(store)];
+      const conv = convOf(a, b);
+      await store.appendMessages([msg(a, b, 'orig', 1000, 'hello')]);
+      const act = (from: UserRow, clientId: string, kind: string, body: object, effect: NewMessage['effect'], at = 2000): NewMessage => ({
+        ...msg(from, from === a ? b : a, clientId, at),
+        kind,
+        body: JSON.stringify(body),
+        effect,
+      });
+      await store.appendMessages([
+        act(a, 'e1', 'edit', { target: 1, text: 'hello!' }, { type: 'edit', target: 1, text: 'hello!' }),
+        act(b, 'r1', 'reaction', { target: 1, emoji: '👍', on: true }, { type: 'reaction', target: 1, emoji: '👍', on: true }),
+        act(a, 'r2', 'reaction', { target: 1, emoji: '👍', on: true }, { type: 'reaction', target: 1, emoji: '👍', on: true }),
+        act(a, 'r3', 'reaction', { target: 1, emoji: '🎉', on: true }, { type: 'reaction', target: 1, emoji: '🎉', on: true }),
+        act(a, 'r4', 'reaction', { target: 1, emoji: '🎉', on: false }, { type: 'reaction', target: 1, emoji: '🎉', on: false }),
+      ]);
+      // A retry of the edit with other text is a duplicate: the effect is not applied again.
+      const [dup] = await store.appendMessages([
+        act(a, 'e1', 'edit', { target: 1, text: 'other' }, { type: 'edit', target: 1, text: 'other' }),
+      ]);
+      assert.equal(dup!.duplicate, true);
+      const [m1] = await store.getMessages(conv, [1]);
+      assert.deepEqual(
+        { body: m1!.body, editedAt: m1!.editedAt, reactions: m1!.reactions, recalledAt: m1!.recalledAt },
+        { body: '{"text":"hello!"}', editedAt: 2000, reactions: JSON.stringify({ '👍': [b.id, a.id] }), recalledAt: undefined },
+      );
+      await store.appendMessages([act(a, 'x1', 'recall', { target: 1 }, { type: 'recall', target: 1 }, 3000)]);
+      // Effects on a recalled target do nothing (and do not fail the batch).
+      await store.appendMessages([
+        act(a, 'e2', 'edit', { target: 1, text: 'late' }, { type: 'edit', target: 1, text: 'late' }, 4000),
+        act(b, 'r5', 'reaction', { target: 1, emoji: '😮', on: true }, { type: 'reaction', target: 1, emoji: '😮', on: true }, 4000),
+      ]);
+      const [recalled] = await store.getMessages(conv, [1]);
+      assert.deepEqual([recalled!.body, recalled!.recalledAt, recalled!.reactions, recalled!.editedAt], ['{}', 3000, undefined, 2000]);
+      assert.deepEqual(await seqs(store, conv), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual((await store.messageByClientId(a.id, 'x1'))?.seq, 7);
+      assert.equal(await store.messageByClientId(b.id, 'x1'), undefined);
+      assert.deepEqual(
+        (await store.getMessages(conv, [9, 1, 99, 1])).map((m) => m.seq),
+        [1, 9],
+      );
+    });
+
+    test('hide marks messages for one viewer only; flags and mentions set the member row', async (t) => {
+      const store = await fresh(t);
+      const [a, b] = [await user(store), await user(store)];
+      const conv = convOf(a, b);
+      await store.appendMessages([msg(a, b, 'm1'), msg(b, a, 'm2'), msg(a, b, 'm3')]);
+      const self = `u:${b.id}`;
+      const account = (clientId: string, effect: NewMessage['effect']): NewMessage => ({
+        conv: self,
+        members: [b.id],
+        senderId: b.id,
+        clientId,
+        kind: 'account',
+        body: '{"event":{}}',
+        createdAt: 6000,
+        effect,
+      });
+      await store.appendMessages([account('h1', { type: 'hide', conv, seqs: [1, 3] }), account('h2', { type: 'hide', conv, seqs: [3] })]);
+      const hidden = async (viewer?: number) => (await store.messagesAfter(conv, 0, 10, viewer)).map((m) => m.hidden ?? false);
+      assert.deepEqual(await hidden(b.id), [true, false, true]);
+      assert.deepEqual(await hidden(a.id), [false, false, false]);
+      assert.deepEqual(await hidden(), [false, false, false]);
+      assert.deepEqual(
+        (await store.messagesBefore(conv, null, 10, b.id)).map((m) => m.hidden ?? false),
+        [true, false, true],
+      );
+      const listed = (await store.listConversations(b.id, 10, null))[0]!;
+      assert.equal(listed.lastMessage?.hidden, true);
+      assert.equal((await store.listConversations(a.id, 10, null))[0]!.lastMessage?.hidden, undefined);
+
+      await store.appendMessages([
+        account('f1', { type: 'flags', conv, pinned: true, archived: true }),
+        account('f2', { type: 'flags', conv, archived: false }),
+      ]);
+      await store.appendMessages([{ ...msg(a, b, 'm4'), effect: { type: 'mention', users: [b.id, a.id] } }]);
+      const state = await store.getMemberState(conv, b.id);
+      assert.deepEqual(
+        { pinned: state?.pinned, muted: state?.muted, archived: state?.archived, mentionSeq: state?.mentionSeq },
+        { pinned: true, muted: false, archived: false, mentionSeq: 4 },
+      );
+      assert.equal((await store.getMemberState(conv, a.id))?.mentionSeq, 0, 'the sender is not mentioned by their own message');
+      assert.equal(await store.getMemberState(conv, NO_USER), undefined);
+      const row = (await store.listConversations(b.id, 10, null))[0]!;
+      assert.deepEqual([row.pinned, row.archived, row.mentionSeq], [true, false, 4]);
+    });
+
+    test('advanceCursor moves read and delivered cursors forward only; receipts count the other members', async (t) => {
+      const store = await fresh(t);
+      const [a, b] = [await user(store), await user(store)];
+      const conv = convOf(a, b);
+      await store.appendMessages([msg(a, b, 'm1'), msg(a, b, 'm2'), msg(a, b, 'm3')]);
+      assert.deepEqual(await store.advanceCursor(conv, b.id, 'delivered', 2), { seq: 2, moved: true });
+      assert.deepEqual(await store.advanceCursor(conv, b.id, 'delivered', 1), { seq: 2, moved: false });
+      assert.deepEqual(await store.advanceCursor(conv, b.id, 'read', 1), { seq: 1, moved: true });
+      assert.deepEqual(await store.advanceCursor(conv, NO_USER, 'read', 1), { seq: 0, moved: false });
+      assert.deepEqual(await store.receipts(conv, 1, a.id, true), { read: 1, delivered: 1, readBy: [b.id] });
+      assert.deepEqual(await store.receipts(conv, 2, a.id, true), { read: 0, delivered: 1, readBy: [] });
+      assert.deepEqual(await store.receipts(conv, 3, a.id, false), { read: 0, delivered: 0 });
+      await store.advanceCursor(conv, b.id, 'read', 3);
+      assert.deepEqual(await store.receipts(conv, 3, a.id, false), { read: 1, delivered: 1 }, 'a read counts as delivered');
+      const listed = (await store.listConversations(a.id, 10, null))[0]!;
+      assert.deepEqual([listed.peerReadSeq, listed.peerDeliveredSeq], [3, 2]);
     });
   });
 }

@@ -5,6 +5,7 @@ import {
   directConvId,
   parseDirectConvId,
   parseSelfConvId,
+  selfConvId,
   type Conversation,
   type Message,
   type RequestData,
@@ -14,9 +15,9 @@ import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config.js';
 import { WarblerError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { AppendResult, MessageRow, NewMessage, Store } from '../store/store.js';
+import type { AppendResult, MessageEffect, MessageRow, NewMessage, Store } from '../store/store.js';
 import { publicUser } from './accounts.js';
-import { buildContent } from './content.js';
+import { actionTarget, buildContent, checkEdit, checkReaction, forwardedFields, liveTarget, quoteOf } from './content.js';
 import { NO_BLOCKS, NO_GROUPS, type BlockList, type GroupDirectory } from './directory.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -26,10 +27,27 @@ export interface Caller {
   connId: string;
 }
 
-/** The wire form of a stored message: the header fields, then the content fields of its body. */
+/**
+ * The wire form of a stored message as its reader sees it now: the header fields, then the content
+ * fields of its body and its state (`edited`, `reactions`); only the header and `recalled: true` when
+ * it was recalled, or `deleted: true` when the reader deleted it for themself.
+ */
 export function toWireMessage(r: MessageRow): Message {
-  const body = JSON.parse(r.body) as Record<string, unknown>;
-  return { id: r.id, conv: r.conv, seq: r.seq, from: r.senderId, clientId: r.clientId, ts: r.createdAt, kind: r.kind, ...body } as Message;
+  const head: Message = {
+    id: r.id,
+    conv: r.conv,
+    seq: r.seq,
+    from: r.senderId,
+    clientId: r.clientId,
+    ts: r.createdAt,
+    kind: r.kind as Message['kind'],
+  };
+  if (r.hidden) return { ...head, deleted: true };
+  if (r.recalledAt !== undefined) return { ...head, recalled: true };
+  const m = { ...head, ...(JSON.parse(r.body) as Record<string, unknown>) } as Message;
+  if (r.editedAt !== undefined) m.edited = true;
+  if (r.reactions !== undefined) m.reactions = JSON.parse(r.reactions) as Message['reactions'];
+  return m;
 }
 
 /**
@@ -50,7 +68,14 @@ export interface ConvAccess {
 }
 
 /** About how many bytes a stored message takes on the wire. */
-const wireSize = (r: MessageRow): number => Buffer.byteLength(r.body) + 200;
+const wireSize = (r: MessageRow): number => Buffer.byteLength(r.body) + (r.reactions?.length ?? 0) + 200;
+
+/** The other member of a one-to-one conversation, or undefined (a group, an account log, a user's own `d:n:n`). */
+function peerOf(conv: string, userId: number): number | undefined {
+  const pair = parseDirectConvId(conv);
+  if (!pair || pair[0] === pair[1]) return undefined;
+  return pair[0] === userId ? pair[1] : pair[0];
+}
 
 /** One-to-one messaging: send with dedup and group commit, push, sync, history, conversations, read cursors. */
 export class Messaging {
@@ -112,6 +137,7 @@ export class Messaging {
     kind: 'group' | 'account',
     event: Record<string, unknown>,
     origin?: string,
+    effect?: MessageEffect,
   ): Promise<AppendResult> {
     const msg: NewMessage = {
       conv,
@@ -122,6 +148,7 @@ export class Messaging {
       body: JSON.stringify({ event }),
       createdAt: Date.now(),
     };
+    if (effect) msg.effect = effect;
     return this.batcher.submit(msg, origin);
   }
 
@@ -147,26 +174,191 @@ export class Messaging {
     return this.config.gateway.maxBufferedBytes / 2;
   }
 
-  /** Checks a send and builds the message to store; may wait on the store (unknown recipient). */
+  /**
+   * Checks a send and builds the message to store; may wait on the store (unknown recipient, a reply's
+   * target). A plain text message reads nothing from the store.
+   */
   async prepare(caller: Caller, data: RequestData<'msg.send'>): Promise<NewMessage> {
     if ((data.to === undefined) === (data.conv === undefined))
       throw new WarblerError('invalid_frame', 'data: give exactly one of to and conv');
     const content = buildContent(data, this.config);
-    let conv: string;
-    if (data.to !== undefined) {
-      if (!(await this.userExists(caller, data.to))) throw new WarblerError('user_not_found');
-      conv = directConvId(caller.userId, data.to);
-    } else conv = data.conv!;
+    const conv = await this.destination(caller, data.to, data.conv);
     const access = await this.access(caller, conv, 'send');
-    return {
+    let effect: MessageEffect | undefined;
+    if (content.mentionAll) {
+      if (access.kind !== 'group') throw new WarblerError('invalid_message', 'data.mentionAll: only in a group');
+      if (!access.admin) throw new WarblerError('admin_required', 'only the owner and admins may mention everyone');
+      effect = { type: 'mention', users: 'all' };
+    } else if (content.mentions) {
+      const members = new Set(access.members);
+      const stranger = content.mentions.find((u) => !members.has(u));
+      if (stranger !== undefined)
+        throw new WarblerError('invalid_message', `data.mentions: user ${stranger} is not a member of this conversation`);
+      effect = { type: 'mention', users: content.mentions };
+    }
+    if (data.replyTo !== undefined) {
+      // A retry after a lost ack is answered as a duplicate, even if the target was recalled since.
+      const again = await this.storedAgain(caller, data.clientId);
+      if (again) return again;
+      content.fields.replyTo = quoteOf(liveTarget(await this.message(conv, data.replyTo), data.replyTo));
+    }
+    return this.newMessage(caller, conv, access, data.clientId, content.kind, content.fields, effect);
+  }
+
+  /** The conversation a send names: a user's one-to-one conversation with the caller, or `conv`. */
+  private async destination(caller: Caller, to: number | undefined, conv: string | undefined): Promise<string> {
+    if (to === undefined) return conv!;
+    if (!(await this.userExists(caller, to))) throw new WarblerError('user_not_found');
+    return directConvId(caller.userId, to);
+  }
+
+  private newMessage(
+    caller: Caller,
+    conv: string,
+    access: ConvAccess,
+    clientId: string,
+    kind: string,
+    body: Record<string, unknown>,
+    effect?: MessageEffect,
+  ): NewMessage {
+    const msg: NewMessage = {
       conv,
       members: access.members,
       senderId: caller.userId,
-      clientId: data.clientId,
-      kind: content.kind,
-      body: content.body,
+      clientId,
+      kind,
+      body: JSON.stringify(body),
       createdAt: Date.now(),
     };
+    if (effect) msg.effect = effect;
+    return msg;
+  }
+
+  /** The message `seq` of `conv`, or undefined. */
+  private async message(conv: string, seq: number): Promise<MessageRow | undefined> {
+    return (await this.store.getMessages(conv, [seq]))[0];
+  }
+
+  /**
+   * When the caller already stored a message with `clientId` (a retry after a lost ack): that message
+   * again, which the write batch answers as a duplicate with its original ack. So a retried action is
+   * not checked again against what it changed itself (a retried recall would find its target recalled).
+   */
+  private async storedAgain(caller: Caller, clientId: string): Promise<NewMessage | undefined> {
+    const r = await this.store.messageByClientId(caller.userId, clientId);
+    return (
+      r && { conv: r.conv, members: [], senderId: r.senderId, clientId: r.clientId, kind: r.kind, body: r.body, createdAt: r.createdAt }
+    );
+  }
+
+  /** Checks an edit (`msg.edit`) and builds its entry; submit it like a send. */
+  async prepareEdit(caller: Caller, data: RequestData<'msg.edit'>): Promise<NewMessage> {
+    const again = await this.storedAgain(caller, data.clientId);
+    if (again) return again;
+    const access = await this.access(caller, data.conv, 'send');
+    const target = actionTarget(await this.message(data.conv, data.seq), data.seq);
+    if (target.senderId !== caller.userId) throw new WarblerError('not_author', 'only the sender may edit a message');
+    if (target.recalledAt !== undefined) throw new WarblerError('message_recalled', `message ${data.seq} was recalled`);
+    const window = this.config.messages.editWindowSeconds;
+    if (window > 0 && Date.now() - target.createdAt > window * 1000)
+      throw new WarblerError('edit_window_passed', `messages can be edited for ${window} seconds`);
+    checkEdit(target, data.text, this.config);
+    const effect: MessageEffect = { type: 'edit', target: data.seq, text: data.text };
+    return this.newMessage(caller, data.conv, access, data.clientId, 'edit', { target: data.seq, text: data.text }, effect);
+  }
+
+  /**
+   * Checks a recall (`msg.recall`) and builds its entry: the sender within `messages.recallWindowSeconds`
+   * (0: never), a group's owner and admins any message at any time.
+   */
+  async prepareRecall(caller: Caller, data: RequestData<'msg.recall'>): Promise<NewMessage> {
+    const again = await this.storedAgain(caller, data.clientId);
+    if (again) return again;
+    const access = await this.access(caller, data.conv, 'send');
+    const target = actionTarget(await this.message(data.conv, data.seq), data.seq);
+    const admin = access.kind === 'group' && access.admin;
+    if (!admin && target.senderId !== caller.userId)
+      throw new WarblerError('not_author', 'only the sender (or a group admin) may recall a message');
+    if (target.recalledAt !== undefined) throw new WarblerError('message_recalled', `message ${data.seq} was recalled already`);
+    const window = this.config.messages.recallWindowSeconds;
+    if (!admin && (window === 0 || Date.now() - target.createdAt > window * 1000))
+      throw new WarblerError('recall_window_passed', `messages can be recalled for ${window} seconds`);
+    return this.newMessage(caller, data.conv, access, data.clientId, 'recall', { target: data.seq }, { type: 'recall', target: data.seq });
+  }
+
+  /** Checks a reaction (`msg.react`) and builds its entry. */
+  async prepareReact(caller: Caller, data: RequestData<'msg.react'>): Promise<NewMessage> {
+    const again = await this.storedAgain(caller, data.clientId);
+    if (again) return again;
+    const access = await this.access(caller, data.conv, 'send');
+    const target = liveTarget(await this.message(data.conv, data.seq), data.seq);
+    checkReaction(target, data.emoji, data.on);
+    const effect: MessageEffect = { type: 'reaction', target: data.seq, emoji: data.emoji, on: data.on };
+    return this.newMessage(
+      caller,
+      data.conv,
+      access,
+      data.clientId,
+      'reaction',
+      { target: data.seq, emoji: data.emoji, on: data.on },
+      effect,
+    );
+  }
+
+  /** Checks a forward (`msg.forward`) and builds the copy to store in the destination conversation. */
+  async prepareForward(caller: Caller, data: RequestData<'msg.forward'>): Promise<NewMessage> {
+    if ((data.to === undefined) === (data.toConv === undefined))
+      throw new WarblerError('invalid_frame', 'data: give exactly one of to and toConv');
+    const again = await this.storedAgain(caller, data.clientId);
+    if (again) return again;
+    await this.access(caller, data.conv, 'read');
+    const source = liveTarget(await this.message(data.conv, data.seq), data.seq);
+    const conv = await this.destination(caller, data.to, data.toConv);
+    const access = await this.access(caller, conv, 'send');
+    return this.newMessage(caller, conv, access, data.clientId, source.kind, forwardedFields(source));
+  }
+
+  /**
+   * Deletes messages for the caller only (`msg.delete`): recorded with a `deleted` event in the caller's
+   * account log, which tells their other devices; resolves once durable.
+   */
+  async deleteForMe(caller: Caller, data: RequestData<'msg.delete'>): Promise<ResultData<'msg.delete'>> {
+    await this.access(caller, data.conv, 'read');
+    const seqs = [...new Set(data.seqs)].sort((a, b) => a - b);
+    const rows = new Map((await this.store.getMessages(data.conv, seqs)).map((r) => [r.seq, r]));
+    for (const seq of seqs) actionTarget(rows.get(seq), seq);
+    const event = { type: 'deleted', conv: data.conv, seqs };
+    await this.appendSystem(selfConvId(caller.userId), [caller.userId], caller.userId, 'account', event, caller.connId, {
+      type: 'hide',
+      conv: data.conv,
+      seqs,
+    });
+    return { conv: data.conv, seqs };
+  }
+
+  /**
+   * Sets the caller's list flags of a conversation (`conv.update`): recorded with a `conv` event in the
+   * caller's account log when a flag changes; resolves once durable.
+   */
+  async updateFlags(caller: Caller, data: RequestData<'conv.update'>): Promise<ResultData<'conv.update'>> {
+    const access = await this.access(caller, data.conv, 'read');
+    if (access.kind === 'self') throw new WarblerError('forbidden', 'the account log has no flags');
+    const state = await this.store.getMemberState(data.conv, caller.userId);
+    if (!state) throw new WarblerError('conversation_not_found', 'nothing was sent in this conversation yet');
+    const flags = { pinned: data.pinned ?? state.pinned, muted: data.muted ?? state.muted, archived: data.archived ?? state.archived };
+    if (flags.pinned !== state.pinned || flags.muted !== state.muted || flags.archived !== state.archived) {
+      const effect: MessageEffect = { type: 'flags', conv: data.conv, ...flags };
+      await this.appendSystem(
+        selfConvId(caller.userId),
+        [caller.userId],
+        caller.userId,
+        'account',
+        { type: 'conv', conv: data.conv, ...flags },
+        caller.connId,
+        effect,
+      );
+    }
+    return { conv: data.conv, ...flags };
   }
 
   /** Queues a prepared message; resolves with its ack once it is durable. */
@@ -218,7 +410,7 @@ export class Messaging {
         more = true;
         break;
       }
-      const rows = await this.store.messagesAfter(c.conv, after, room);
+      const rows = await this.store.messagesAfter(c.conv, after, room, caller.userId);
       let taken = 0;
       for (const r of rows) {
         const size = wireSize(r);
@@ -241,7 +433,7 @@ export class Messaging {
     if (data.before !== undefined && data.before > lastSeq + 1)
       throw new WarblerError('invalid_cursor', `before ${data.before} is beyond the conversation's next sequence ${lastSeq + 1}`);
     if (!head) return { messages: [], more: false };
-    const rows = await this.store.messagesBefore(data.conv, data.before ?? null, limit);
+    const rows = await this.store.messagesBefore(data.conv, data.before ?? null, limit, caller.userId);
     // Like sync, a page fits half the send buffer: keep the newest rows that fit (always one).
     let first = rows.length;
     for (let bytes = 0; first > 0; first--) {
@@ -276,15 +468,17 @@ export class Messaging {
         unread: Math.max(0, r.lastSeq - r.readSeq),
         lastMessage: r.lastMessage && toWireMessage(r.lastMessage),
         updatedAt: r.updatedAt,
-        pinned: false,
-        muted: false,
-        archived: false,
-        mentioned: false,
+        pinned: r.pinned,
+        muted: r.muted,
+        archived: r.archived,
+        mentioned: r.mentionSeq > r.readSeq,
       };
       const pair = parseDirectConvId(r.conv);
       if (pair) {
         const peerId = pair[0] === caller.userId ? pair[1] : pair[0];
-        return { ...base, kind: 'direct', peer: users.get(peerId) ?? { id: peerId, username: '', displayName: '' } };
+        const peer = users.get(peerId) ?? { id: peerId, username: '', displayName: '' };
+        const receipts = r.peerReadSeq === undefined ? {} : { peerReadSeq: r.peerReadSeq, peerDeliveredSeq: r.peerDeliveredSeq ?? 0 };
+        return { ...base, kind: 'direct', peer, ...receipts };
       }
       return { ...base, kind: 'group', group: groups.get(r.conv) ?? { name: '', memberCount: 0 } };
     });
@@ -292,16 +486,45 @@ export class Messaging {
     return { conversations, more: rows.length > limit, ...(rows.length > limit && last ? { next: `${last.updatedAt}:${last.conv}` } : {}) };
   }
 
-  /** Moves the caller's read cursor and tells the caller's other devices. */
+  /**
+   * Moves the caller's read cursor and tells the caller's other devices; in a one-to-one conversation
+   * the peer gets a `receipt` when the cursor moved.
+   */
   async markRead(caller: Caller, data: RequestData<'conv.read'>): Promise<ResultData<'conv.read'>> {
-    await this.access(caller, data.conv, 'read');
-    const head = await this.store.getConversation(data.conv);
+    const r = await this.advance(caller, data.conv, 'read', data.seq);
+    this.bus.publish([caller.userId], JSON.stringify({ ev: 'read', data: { conv: data.conv, seq: r.seq } }), caller.connId);
+    return { conv: data.conv, readSeq: r.seq };
+  }
+
+  /** Moves the caller's delivery cursor (`conv.delivered`); in a one-to-one conversation the peer gets a `receipt` when it moved. */
+  async markDelivered(caller: Caller, data: RequestData<'conv.delivered'>): Promise<ResultData<'conv.delivered'>> {
+    const r = await this.advance(caller, data.conv, 'delivered', data.seq);
+    return { conv: data.conv, deliveredSeq: r.seq };
+  }
+
+  /** Moves one of the caller's cursors; pushes the receipt to a one-to-one peer. */
+  private async advance(caller: Caller, conv: string, cursor: 'read' | 'delivered', seq: number): Promise<{ seq: number }> {
+    await this.access(caller, conv, 'read');
+    const head = await this.store.getConversation(conv);
     const lastSeq = head?.lastSeq ?? 0;
-    if (data.seq > lastSeq)
-      throw new WarblerError('invalid_cursor', `seq ${data.seq} is beyond the conversation's last sequence ${lastSeq}`);
-    if (!head) return { conv: data.conv, readSeq: 0 };
-    const readSeq = await this.store.advanceReadSeq(data.conv, caller.userId, data.seq);
-    this.bus.publish([caller.userId], JSON.stringify({ ev: 'read', data: { conv: data.conv, seq: readSeq } }), caller.connId);
-    return { conv: data.conv, readSeq };
+    if (seq > lastSeq) throw new WarblerError('invalid_cursor', `seq ${seq} is beyond the conversation's last sequence ${lastSeq}`);
+    if (!head) return { seq: 0 };
+    const r = await this.store.advanceCursor(conv, caller.userId, cursor, seq);
+    const peer = peerOf(conv, caller.userId);
+    if (r.moved && peer !== undefined)
+      this.bus.publish([peer], JSON.stringify({ ev: 'receipt', data: { conv, user: caller.userId, [cursor]: r.seq } }));
+    return r;
+  }
+
+  /**
+   * Who got and read message `seq` (`msg.receipts`), among the members other than its sender; who read
+   * it by name when the conversation has at most `groups.whoReadMaxMembers` members.
+   */
+  async receipts(caller: Caller, data: RequestData<'msg.receipts'>): Promise<ResultData<'msg.receipts'>> {
+    const access = await this.access(caller, data.conv, 'read');
+    const target = await this.message(data.conv, data.seq);
+    if (!target) throw new WarblerError('message_not_found', `no message ${data.seq} in this conversation`);
+    const max = this.config.groups.whoReadMaxMembers;
+    return this.store.receipts(data.conv, data.seq, target.senderId, max > 0 && access.members.length <= max);
   }
 }

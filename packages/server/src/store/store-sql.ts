@@ -13,6 +13,8 @@ import {
   type DeviceRow,
   type MemberRow,
   type MemberConversationRow,
+  type MemberState,
+  type MessageEffect,
   type MessageRow,
   type NewDevice,
   type NewMessage,
@@ -24,7 +26,14 @@ import {
 const USER_COLS = 'id, username, display_name AS displayName, password_hash AS passwordHash, is_admin AS isAdmin, created_at AS createdAt';
 const DEVICE_COLS =
   'id, user_id AS userId, name, token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt';
-const MSG_COLS = 'id, conv_id AS conv, seq, sender_id AS senderId, client_id AS clientId, kind, body, created_at AS createdAt';
+/** The columns of a RawMessage, from `messages m`. */
+const MSG_COLS =
+  'm.id, m.conv_id AS conv, m.seq, m.sender_id AS senderId, m.client_id AS clientId, m.kind, m.body, m.created_at AS createdAt, ' +
+  'm.edited_at AS editedAt, m.recalled_at AS recalledAt, m.reactions';
+/** Joined to `messages m` for a viewer (the first parameter): their deletions for themself. */
+const HIDDEN_JOIN = 'LEFT JOIN hidden_messages h ON h.user_id = ? AND h.conv_id = m.conv_id AND h.seq = m.seq';
+/** The cursor columns `advanceCursor` may move. */
+const CURSOR_COLUMNS = { read: 'read_seq', delivered: 'delivered_seq' } as const;
 
 const USER_INSERT = '(username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)';
 const userParams = (u: NewUser): SqlValue[] => [u.username, u.displayName, u.passwordHash, u.isAdmin ? 1 : 0, u.createdAt];
@@ -32,13 +41,41 @@ const userParams = (u: NewUser): SqlValue[] => [u.username, u.displayName, u.pas
 type RawUser = Omit<UserRow, 'isAdmin'> & { isAdmin: number };
 const toUser = (r: RawUser): UserRow => ({ ...r, isAdmin: r.isAdmin === 1 });
 const num = (v: unknown): number => Number(v);
-const toMessage = (r: MessageRow): MessageRow => ({
-  ...r,
-  id: num(r.id),
-  seq: num(r.seq),
-  senderId: num(r.senderId),
-  createdAt: num(r.createdAt),
-});
+
+/** A messages row as read, state columns NULL when unset; `hiddenSeq` is set when the viewer hid it. */
+interface RawMessage {
+  id: number;
+  conv: string;
+  seq: number;
+  senderId: number;
+  clientId: string;
+  kind: string;
+  body: string;
+  createdAt: number;
+  editedAt: number | null;
+  recalledAt: number | null;
+  reactions: string | null;
+  hiddenSeq?: number | null;
+}
+
+/** A MessageRow with numbers as numbers and only the state that is set. */
+function toMessage(r: RawMessage): MessageRow {
+  const m: MessageRow = {
+    id: num(r.id),
+    conv: r.conv,
+    seq: num(r.seq),
+    senderId: num(r.senderId),
+    clientId: r.clientId,
+    kind: r.kind,
+    body: r.body,
+    createdAt: num(r.createdAt),
+  };
+  if (r.editedAt != null) m.editedAt = num(r.editedAt);
+  if (r.recalledAt != null) m.recalledAt = num(r.recalledAt);
+  if (r.reactions != null) m.reactions = r.reactions;
+  if (r.hiddenSeq != null) m.hidden = true;
+  return m;
+}
 
 /**
  * The Store on any SQL database: every query is written here once, with `?` placeholders;
@@ -223,6 +260,7 @@ export class SqlStore implements Store {
       const res: AppendResult = { id: r.lastId, conv: m.conv, seq: head.seq, createdAt: m.createdAt, duplicate: false };
       inBatch.set(key, res);
       results.push(res);
+      if (m.effect) await this.applyEffect(tx, m, m.effect, head.seq);
     }
     for (const [conv, head] of heads) {
       await tx.run('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?', [head.seq, head.at, conv]);
@@ -231,6 +269,70 @@ export class SqlStore implements Store {
         await tx.run('UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ? AND read_seq < ?', [seq, conv, sender, seq]);
     }
     return results;
+  }
+
+  /**
+   * Applies a message's effect in its append transaction. Effects were validated before they were
+   * submitted; what changed since (a target recalled meanwhile) makes them do nothing, never throw.
+   */
+  private async applyEffect(tx: SqlQueries, m: NewMessage, e: MessageEffect, seq: number): Promise<void> {
+    const lock = this.db.dialect.forUpdate;
+    switch (e.type) {
+      case 'mention':
+        if (e.users === 'all')
+          await tx.run('UPDATE members SET mention_seq = ? WHERE conv_id = ? AND user_id <> ?', [seq, m.conv, m.senderId]);
+        else
+          for (const u of e.users)
+            if (u !== m.senderId) await tx.run('UPDATE members SET mention_seq = ? WHERE conv_id = ? AND user_id = ?', [seq, m.conv, u]);
+        return;
+      case 'edit': {
+        const t = await tx.get<{ body: string }>(`SELECT body FROM messages WHERE conv_id = ? AND seq = ? AND recalled_at IS NULL${lock}`, [
+          m.conv,
+          e.target,
+        ]);
+        if (!t) return;
+        const body = { ...(JSON.parse(t.body) as Record<string, unknown>), text: e.text };
+        await tx.run('UPDATE messages SET body = ?, edited_at = ? WHERE conv_id = ? AND seq = ?', [
+          JSON.stringify(body),
+          m.createdAt,
+          m.conv,
+          e.target,
+        ]);
+        return;
+      }
+      case 'recall':
+        await tx.run(
+          "UPDATE messages SET body = '{}', reactions = NULL, recalled_at = ? WHERE conv_id = ? AND seq = ? AND recalled_at IS NULL",
+          [m.createdAt, m.conv, e.target],
+        );
+        return;
+      case 'reaction': {
+        const t = await tx.get<{ reactions: string | null }>(
+          `SELECT reactions FROM messages WHERE conv_id = ? AND seq = ? AND recalled_at IS NULL${lock}`,
+          [m.conv, e.target],
+        );
+        if (!t) return;
+        const next = applyReaction(t.reactions, m.senderId, e.emoji, e.on);
+        if (next !== t.reactions) await tx.run('UPDATE messages SET reactions = ? WHERE conv_id = ? AND seq = ?', [next, m.conv, e.target]);
+        return;
+      }
+      case 'hide':
+        for (const s of e.seqs)
+          await tx.run(this.db.dialect.insertIgnore('hidden_messages', '(user_id, conv_id, seq) VALUES (?, ?, ?)'), [
+            m.senderId,
+            e.conv,
+            s,
+          ]);
+        return;
+      case 'flags': {
+        const flag = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
+        await tx.run(
+          'UPDATE members SET pinned = COALESCE(?, pinned), muted = COALESCE(?, muted), archived = COALESCE(?, archived) WHERE conv_id = ? AND user_id = ?',
+          [flag(e.pinned), flag(e.muted), flag(e.archived), e.conv, m.senderId],
+        );
+        return;
+      }
+    }
   }
 
   /** `appendInTx` for sub-stores: they call it inside their own transaction. */
@@ -279,22 +381,49 @@ export class SqlStore implements Store {
     return num(head.lastSeq);
   }
 
-  async messagesAfter(conv: string, afterSeq: number, limit: number): Promise<MessageRow[]> {
-    const rows = await this.db.all<MessageRow>(`SELECT ${MSG_COLS} FROM messages WHERE conv_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`, [
-      conv,
-      afterSeq,
-      limit,
-    ]);
+  async messagesAfter(conv: string, afterSeq: number, limit: number, viewer?: number): Promise<MessageRow[]> {
+    const rows =
+      viewer === undefined
+        ? await this.db.all<RawMessage>(`SELECT ${MSG_COLS} FROM messages m WHERE m.conv_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?`, [
+            conv,
+            afterSeq,
+            limit,
+          ])
+        : await this.db.all<RawMessage>(
+            `SELECT ${MSG_COLS}, h.seq AS hiddenSeq FROM messages m ${HIDDEN_JOIN} WHERE m.conv_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?`,
+            [viewer, conv, afterSeq, limit],
+          );
     return rows.map(toMessage);
   }
 
-  async messagesBefore(conv: string, beforeSeq: number | null, limit: number): Promise<MessageRow[]> {
+  async messagesBefore(conv: string, beforeSeq: number | null, limit: number, viewer?: number): Promise<MessageRow[]> {
     const params: SqlValue[] = beforeSeq === null ? [conv, limit] : [conv, beforeSeq, limit];
-    const rows = await this.db.all<MessageRow>(
-      `SELECT ${MSG_COLS} FROM messages WHERE conv_id = ?${beforeSeq === null ? '' : ' AND seq < ?'} ORDER BY seq DESC LIMIT ?`,
-      params,
-    );
+    const where = `WHERE m.conv_id = ?${beforeSeq === null ? '' : ' AND m.seq < ?'} ORDER BY m.seq DESC LIMIT ?`;
+    const rows =
+      viewer === undefined
+        ? await this.db.all<RawMessage>(`SELECT ${MSG_COLS} FROM messages m ${where}`, params)
+        : await this.db.all<RawMessage>(`SELECT ${MSG_COLS}, h.seq AS hiddenSeq FROM messages m ${HIDDEN_JOIN} ${where}`, [
+            viewer,
+            ...params,
+          ]);
     return rows.map(toMessage).reverse();
+  }
+
+  async getMessages(conv: string, seqs: readonly number[]): Promise<MessageRow[]> {
+    const out: MessageRow[] = [];
+    for (const seq of [...new Set(seqs)].sort((a, b) => a - b)) {
+      const r = await this.db.get<RawMessage>(`SELECT ${MSG_COLS} FROM messages m WHERE m.conv_id = ? AND m.seq = ?`, [conv, seq]);
+      if (r) out.push(toMessage(r));
+    }
+    return out;
+  }
+
+  async messageByClientId(senderId: number, clientId: string): Promise<MessageRow | undefined> {
+    const r = await this.db.get<RawMessage>(`SELECT ${MSG_COLS} FROM messages m WHERE m.sender_id = ? AND m.client_id = ?`, [
+      senderId,
+      clientId,
+    ]);
+    return r && toMessage(r);
   }
 
   async getConversation(conv: string): Promise<ConversationRow | undefined> {
@@ -321,34 +450,56 @@ export class SqlStore implements Store {
   ): Promise<ConversationSummaryRow[]> {
     const page = before ? ' AND (c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))' : '';
     const params: SqlValue[] = before ? [userId, before.updatedAt, before.updatedAt, before.conv, limit] : [userId, limit];
+    // The peer's member row only for one-to-one conversations (at most one row), the user's deletion of
+    // the last message from hidden_messages.
     const rows = await this.db.all<Record<string, unknown>>(
       `SELECT c.id AS conv, c.kind, c.last_seq AS lastSeq, c.updated_at AS updatedAt, m.read_seq AS readSeq,
-              lm.id AS mId, lm.sender_id AS mSender, lm.client_id AS mClient, lm.kind AS mKind, lm.body AS mBody, lm.created_at AS mAt
+              m.mention_seq AS mentionSeq, m.pinned, m.muted, m.archived,
+              pm.read_seq AS peerRead, pm.delivered_seq AS peerDelivered,
+              lm.id AS mId, lm.sender_id AS mSender, lm.client_id AS mClient, lm.kind AS mKind, lm.body AS mBody, lm.created_at AS mAt,
+              lm.edited_at AS mEdited, lm.recalled_at AS mRecalled, lm.reactions AS mReactions, h.seq AS mHidden
        FROM members m JOIN conversations c ON c.id = m.conv_id
+       LEFT JOIN members pm ON c.kind = 'direct' AND pm.conv_id = c.id AND pm.user_id <> m.user_id
        LEFT JOIN messages lm ON lm.conv_id = c.id AND lm.seq = c.last_seq
+       LEFT JOIN hidden_messages h ON h.user_id = m.user_id AND h.conv_id = c.id AND h.seq = c.last_seq
        WHERE m.user_id = ? AND c.kind <> 'self'${page} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`,
       params,
     );
-    return rows.map((r) => ({
-      conv: r.conv as string,
-      kind: r.kind as string,
-      lastSeq: num(r.lastSeq),
-      updatedAt: num(r.updatedAt),
-      readSeq: num(r.readSeq),
-      lastMessage:
-        r.mId == null
-          ? null
-          : {
-              id: num(r.mId),
-              conv: r.conv as string,
-              seq: num(r.lastSeq),
-              senderId: num(r.mSender),
-              clientId: r.mClient as string,
-              kind: r.mKind as string,
-              body: r.mBody as string,
-              createdAt: num(r.mAt),
-            },
-    }));
+    return rows.map((r) => {
+      const row: ConversationSummaryRow = {
+        conv: r.conv as string,
+        kind: r.kind as string,
+        lastSeq: num(r.lastSeq),
+        updatedAt: num(r.updatedAt),
+        readSeq: num(r.readSeq),
+        mentionSeq: num(r.mentionSeq),
+        pinned: num(r.pinned) === 1,
+        muted: num(r.muted) === 1,
+        archived: num(r.archived) === 1,
+        lastMessage:
+          r.mId == null
+            ? null
+            : toMessage({
+                id: num(r.mId),
+                conv: r.conv as string,
+                seq: num(r.lastSeq),
+                senderId: num(r.mSender),
+                clientId: r.mClient as string,
+                kind: r.mKind as string,
+                body: r.mBody as string,
+                createdAt: num(r.mAt),
+                editedAt: r.mEdited as number | null,
+                recalledAt: r.mRecalled as number | null,
+                reactions: r.mReactions as string | null,
+                hiddenSeq: r.mHidden as number | null,
+              }),
+      };
+      if (r.peerRead != null) {
+        row.peerReadSeq = num(r.peerRead);
+        row.peerDeliveredSeq = num(r.peerDelivered);
+      }
+      return row;
+    });
   }
 
   async advanceReadSeq(conv: string, userId: number, seq: number): Promise<number> {
@@ -360,6 +511,55 @@ export class SqlStore implements Store {
     return r ? num(r.readSeq) : 0;
   }
 
+  async advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<{ seq: number; moved: boolean }> {
+    const col = CURSOR_COLUMNS[cursor];
+    const r = await this.db.run(`UPDATE members SET ${col} = ? WHERE conv_id = ? AND user_id = ? AND ${col} < ?`, [seq, conv, userId, seq]);
+    const after = await this.db.get<{ seq: number }>(`SELECT ${col} AS seq FROM members WHERE conv_id = ? AND user_id = ?`, [conv, userId]);
+    return { seq: after ? num(after.seq) : 0, moved: r.changes > 0 };
+  }
+
+  async getMemberState(conv: string, userId: number): Promise<MemberState | undefined> {
+    const r = await this.db.get<Record<string, unknown>>(
+      `SELECT read_seq AS readSeq, joined_at AS joinedAt, delivered_seq AS deliveredSeq, mention_seq AS mentionSeq, pinned, muted, archived
+       FROM members WHERE conv_id = ? AND user_id = ?`,
+      [conv, userId],
+    );
+    return (
+      r && {
+        conv,
+        userId,
+        readSeq: num(r.readSeq),
+        joinedAt: num(r.joinedAt),
+        deliveredSeq: num(r.deliveredSeq),
+        mentionSeq: num(r.mentionSeq),
+        pinned: num(r.pinned) === 1,
+        muted: num(r.muted) === 1,
+        archived: num(r.archived) === 1,
+      }
+    );
+  }
+
+  async receipts(
+    conv: string,
+    seq: number,
+    senderId: number,
+    listReaders: boolean,
+  ): Promise<{ read: number; delivered: number; readBy?: number[] }> {
+    const r = await this.db.get<{ readCount: number | null; deliveredCount: number | null }>(
+      `SELECT SUM(CASE WHEN read_seq >= ? THEN 1 ELSE 0 END) AS readCount,
+              SUM(CASE WHEN read_seq >= ? OR delivered_seq >= ? THEN 1 ELSE 0 END) AS deliveredCount
+       FROM members WHERE conv_id = ? AND user_id <> ?`,
+      [seq, seq, seq, conv, senderId],
+    );
+    const counts = { read: num(r?.readCount ?? 0), delivered: num(r?.deliveredCount ?? 0) };
+    if (!listReaders) return counts;
+    const readers = await this.db.all<{ userId: number }>(
+      'SELECT user_id AS userId FROM members WHERE conv_id = ? AND user_id <> ? AND read_seq >= ? ORDER BY user_id',
+      [conv, senderId, seq],
+    );
+    return { ...counts, readBy: readers.map((x) => num(x.userId)) };
+  }
+
   async getMember(conv: string, userId: number): Promise<MemberRow | undefined> {
     const r = await this.db.get<MemberRow>(
       'SELECT conv_id AS conv, user_id AS userId, read_seq AS readSeq, joined_at AS joinedAt FROM members WHERE conv_id = ? AND user_id = ?',
@@ -367,6 +567,20 @@ export class SqlStore implements Store {
     );
     return r && { conv: r.conv, userId: num(r.userId), readSeq: num(r.readSeq), joinedAt: num(r.joinedAt) };
   }
+}
+
+/**
+ * A message's reactions (JSON text of emoji -> user ids, or null for none) after `userId` adds (`on`) or
+ * takes back `emoji`; the same text when nothing changes. Emptied emojis are dropped, none at all is null.
+ */
+function applyReaction(json: string | null, userId: number, emoji: string, on: boolean): string | null {
+  const all = json === null ? {} : (JSON.parse(json) as Record<string, number[]>);
+  const users = all[emoji] ?? [];
+  if (users.includes(userId) === on) return json;
+  if (on) all[emoji] = [...users, userId];
+  else if (users.length > 1) all[emoji] = users.filter((u) => u !== userId);
+  else delete all[emoji];
+  return Object.keys(all).length === 0 ? null : JSON.stringify(all);
 }
 
 /** Appends messages inside a transaction the caller holds: how sub-stores write events with their changes. */

@@ -45,10 +45,17 @@ export interface Store {
    * with `duplicate: true`. When the promise resolves, every message is durable.
    */
   appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
-  /** Messages of `conv` with sequence greater than `afterSeq`, ascending, at most `limit`. */
-  messagesAfter(conv: string, afterSeq: number, limit: number): Promise<MessageRow[]>;
-  /** Messages of `conv` with sequence less than `beforeSeq` (or the newest), ascending, at most `limit`. */
-  messagesBefore(conv: string, beforeSeq: number | null, limit: number): Promise<MessageRow[]>;
+  /**
+   * Messages of `conv` with sequence greater than `afterSeq`, ascending, at most `limit`. With `viewer`,
+   * the ones that user deleted for themself have `hidden: true`.
+   */
+  messagesAfter(conv: string, afterSeq: number, limit: number, viewer?: number): Promise<MessageRow[]>;
+  /** Messages of `conv` with sequence less than `beforeSeq` (or the newest), ascending, at most `limit`; `viewer` as above. */
+  messagesBefore(conv: string, beforeSeq: number | null, limit: number, viewer?: number): Promise<MessageRow[]>;
+  /** The messages of `conv` with these sequences, ascending; sequences with no message are left out. */
+  getMessages(conv: string, seqs: readonly number[]): Promise<MessageRow[]>;
+  /** The message `senderId` stored with `clientId`, in any conversation, or undefined. */
+  messageByClientId(senderId: number, clientId: string): Promise<MessageRow | undefined>;
   /** The conversation's head, or undefined when nothing was ever sent in it. */
   getConversation(conv: string): Promise<ConversationRow | undefined>;
   /** Every conversation `userId` is a member of, with its head and the member's read cursor. */
@@ -57,8 +64,25 @@ export interface Store {
   listConversations(userId: number, limit: number, before: { updatedAt: number; conv: string } | null): Promise<ConversationSummaryRow[]>;
   /** Moves the member's read cursor forward to `seq` (never back); returns the cursor after. */
   advanceReadSeq(conv: string, userId: number, seq: number): Promise<number>;
+  /**
+   * Moves the member's read or delivery cursor forward to `seq` (never back); returns the cursor after
+   * and whether this call moved it (0 and false when the user is not a member).
+   */
+  advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<{ seq: number; moved: boolean }>;
   /** The user's membership of `conv`, or undefined when the user is not a member. */
   getMember(conv: string, userId: number): Promise<MemberRow | undefined>;
+  /** The user's membership of `conv` with its cursors and list flags, or undefined when not a member. */
+  getMemberState(conv: string, userId: number): Promise<MemberState | undefined>;
+  /**
+   * Receipts of the message `seq` of `conv` sent by `senderId`: how many other members read it and how many
+   * got it (a read counts as delivered); with `listReaders`, who read it, by id ascending.
+   */
+  receipts(
+    conv: string,
+    seq: number,
+    senderId: number,
+    listReaders: boolean,
+  ): Promise<{ read: number; delivered: number; readBy?: number[] }>;
 
   /** Groups, their members, roles and join requests. */
   readonly groups: GroupStore;
@@ -74,6 +98,16 @@ export interface MemberRow {
   userId: number;
   readSeq: number;
   joinedAt: number;
+}
+
+/** A membership with the member's cursors and conversation-list flags. */
+export interface MemberState extends MemberRow {
+  deliveredSeq: number;
+  /** The last sequence that mentions the member (or @all); 0 when none. */
+  mentionSeq: number;
+  pinned: boolean;
+  muted: boolean;
+  archived: boolean;
 }
 
 export class StoreConflictError extends Error {
@@ -119,7 +153,31 @@ export interface NewMessage {
   /** JSON text of the message's content. */
   body: string;
   createdAt: number;
+  /**
+   * What else the append changes, in the same transaction, when the message is stored (not for a
+   * duplicate). Validated before it is submitted: applying it never fails for bad input.
+   */
+  effect?: MessageEffect;
 }
+
+/**
+ * Side data of a message, applied by the store in the transaction that appends it. `target` is a
+ * sequence in the message's own conversation; the acting user is the message's sender.
+ */
+export type MessageEffect =
+  /** The new message mentions these members (or every member but the sender): sets their mention cursor. */
+  | { type: 'mention'; users: readonly number[] | 'all' }
+  /** Replaces the text of the target and marks it edited (a recalled target is left as is). */
+  | { type: 'edit'; target: number; text: string }
+  /** Empties the target's body and reactions and marks it recalled. */
+  | { type: 'recall'; target: number }
+  /** Adds (on) or takes back the sender's `emoji` on the target (a recalled target is left as is). */
+  | { type: 'reaction'; target: number; emoji: string; on: boolean }
+  /** The sender deletes these messages of `conv` for themself. */
+  | { type: 'hide'; conv: string; seqs: readonly number[] }
+  /** Sets the sender's list flags of `conv` (the ones given). */
+  | { type: 'flags'; conv: string; pinned?: boolean; muted?: boolean; archived?: boolean };
+
 export interface AppendResult {
   id: number;
   conv: string;
@@ -136,6 +194,13 @@ export interface MessageRow {
   kind: string;
   body: string;
   createdAt: number;
+  /** State of a content message, present only when set: when it was last edited, when recalled. */
+  editedAt?: number;
+  recalledAt?: number;
+  /** JSON object emoji -> user ids, present only when the message has reactions. */
+  reactions?: string;
+  /** The reader deleted it for themself (only when the read named a viewer). */
+  hidden?: boolean;
 }
 export interface ConversationRow {
   conv: string;
@@ -148,4 +213,11 @@ export interface MemberConversationRow extends ConversationRow {
 }
 export interface ConversationSummaryRow extends MemberConversationRow {
   lastMessage: MessageRow | null;
+  mentionSeq: number;
+  pinned: boolean;
+  muted: boolean;
+  archived: boolean;
+  /** One-to-one with another user: the peer's read and delivery cursors. */
+  peerReadSeq?: number;
+  peerDeliveredSeq?: number;
 }

@@ -1,0 +1,34 @@
+import type { Caller } from '../services/messaging.js';
+import type { Session } from '../session/session.js';
+import type { Handlers } from './handler.js';
+
+const caller = (s: Session): Caller => ({ userId: s.me.user.id, connId: s.connId });
+
+/**
+ * Message actions, receipts and conversation flags. Actions that are entries in a sequence are checked
+ * in arrival order, like `msg.send`, then queued; each is answered once durable.
+ */
+export const actionHandlers: Handlers<
+  'msg.edit' | 'msg.recall' | 'msg.react' | 'msg.delete' | 'msg.forward' | 'msg.receipts' | 'conv.delivered' | 'conv.update'
+> = {
+  'msg.edit': async (s, data) => {
+    const c = caller(s);
+    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.prepareEdit(c, data)));
+  },
+  'msg.recall': async (s, data) => {
+    const c = caller(s);
+    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.prepareRecall(c, data)));
+  },
+  'msg.react': async (s, data) => {
+    const c = caller(s);
+    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.prepareReact(c, data)));
+  },
+  'msg.forward': async (s, data) => {
+    const c = caller(s);
+    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.prepareForward(c, data)));
+  },
+  'msg.delete': (s, data) => s.ctx.messaging.deleteForMe(caller(s), data),
+  'msg.receipts': (s, data) => s.ctx.messaging.receipts(caller(s), data),
+  'conv.delivered': (s, data) => s.ctx.messaging.markDelivered(caller(s), data),
+  'conv.update': (s, data) => s.ctx.messaging.updateFlags(caller(s), data),
+};
