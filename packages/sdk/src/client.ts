@@ -83,9 +83,16 @@ interface PendingRequest {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
+/** Ops that add an entry to a conversation: sent with a clientId, resent until acknowledged. */
+export type ReliableOp = 'msg.send' | 'msg.edit' | 'msg.recall' | 'msg.react' | 'msg.forward';
+/** What the caller gives a reliable op: its data, the clientId optional (one is made up). */
+export type ReliableInput<O extends ReliableOp> = Omit<RequestData<O>, 'clientId'> & { clientId?: string };
+type Ack = ResultData<'msg.send'>;
+
 interface PendingSend {
-  data: RequestData<'msg.send'>;
-  resolve: (ack: ResultData<'msg.send'>) => void;
+  op: ReliableOp;
+  data: RequestData<ReliableOp>;
+  resolve: (ack: Ack) => void;
   reject: (e: unknown) => void;
   inFlight: boolean;
 }
@@ -233,13 +240,54 @@ export class WarblerClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Sends a text message and resolves with its ack once the server has stored it. Across drops and
-   * reconnects the same client id is resent until acknowledged, so it is stored exactly once.
+   * Sends a message (any content kind; `text` by default) and resolves with its ack once the server has
+   * stored it. Across drops and reconnects the same client id is resent until acknowledged, so it is
+   * stored exactly once.
    */
-  send(input: Omit<RequestData<'msg.send'>, 'clientId'> & { clientId?: string }): Promise<ResultData<'msg.send'>> {
-    const data = { ...input, clientId: input.clientId ?? newClientId() } as RequestData<'msg.send'>;
+  send(input: ReliableInput<'msg.send'>): Promise<Ack> {
+    return this.reliable('msg.send', input);
+  }
+
+  /** Replaces the text (or caption) of one of the user's messages; an `edit` entry in the conversation. */
+  edit(conv: string, seq: number, text: string): Promise<Ack> {
+    return this.reliable('msg.edit', { conv, seq, text });
+  }
+
+  /** Recalls a message (the author within the recall window; group admins any). */
+  recall(conv: string, seq: number): Promise<Ack> {
+    return this.reliable('msg.recall', { conv, seq });
+  }
+
+  /** Adds (`on` true) or takes back a reaction. */
+  react(conv: string, seq: number, emoji: string, on = true): Promise<Ack> {
+    return this.reliable('msg.react', { conv, seq, emoji, on });
+  }
+
+  /** Forwards a message to a user (`to`) or a conversation (`toConv`). */
+  forward(conv: string, seq: number, target: { to: number } | { toConv: string }): Promise<Ack> {
+    return this.reliable('msg.forward', { conv, seq, ...target });
+  }
+
+  /** Deletes messages for this user only (all their devices); others still see them. */
+  deleteForMe(conv: string, seqs: number[]): Promise<ResultData<'msg.delete'>> {
+    return this.request('msg.delete', { conv, seqs });
+  }
+
+  /** Read and delivery counts of a message (and who read it, in small groups). */
+  receipts(conv: string, seq: number): Promise<ResultData<'msg.receipts'>> {
+    return this.request('msg.receipts', { conv, seq });
+  }
+
+  /** Sets a conversation's pinned / muted / archived flags for this user. */
+  updateConversation(conv: string, flags: { pinned?: boolean; muted?: boolean; archived?: boolean }): Promise<ResultData<'conv.update'>> {
+    return this.request('conv.update', { conv, ...flags });
+  }
+
+  /** Queues a reliable op and flushes the queue when authenticated. */
+  reliable<O extends ReliableOp>(op: O, input: ReliableInput<O>): Promise<Ack> {
+    const data = { ...input, clientId: input.clientId ?? newClientId() } as RequestData<ReliableOp>;
     return new Promise((resolve, reject) => {
-      this.sends.push({ data, resolve, reject, inFlight: false });
+      this.sends.push({ op, data, resolve, reject, inFlight: false });
       if (this.authed) this.flushSends();
     });
   }
@@ -253,24 +301,14 @@ export class WarblerClient extends Emitter<ClientEvents> {
     for (const p of this.sends) {
       if (p.inFlight || !this.authed) continue;
       p.inFlight = true;
-      this.request('msg.send', p.data).then(
+      (this.request(p.op, p.data as never) as Promise<Ack>).then(
         (ack) => {
           this.retries = 0;
           if (!this.dropSend(p)) return;
-          // The sending connection gets no push: its own copy comes from the ack and what it sent (a reply's
-          // quote is filled in by the server, so the local copy has none: history has it).
-          const own: Record<string, unknown> = { ...p.data };
-          delete own.to;
-          delete own.replyTo;
-          this.stream.ingest({
-            ...own,
-            id: ack.id,
-            conv: ack.conv,
-            seq: ack.seq,
-            from: this.user!.id,
-            ts: ack.ts,
-            kind: p.data.kind ?? 'text',
-          } as Message);
+          const own = this.ownCopy(p, ack);
+          // A duplicate ack is an entry stored earlier: it came (or comes) through sync like any other.
+          if (own && !ack.duplicate) this.stream.ingest(own);
+          else if (!ack.duplicate) void this.sync().catch(() => undefined);
           p.resolve(ack);
         },
         (e: unknown) => {
@@ -282,6 +320,31 @@ export class WarblerClient extends Emitter<ClientEvents> {
           if (this.dropSend(p)) p.reject(e);
         },
       );
+    }
+  }
+
+  /**
+   * The sending connection gets no push: its own copy of the entry is built from the ack and what it
+   * sent. A reply's quote and a forward's content are filled in by the server: those come by sync.
+   */
+  private ownCopy(p: PendingSend, ack: Ack): Message | undefined {
+    const head = { id: ack.id, conv: ack.conv, seq: ack.seq, from: this.user!.id, clientId: ack.clientId, ts: ack.ts };
+    const d = p.data as Record<string, unknown>;
+    switch (p.op) {
+      case 'msg.send': {
+        if (d.replyTo !== undefined) return undefined;
+        const own: Record<string, unknown> = { ...d };
+        delete own.to;
+        return { ...own, ...head, kind: (d.kind as Message['kind'] | undefined) ?? 'text' } as Message;
+      }
+      case 'msg.edit':
+        return { ...head, kind: 'edit', target: d.seq as number, text: d.text as string };
+      case 'msg.recall':
+        return { ...head, kind: 'recall', target: d.seq as number };
+      case 'msg.react':
+        return { ...head, kind: 'reaction', target: d.seq as number, emoji: d.emoji as string, on: d.on as boolean };
+      default:
+        return undefined;
     }
   }
 
