@@ -182,3 +182,23 @@ test('join refusals, owner leave, unknown requests, users and too many users cha
   assert.equal(list.conversations.length, 1, 'no group was created by the refused creates');
   assert.ok(s);
 });
+
+test('concurrent joins and adds never go over the member cap', async (t) => {
+  const { s, conv, owner, admin, snapshot } = await setup(t, { groups: { maxMembers: 6 } });
+  const others = await Promise.all(Array.from({ length: 6 }, () => rawUser(s)));
+  t.after(() => others.forEach((u) => u.c.close()));
+  // 4 members, room for 2: four joins and two adds race for it.
+  const results = await Promise.all([
+    ...others.slice(0, 4).map((u) => u.c.request('group.join', { conv })),
+    owner.c.request('group.add', { conv, users: [others[4]!.id] }),
+    admin.c.request('group.add', { conv, users: [others[5]!.id] }),
+  ]);
+  assert.equal(results.filter((r) => r.ok).length, 2);
+  assert.deepEqual(
+    results.filter((r) => !r.ok).map((r) => r.error!.code),
+    ['group_full', 'group_full', 'group_full', 'group_full'],
+  );
+  const after = (await snapshot()) as { info: { group: { memberCount: number } }; lastSeq: number };
+  assert.equal(after.info.group.memberCount, 6);
+  assert.equal(after.lastSeq, 5, 'created, role, a message, then the two changes that won');
+});
