@@ -367,6 +367,20 @@ test('parseRequest accepts a minimal valid frame for every op', () => {
     'msg.receipts': { conv: 'd:1:2', seq: 1 },
     'conv.delivered': { conv: 'd:1:2', seq: 0 },
     'conv.update': { conv: 'd:1:2' },
+    'group.create': { name: 'g' },
+    'group.get': { conv: 'g:1' },
+    'group.members': { conv: 'g:1' },
+    'group.update': { conv: 'g:1' },
+    'group.dissolve': { conv: 'g:1' },
+    'group.add': { conv: 'g:1', users: [2] },
+    'group.remove': { conv: 'g:1', users: [2] },
+    'group.leave': { conv: 'g:1' },
+    'group.join': { conv: 'g:1' },
+    'group.requests': { conv: 'g:1' },
+    'group.approve': { conv: 'g:1', user: 2, accept: true },
+    'group.role': { conv: 'g:1', user: 2, role: 'admin' },
+    'group.transfer': { conv: 'g:1', user: 2 },
+    'group.mute': { conv: 'g:1', user: 2, seconds: 60 },
   };
   for (const op of OP_NAMES) {
     const r = parseRequest(JSON.stringify({ id: 1, op, data: minimal[op] }));

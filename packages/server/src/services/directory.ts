@@ -3,7 +3,11 @@ import { WarblerError } from '../errors.js';
 
 /** A user's standing in a group, as messaging needs it. */
 export interface GroupAccess {
-  /** Every current member: who a new message in the group is delivered to. */
+  /**
+   * Every current member: who a new message in the group is delivered to. A live view, kept current in
+   * place by the groups service (so a message pushed later goes to the members of then): read it, never
+   * change it, and copy it to keep a snapshot.
+   */
   members: readonly number[];
   /** The user is the owner or an admin. */
   admin: boolean;

@@ -1,22 +1,533 @@
-import type { GroupSummary } from '@warbler/protocol';
+import { randomUUID } from 'node:crypto';
+import {
+  GROUP_MAX_USERS_PER_CALL,
+  LIMITS,
+  parseGroupConvId,
+  selfConvId,
+  type GroupInfo,
+  type GroupSummary,
+  type RequestData,
+  type ResultData,
+} from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
+import type { GroupEventDraft, GroupPatch, GroupRole, GroupRow } from '../store/store-groups.js';
+import type { AppendResult } from '../store/store.js';
+import { publicUser } from './accounts.js';
 import type { ServiceDeps } from './deps.js';
 import type { GroupAccess, GroupDirectory } from './directory.js';
+import type { Caller } from './messaging.js';
 
-/** Groups: creation, settings, membership, roles, join requests, mutes; the GroupDirectory messaging asks. */
+interface MemberState {
+  role: GroupRole;
+  /** When the mute ends; 0 when not muted. */
+  mutedUntil: number;
+}
+
+/**
+ * What this process knows of one group, loaded from the store on first use and changed with every
+ * change the service makes, so that a send to the group reads nothing from the store.
+ */
+interface GroupState {
+  conv: string;
+  /** Settings; `dissolvedAt` set once dissolved. */
+  row: GroupRow;
+  /**
+   * The current members. The SAME array for the group's whole life, changed in place: a message holds
+   * it from its access check to its push, so the push goes to whoever is a member when it is stored.
+   */
+  members: number[];
+  byUser: Map<number, MemberState>;
+  /** The two answers sendAccess / readAccess give, made once. */
+  asAdmin: GroupAccess;
+  asMember: GroupAccess;
+  /** Changes to the group run one at a time: each waits for the one before. */
+  lock: Promise<unknown>;
+  /** Set when a change failed after mirroring itself here: the state is dropped and reloaded. */
+  stale: boolean;
+}
+
+const isAdmin = (role: GroupRole | undefined): boolean => role === 'owner' || role === 'admin';
+/** The users of a list without repeats, in first-seen order. */
+const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
+
+/**
+ * Groups: creation, settings, membership, roles, join requests, mutes; the GroupDirectory messaging asks.
+ *
+ * Every change runs under the group's lock, is checked against the in-memory state, written with its
+ * `group` event in one store transaction, mirrored in memory just before that transaction commits, and
+ * then pushed to the members (the acting connection included: a change's result does not carry its
+ * event). This in-memory state is per process: several processes sharing one store would need to tell
+ * each other about changes (not done yet; Warbler runs groups in one process).
+ */
 export class Groups implements GroupDirectory {
+  private readonly cache = new Map<string, GroupState>();
+  private readonly loading = new Map<string, Promise<GroupState | undefined>>();
+
   constructor(protected readonly deps: ServiceDeps) {}
 
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
 
-  sendAccess(_userId: number, _conv: string): Promise<GroupAccess> {
-    return Promise.reject(new WarblerError('conversation_not_found'));
+  // ---------------------------------------------------------------------------------------------
+  // GroupDirectory: on the send path, answered from memory once the group is loaded.
+
+  async sendAccess(userId: number, conv: string): Promise<GroupAccess> {
+    const g = this.cache.get(conv) ?? (await this.load(conv));
+    if (!g || g.row.dissolvedAt !== null) throw new WarblerError('conversation_not_found');
+    const m = g.byUser.get(userId);
+    if (!m) throw new WarblerError('not_member');
+    if (m.mutedUntil !== 0 && m.mutedUntil > Date.now())
+      throw new WarblerError('member_muted', `you are muted in this group until ${new Date(m.mutedUntil).toISOString()}`);
+    if (g.row.mutedAll && m.role === 'member') throw new WarblerError('group_muted');
+    return m.role === 'member' ? g.asMember : g.asAdmin;
   }
-  readAccess(_userId: number, _conv: string): Promise<GroupAccess> {
-    return Promise.reject(new WarblerError('conversation_not_found'));
+
+  async readAccess(userId: number, conv: string): Promise<GroupAccess> {
+    const g = this.cache.get(conv) ?? (await this.load(conv));
+    if (!g || g.row.dissolvedAt !== null) throw new WarblerError('conversation_not_found');
+    const m = g.byUser.get(userId);
+    if (!m) throw new WarblerError('not_member');
+    return m.role === 'member' ? g.asMember : g.asAdmin;
   }
-  async summaries(_convs: readonly string[]): Promise<Map<string, GroupSummary>> {
-    return new Map();
+
+  async summaries(convs: readonly string[]): Promise<Map<string, GroupSummary>> {
+    const out = new Map<string, GroupSummary>();
+    const unknown: number[] = [];
+    for (const conv of convs) {
+      const g = this.cache.get(conv);
+      const id = parseGroupConvId(conv);
+      if (g) {
+        if (g.row.dissolvedAt === null) out.set(conv, summary(g.row, g.members.length));
+      } else if (id !== undefined) unknown.push(id);
+    }
+    // Groups not in memory: one query, without loading their members.
+    for (const r of await this.deps.store.groups.groupSummaries(unknown)) out.set(r.conv, summary(r, r.memberCount));
+    return out;
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Ops.
+
+  async create(caller: Caller, data: RequestData<'group.create'>): Promise<ResultData<'group.create'>> {
+    const owner = caller.userId;
+    const listed = data.members ?? [];
+    if (listed.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
+    const others = unique(listed).filter((u) => u !== owner);
+    this.checkCap(others.length + 1);
+    await this.checkUsersExist(others);
+    const createdAt = Date.now();
+    const joinPolicy = data.joinPolicy ?? 'open';
+    const avatar = data.avatar || null;
+    const description = data.description || null;
+    const members = [owner, ...others];
+    const event = this.draft(owner, {
+      type: 'created',
+      actor: owner,
+      name: data.name,
+      ...(avatar ? { avatar } : {}),
+      ...(description ? { description } : {}),
+      joinPolicy,
+      users: members,
+    });
+    const { group, event: r } = await this.deps.store.groups.createGroup(
+      { name: data.name, avatar, description, ownerId: owner, joinPolicy, createdAt },
+      others,
+      event,
+    );
+    const g = this.newState(
+      group,
+      members.map((userId) => ({ userId, role: userId === owner ? 'owner' : 'member', mutedUntil: 0 })),
+    );
+    this.cache.set(g.conv, g);
+    this.publish(g.conv, g.members, event, r);
+    return { group: this.info(g, owner) };
+  }
+
+  async get(caller: Caller, data: RequestData<'group.get'>): Promise<ResultData<'group.get'>> {
+    const g = await this.live(data.conv);
+    if (!g.byUser.has(caller.userId) && g.row.joinPolicy === 'invite')
+      throw new WarblerError('not_member', 'an invite-only group is visible to its members only');
+    return { group: this.info(g, caller.userId) };
+  }
+
+  async members(caller: Caller, data: RequestData<'group.members'>): Promise<ResultData<'group.members'>> {
+    await this.readAccess(caller.userId, data.conv);
+    const limit = data.limit ?? LIMITS.defaultPage;
+    const rows = await this.deps.store.groups.membersPage(data.conv, data.after ?? 0, limit + 1);
+    const page = rows.slice(0, limit);
+    const users = new Map((await this.deps.store.getUsersByIds(page.map((m) => m.userId))).map((u) => [u.id, publicUser(u)]));
+    const now = Date.now();
+    const members = page.map((m) => ({
+      user: users.get(m.userId) ?? { id: m.userId, username: '', displayName: '' },
+      role: m.role,
+      joinedAt: m.joinedAt,
+      ...(m.mutedUntil > now ? { mutedUntil: m.mutedUntil } : {}),
+    }));
+    const more = rows.length > limit;
+    return { members, more, ...(more ? { next: page.at(-1)!.userId } : {}) };
+  }
+
+  async update(caller: Caller, data: RequestData<'group.update'>): Promise<ResultData<'group.update'>> {
+    return this.change(data.conv, async (g) => {
+      this.requireAdmin(g, caller.userId);
+      const r = g.row;
+      const patch: GroupPatch = {};
+      const changed: Record<string, unknown> = {};
+      if (data.name !== undefined && data.name !== r.name) changed.name = patch.name = data.name;
+      for (const key of ['avatar', 'description', 'announcement'] as const) {
+        const v = data[key];
+        // "" clears the field.
+        if (v !== undefined && (v || null) !== r[key]) {
+          patch[key] = v || null;
+          changed[key] = v;
+        }
+      }
+      if (data.joinPolicy !== undefined && data.joinPolicy !== r.joinPolicy) changed.joinPolicy = patch.joinPolicy = data.joinPolicy;
+      if (data.mutedAll !== undefined && data.mutedAll !== r.mutedAll) changed.mutedAll = patch.mutedAll = data.mutedAll;
+      if (Object.keys(patch).length > 0) {
+        const event = this.draft(caller.userId, { type: 'updated', actor: caller.userId, ...changed });
+        const res = await this.deps.store.groups.updateGroup(r.id, patch, event, () => {
+          Object.assign(r, patch);
+          r.updatedAt = event.createdAt;
+        });
+        this.publish(g.conv, g.members, event, res);
+      }
+      return { group: this.info(g, caller.userId) };
+    });
+  }
+
+  async dissolve(caller: Caller, data: RequestData<'group.dissolve'>): Promise<ResultData<'group.dissolve'>> {
+    return this.change(data.conv, async (g) => {
+      this.requireOwner(g, caller.userId);
+      const everyone = [...g.members];
+      const event = this.draft(caller.userId, { type: 'dissolved', actor: caller.userId });
+      const r = await this.deps.store.groups.dissolveGroup(g.row.id, event, () => {
+        g.row.dissolvedAt = event.createdAt;
+        g.members.length = 0;
+        g.byUser.clear();
+      });
+      this.publish(g.conv, everyone, event, r);
+      return {};
+    });
+  }
+
+  async add(caller: Caller, data: RequestData<'group.add'>): Promise<ResultData<'group.add'>> {
+    if (data.users.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
+    return this.change(data.conv, async (g) => {
+      const role = this.requireMember(g, caller.userId);
+      // Plain members invite too, except where joining needs an admin's approval.
+      if (!isAdmin(role) && g.row.joinPolicy === 'approval')
+        throw new WarblerError('admin_required', 'in a group that approves joins, only admins add members');
+      const users = unique(data.users);
+      const already = users.find((u) => g.byUser.has(u));
+      if (already !== undefined) throw new WarblerError('already_member', `user ${already} is already a member`);
+      this.checkCap(g.members.length + users.length);
+      await this.checkUsersExist(users);
+      const event = this.draft(caller.userId, { type: 'added', actor: caller.userId, users });
+      const r = await this.deps.store.groups.addMembers(g.row.id, users, event, () => this.mirrorAdd(g, users));
+      this.publish(g.conv, g.members, event, r);
+      return { added: users };
+    });
+  }
+
+  async remove(caller: Caller, data: RequestData<'group.remove'>): Promise<ResultData<'group.remove'>> {
+    if (data.users.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
+    return this.change(data.conv, async (g) => {
+      const role = this.requireAdmin(g, caller.userId);
+      const users = unique(data.users);
+      if (users.includes(caller.userId)) throw new WarblerError('forbidden', 'to leave a group, use group.leave');
+      for (const u of users) {
+        const m = g.byUser.get(u);
+        if (!m) throw new WarblerError('not_member', `user ${u} is not a member`);
+        if (isAdmin(m.role) && role !== 'owner')
+          throw new WarblerError('owner_required', `only the owner removes the owner or an admin (user ${u})`);
+      }
+      // The removed get the event too, and nothing after it.
+      const recipients = [...g.members];
+      const event = this.draft(caller.userId, { type: 'removed', actor: caller.userId, users });
+      const r = await this.deps.store.groups.removeMembers(g.row.id, users, event, () => this.mirrorRemove(g, users));
+      this.publish(g.conv, recipients, event, r);
+      return { removed: users };
+    });
+  }
+
+  async leave(caller: Caller, data: RequestData<'group.leave'>): Promise<ResultData<'group.leave'>> {
+    return this.change(data.conv, async (g) => {
+      const role = this.requireMember(g, caller.userId);
+      if (role === 'owner') throw new WarblerError('owner_required', 'the owner must transfer the group (group.transfer) before leaving');
+      const recipients = [...g.members];
+      const event = this.draft(caller.userId, { type: 'left', actor: caller.userId });
+      const r = await this.deps.store.groups.removeMembers(g.row.id, [caller.userId], event, () => this.mirrorRemove(g, [caller.userId]));
+      this.publish(g.conv, recipients, event, r);
+      return {};
+    });
+  }
+
+  async join(caller: Caller, data: RequestData<'group.join'>): Promise<ResultData<'group.join'>> {
+    const me = caller.userId;
+    return this.change(data.conv, async (g) => {
+      if (g.byUser.has(me)) throw new WarblerError('already_member');
+      if (g.row.joinPolicy === 'invite') throw new WarblerError('invite_only');
+      this.checkCap(g.members.length + 1);
+      if (g.row.joinPolicy === 'open') {
+        const event = this.draft(me, { type: 'joined', actor: me });
+        const r = await this.deps.store.groups.addMembers(g.row.id, [me], event, () => this.mirrorAdd(g, [me]));
+        this.publish(g.conv, g.members, event, r);
+        return { status: 'joined' };
+      }
+      const message = data.message?.trim() || null;
+      const fresh = await this.deps.store.groups.addRequest({ groupId: g.row.id, userId: me, message, createdAt: Date.now() });
+      // A repeated request while one is pending changes nothing and tells nobody again.
+      if (fresh) {
+        const admins = g.members.filter((u) => isAdmin(g.byUser.get(u)?.role));
+        const event = { type: 'group.request', conv: g.conv, user: me, ...(message ? { message } : {}) };
+        await Promise.all(admins.map((a) => this.deps.messaging.appendSystem(selfConvId(a), [a], me, 'account', event)));
+      }
+      return { status: 'pending' };
+    });
+  }
+
+  async requests(caller: Caller, data: RequestData<'group.requests'>): Promise<ResultData<'group.requests'>> {
+    const g = await this.live(data.conv);
+    this.requireAdmin(g, caller.userId);
+    const limit = data.limit ?? LIMITS.defaultPage;
+    const rows = await this.deps.store.groups.listRequests(g.row.id, limit + 1);
+    const page = rows.slice(0, limit);
+    const users = new Map((await this.deps.store.getUsersByIds(page.map((r) => r.userId))).map((u) => [u.id, publicUser(u)]));
+    const requests = page.map((r) => ({
+      user: users.get(r.userId) ?? { id: r.userId, username: '', displayName: '' },
+      ...(r.message ? { message: r.message } : {}),
+      createdAt: r.createdAt,
+    }));
+    return { requests, more: rows.length > limit };
+  }
+
+  async approve(caller: Caller, data: RequestData<'group.approve'>): Promise<ResultData<'group.approve'>> {
+    return this.change(data.conv, async (g) => {
+      this.requireAdmin(g, caller.userId);
+      const req = await this.deps.store.groups.getRequest(g.row.id, data.user);
+      if (!req) throw new WarblerError('request_not_found', `no pending request from user ${data.user} to join this group`);
+      if (!data.accept) {
+        await this.deps.store.groups.deleteRequest(g.row.id, data.user);
+        await this.deps.messaging.appendSystem(selfConvId(data.user), [data.user], caller.userId, 'account', {
+          type: 'group.declined',
+          conv: g.conv,
+          actor: caller.userId,
+        });
+        return { status: 'declined' };
+      }
+      if (g.byUser.has(data.user)) throw new WarblerError('already_member', `user ${data.user} is already a member`);
+      this.checkCap(g.members.length + 1);
+      const event = this.draft(data.user, { type: 'joined', actor: data.user, by: caller.userId });
+      const r = await this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => this.mirrorAdd(g, [data.user]));
+      this.publish(g.conv, g.members, event, r);
+      return { status: 'joined' };
+    });
+  }
+
+  async setRole(caller: Caller, data: RequestData<'group.role'>): Promise<ResultData<'group.role'>> {
+    return this.change(data.conv, async (g) => {
+      this.requireOwner(g, caller.userId);
+      const m = g.byUser.get(data.user);
+      if (!m) throw new WarblerError('not_member', `user ${data.user} is not a member`);
+      if (m.role === 'owner') throw new WarblerError('forbidden', "the owner's role changes only by group.transfer");
+      if (m.role === data.role) return {};
+      const event = this.draft(caller.userId, { type: 'role', actor: caller.userId, users: [data.user], role: data.role });
+      const r = await this.deps.store.groups.setRole(g.row.id, data.user, data.role, event, () => {
+        m.role = data.role;
+      });
+      this.publish(g.conv, g.members, event, r);
+      return {};
+    });
+  }
+
+  async transfer(caller: Caller, data: RequestData<'group.transfer'>): Promise<ResultData<'group.transfer'>> {
+    return this.change(data.conv, async (g) => {
+      const from = this.requireOwner(g, caller.userId);
+      const to = g.byUser.get(data.user);
+      if (!to) throw new WarblerError('not_member', `user ${data.user} is not a member`);
+      if (to === from) return {};
+      const event = this.draft(caller.userId, { type: 'transferred', actor: caller.userId, users: [data.user] });
+      const r = await this.deps.store.groups.transferOwnership(g.row.id, caller.userId, data.user, event, () => {
+        from.role = 'admin';
+        to.role = 'owner';
+        g.row.ownerId = data.user;
+        g.row.updatedAt = event.createdAt;
+      });
+      this.publish(g.conv, g.members, event, r);
+      return {};
+    });
+  }
+
+  async mute(caller: Caller, data: RequestData<'group.mute'>): Promise<ResultData<'group.mute'>> {
+    return this.change(data.conv, async (g) => {
+      const role = this.requireAdmin(g, caller.userId);
+      const m = g.byUser.get(data.user);
+      if (!m) throw new WarblerError('not_member', `user ${data.user} is not a member`);
+      if (m.role === 'owner') throw new WarblerError('forbidden', 'the owner cannot be muted');
+      if (m.role === 'admin' && role !== 'owner') throw new WarblerError('owner_required', 'only the owner mutes an admin');
+      const now = Date.now();
+      const until = data.seconds === 0 ? 0 : now + data.seconds * 1000;
+      // Unmuting someone who is not muted changes nothing.
+      if (until === 0 && m.mutedUntil <= now) return { mutedUntil: 0 };
+      const event = this.draft(caller.userId, { type: 'muted', actor: caller.userId, users: [data.user], until });
+      const r = await this.deps.store.groups.setMutedUntil(g.row.id, data.user, until, event, () => {
+        m.mutedUntil = until;
+      });
+      this.publish(g.conv, g.members, event, r);
+      return { mutedUntil: until };
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // State.
+
+  /** The group's state from the store (undefined when there is no such group), loaded once at a time. */
+  private load(conv: string): Promise<GroupState | undefined> {
+    let p = this.loading.get(conv);
+    if (!p) {
+      p = (async () => {
+        const id = parseGroupConvId(conv);
+        const row = id === undefined ? undefined : await this.deps.store.groups.getGroup(id);
+        if (!row) return undefined;
+        const members = row.dissolvedAt === null ? await this.deps.store.groups.listMembers(conv) : [];
+        const g = this.newState(row, members);
+        this.cache.set(conv, g);
+        return g;
+      })().finally(() => this.loading.delete(conv));
+      this.loading.set(conv, p);
+    }
+    return p;
+  }
+
+  private newState(row: GroupRow, members: readonly { userId: number; role: GroupRole; mutedUntil: number }[]): GroupState {
+    const ids = members.map((m) => m.userId);
+    return {
+      conv: row.conv,
+      row,
+      members: ids,
+      byUser: new Map(members.map((m) => [m.userId, { role: m.role, mutedUntil: m.mutedUntil }])),
+      asAdmin: { members: ids, admin: true },
+      asMember: { members: ids, admin: false },
+      lock: Promise.resolve(),
+      stale: false,
+    };
+  }
+
+  /** A group that exists and is not dissolved; else `conversation_not_found`. */
+  private async live(conv: string): Promise<GroupState> {
+    const g = this.cache.get(conv) ?? (await this.load(conv));
+    if (!g || g.row.dissolvedAt !== null) throw new WarblerError('conversation_not_found');
+    return g;
+  }
+
+  /**
+   * Runs a change of group `conv` after the changes before it. A change that fails with anything but a
+   * refusal may have left the memory out of step with the store: the state is then dropped and reloaded.
+   */
+  private async change<T>(conv: string, fn: (g: GroupState) => Promise<T>): Promise<T> {
+    const g = await this.live(conv);
+    const run = g.lock.then(async () => {
+      if (g.stale) return this.change(conv, fn);
+      if (g.row.dissolvedAt !== null) throw new WarblerError('conversation_not_found');
+      try {
+        return await fn(g);
+      } catch (e) {
+        if (!(e instanceof WarblerError)) {
+          g.stale = true;
+          if (this.cache.get(conv) === g) this.cache.delete(conv);
+        }
+        throw e;
+      }
+    });
+    g.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private mirrorAdd(g: GroupState, users: readonly number[]): void {
+    for (const u of users) {
+      g.members.push(u);
+      g.byUser.set(u, { role: 'member', mutedUntil: 0 });
+    }
+  }
+
+  private mirrorRemove(g: GroupState, users: readonly number[]): void {
+    const gone = new Set(users);
+    let kept = 0;
+    for (const u of g.members) if (!gone.has(u)) g.members[kept++] = u;
+    g.members.length = kept;
+    for (const u of users) g.byUser.delete(u);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Checks.
+
+  private requireMember(g: GroupState, userId: number): GroupRole {
+    const m = g.byUser.get(userId);
+    if (!m) throw new WarblerError('not_member');
+    return m.role;
+  }
+
+  private requireAdmin(g: GroupState, userId: number): GroupRole {
+    const role = this.requireMember(g, userId);
+    if (!isAdmin(role)) throw new WarblerError('admin_required');
+    return role;
+  }
+
+  private requireOwner(g: GroupState, userId: number): MemberState {
+    const role = this.requireMember(g, userId);
+    if (role !== 'owner') throw new WarblerError('owner_required');
+    return g.byUser.get(userId)!;
+  }
+
+  private checkCap(count: number): void {
+    const max = this.deps.config.groups.maxMembers;
+    if (count > max) throw new WarblerError('group_full', `a group has at most ${max} members`);
+  }
+
+  private async checkUsersExist(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const found = new Set((await this.deps.store.getUsersByIds(ids)).map((u) => u.id));
+    const missing = ids.find((id) => !found.has(id));
+    if (missing !== undefined) throw new WarblerError('user_not_found', `no user ${missing}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events and answers.
+
+  private draft(actor: number, event: Record<string, unknown>): GroupEventDraft {
+    return { senderId: actor, clientId: `sys:${randomUUID()}`, body: JSON.stringify({ event }), createdAt: Date.now() };
+  }
+
+  /** Pushes a stored `group` event to `recipients` (every connection, the acting one too). */
+  private publish(conv: string, recipients: readonly number[], d: GroupEventDraft, r: AppendResult): void {
+    this.deps.messaging.publishAppended({ conv, members: recipients, kind: 'group', ...d }, r);
+  }
+
+  private info(g: GroupState, userId: number): GroupInfo {
+    const r = g.row;
+    const m = g.byUser.get(userId);
+    return {
+      conv: g.conv,
+      name: r.name,
+      ...(r.avatar ? { avatar: r.avatar } : {}),
+      ...(r.description ? { description: r.description } : {}),
+      ...(m && r.announcement ? { announcement: r.announcement } : {}),
+      ownerId: r.ownerId,
+      joinPolicy: r.joinPolicy,
+      mutedAll: r.mutedAll,
+      memberCount: g.members.length,
+      createdAt: r.createdAt,
+      ...(m ? { role: m.role } : {}),
+      ...(m && m.mutedUntil > Date.now() ? { mutedUntil: m.mutedUntil } : {}),
+    };
+  }
+}
+
+function summary(r: GroupRow, memberCount: number): GroupSummary {
+  return { name: r.name, ...(r.avatar ? { avatar: r.avatar } : {}), memberCount };
+}
+
+function tooMany(): WarblerError {
+  return new WarblerError('request_too_large', `at most ${GROUP_MAX_USERS_PER_CALL} users per request`);
 }

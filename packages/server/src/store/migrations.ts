@@ -56,7 +56,42 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       )`,
     ],
   },
-  // Version 2 is the groups migration; 4 contacts and profiles; 5 search (kept in version order).
+  {
+    version: 2,
+    name: 'groups: settings, roles, mutes, join requests',
+    up: [
+      // The group of conversation `g:<id>`; conv_id is set right after the insert, in the same transaction.
+      // A dissolved group keeps its row (dissolved_at set) and loses its members. Not named `groups`:
+      // that is a reserved word in MySQL 8.
+      `CREATE TABLE chat_groups (
+        id {{id}},
+        conv_id VARCHAR(40) UNIQUE,
+        name VARCHAR(256) NOT NULL,
+        avatar VARCHAR(2048),
+        description {{text}},
+        announcement {{text}},
+        owner_id {{bigint}} NOT NULL REFERENCES users(id),
+        join_policy VARCHAR(16) NOT NULL DEFAULT 'open',
+        muted_all SMALLINT NOT NULL DEFAULT 0,
+        created_at {{bigint}} NOT NULL,
+        updated_at {{bigint}} NOT NULL,
+        dissolved_at {{bigint}}
+      )`,
+      // Role in a group ('owner' | 'admin' | 'member'; one-to-one rows keep 'member'), and the end of a
+      // member's mute (milliseconds since the epoch; 0 = not muted).
+      `ALTER TABLE members ADD COLUMN role VARCHAR(8) NOT NULL DEFAULT 'member'`,
+      `ALTER TABLE members ADD COLUMN muted_until {{bigint}} NOT NULL DEFAULT 0`,
+      // Pending requests to join a group whose policy is 'approval'; deleted when handled.
+      `CREATE TABLE group_requests (
+        group_id {{bigint}} NOT NULL REFERENCES chat_groups(id),
+        user_id {{bigint}} NOT NULL REFERENCES users(id),
+        message VARCHAR(512),
+        created_at {{bigint}} NOT NULL,
+        PRIMARY KEY (group_id, user_id)
+      )`,
+    ],
+  },
+  // Version 4 is contacts and profiles; 5 search (kept in version order).
   {
     version: 3,
     name: 'message actions, receipts, conversation flags',
