@@ -55,6 +55,13 @@ export interface ClientOptions {
   cursors?: Record<string, number>;
   /** Sync automatically after each (re)authentication (default true). */
   autoSync?: boolean;
+  /**
+   * Tell the server what reached this device (`conv.delivered`), so senders see delivery receipts
+   * (default true): per conversation, at most once per `deliveryReceiptMs` (default 1000), only when the
+   * cursor moved past what was already reported or read.
+   */
+  deliveryReceipts?: boolean;
+  deliveryReceiptMs?: number;
   /** Name of this device, shown in device lists. */
   device?: string;
 }
@@ -126,6 +133,10 @@ export class WarblerClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
   private syncing: Promise<void> | undefined;
+  /** Delivery cursors to report (conversation → seq), and what was reported or read already. */
+  private readonly undelivered = new Map<string, number>();
+  private readonly reported = new Map<string, number>();
+  private deliveryTimer: ReturnType<typeof setTimeout> | undefined;
   private serverUrl: string;
   /** The server's frame limit, from `hello`. */
   private maxFrameBytes: number = LIMITS.maxFrameBytes;
@@ -138,7 +149,10 @@ export class WarblerClient extends Emitter<ClientEvents> {
     this.serverUrl = opts.url;
     this.stream = new MessageStream(
       opts.cursors ?? {},
-      (m) => this.emit('message', m),
+      (m) => {
+        this.noteDelivered(m);
+        this.emit('message', m);
+      },
       () => void this.sync().catch(() => undefined),
     );
   }
@@ -283,6 +297,27 @@ export class WarblerClient extends Emitter<ClientEvents> {
     return this.request('conv.update', { conv, ...flags });
   }
 
+  /**
+   * Group ops (docs/protocol.md, Groups). Each takes the op's data and resolves with its result.
+   * @example const { group } = await c.groups.create({ name: 'Team', members: [2, 3] });
+   */
+  readonly groups = {
+    create: (d: RequestData<'group.create'>) => this.request('group.create', d),
+    get: (conv: string) => this.request('group.get', { conv }),
+    members: (d: RequestData<'group.members'>) => this.request('group.members', d),
+    update: (d: RequestData<'group.update'>) => this.request('group.update', d),
+    dissolve: (conv: string) => this.request('group.dissolve', { conv }),
+    add: (conv: string, users: number[]) => this.request('group.add', { conv, users }),
+    remove: (conv: string, users: number[]) => this.request('group.remove', { conv, users }),
+    leave: (conv: string) => this.request('group.leave', { conv }),
+    join: (conv: string, message?: string) => this.request('group.join', { conv, ...(message !== undefined ? { message } : {}) }),
+    requests: (conv: string) => this.request('group.requests', { conv }),
+    approve: (conv: string, user: number, accept = true) => this.request('group.approve', { conv, user, accept }),
+    role: (conv: string, user: number, role: 'admin' | 'member') => this.request('group.role', { conv, user, role }),
+    transfer: (conv: string, user: number) => this.request('group.transfer', { conv, user }),
+    mute: (conv: string, user: number, seconds: number) => this.request('group.mute', { conv, user, seconds }),
+  };
+
   /** Queues a reliable op and flushes the queue when authenticated. */
   reliable<O extends ReliableOp>(op: O, input: ReliableInput<O>): Promise<Ack> {
     const data = { ...input, clientId: input.clientId ?? newClientId() } as RequestData<ReliableOp>;
@@ -396,13 +431,37 @@ export class WarblerClient extends Emitter<ClientEvents> {
   }
 
   markRead(conv: string, seq: number): Promise<ResultData<'conv.read'>> {
+    // A read covers delivery: no conv.delivered for what this read reports.
+    if ((this.reported.get(conv) ?? 0) < seq) this.reported.set(conv, seq);
     return this.request('conv.read', { conv, seq });
+  }
+
+  /** Notes a message from someone else for the next delivery report. */
+  private noteDelivered(m: Message): void {
+    if (!(this.opts.deliveryReceipts ?? true) || m.from === this.user?.id || m.conv.startsWith('u:')) return;
+    if (m.seq <= (this.reported.get(m.conv) ?? 0)) return;
+    this.undelivered.set(m.conv, m.seq);
+    this.deliveryTimer ??= setTimeout(() => this.reportDelivered(), this.opts.deliveryReceiptMs ?? 1000);
+  }
+
+  /** Sends the pending delivery cursors; what fails (a drop) is reported after the next message. */
+  private reportDelivered(): void {
+    this.deliveryTimer = undefined;
+    if (!this.authed) return;
+    for (const [conv, seq] of this.undelivered) {
+      this.undelivered.delete(conv);
+      if (seq <= (this.reported.get(conv) ?? 0)) continue;
+      this.reported.set(conv, seq);
+      this.request('conv.delivered', { conv, seq }).catch(() => undefined);
+    }
   }
 
   /** Closes the connection for good (no reconnect). Unacknowledged sends are rejected. */
   close(): void {
     this.closedByUser = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.deliveryTimer);
+    this.deliveryTimer = undefined;
     this.retryTimer = undefined;
     this.ws?.close(1000, 'client closed');
     for (const p of this.sends.splice(0)) p.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'client closed' }));
