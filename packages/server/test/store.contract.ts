@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { StoreConflictError, type NewMessage, type Store, type UserRow } from '../src/store/store.js';
+import { storeContactCases } from './store-contacts.contract.js';
 import { NO_USER, storeMessageCases } from './store-messages.contract.js';
 
 /** What a Store implementation's test gives the contract: a fresh, empty store and its teardown. */
@@ -250,5 +251,6 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     });
 
     storeMessageCases(fx);
+    storeContactCases(fx);
   });
 }
