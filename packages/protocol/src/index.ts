@@ -6,3 +6,4 @@ export * from './schemas.js';
 export * from './frames.js';
 export * from './conversations.js';
 export * from './admin.js';
+export * from './ops-contacts.js';
