@@ -7,3 +7,4 @@ export * from './frames.js';
 export * from './conversations.js';
 export * from './admin.js';
 export * from './ops-groups.js';
+export * from './ops-contacts.js';

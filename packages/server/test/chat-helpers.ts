@@ -13,9 +13,12 @@ export interface ChatUser {
   got: Message[];
 }
 
-/** Registers a user whose client collects its messages; closed after the test. */
+/**
+ * Registers a user whose client collects its messages; closed after the test. Its automatic delivery
+ * reports are off, so "nothing changed" snapshots see only what the test's own requests changed.
+ */
 export async function chatUser(t: TestContext, s: TestServer): Promise<ChatUser> {
-  const u = await newUser(s.wsUrl);
+  const u = await newUser(s.wsUrl, { deliveryReceipts: false });
   const got: Message[] = [];
   u.client.on('message', (m) => got.push(m));
   t.after(() => u.client.close());
@@ -31,7 +34,7 @@ export async function chatPair(t: TestContext, s: TestServer): Promise<{ a: Chat
 
 /** Another device of `u`, connected with its token, not syncing by itself; closed after the test. */
 export async function otherDevice(t: TestContext, s: TestServer, u: ChatUser): Promise<WarblerClient> {
-  const c = await sdkClient(s.wsUrl, { autoSync: false });
+  const c = await sdkClient(s.wsUrl, { autoSync: false, deliveryReceipts: false });
   await c.resume(u.token);
   t.after(() => c.close());
   return c;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { StoreConflictError, type NewMessage, type Store, type UserRow } from '../src/store/store.js';
 import { storeGroupCases } from './store-groups.contract.js';
+import { storeContactCases } from './store-contacts.contract.js';
 import { NO_USER, storeMessageCases } from './store-messages.contract.js';
 
 /** What a Store implementation's test gives the contract: a fresh, empty store and its teardown. */
@@ -252,5 +253,6 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
 
     storeMessageCases(fx);
     storeGroupCases(fx);
+    storeContactCases(fx);
   });
 }

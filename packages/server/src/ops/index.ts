@@ -4,6 +4,7 @@ import { actionHandlers } from './actions.js';
 import { authHandlers } from './auth.js';
 import { connectionHandlers } from './connection.js';
 import { groupHandlers } from './groups.js';
+import { contactHandlers } from './contacts.js';
 import type { Handlers } from './handler.js';
 import { messageHandlers } from './messages.js';
 
@@ -15,4 +16,5 @@ export const HANDLERS: Handlers<Op> = {
   ...messageHandlers,
   ...actionHandlers,
   ...groupHandlers,
+  ...contactHandlers,
 };

@@ -29,7 +29,14 @@ export interface IssuedSession extends Identity {
   token: string;
 }
 
-export const publicUser = (u: UserRow): User => ({ id: u.id, username: u.username, displayName: u.displayName });
+/** What anyone may see of a user: `avatar` and `bio` only when set. */
+export const publicUser = (u: UserRow): User => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  ...(u.avatar !== undefined ? { avatar: u.avatar } : {}),
+  ...(u.bio !== undefined ? { bio: u.bio } : {}),
+});
 
 /** Accounts and devices: registration, login, tokens, revocation, password changes. */
 export class Accounts {
@@ -163,10 +170,11 @@ export class Accounts {
   }
 
   /**
-   * Remembers that a device was seen; written with every other touch of the last second in one
-   * transaction, so a reconnect storm costs a few commits instead of one fsync per device.
+   * Remembers that a device was seen (at login and resume, and by presence when a connection of it
+   * closes); written with every other touch of the last second in one transaction, so a reconnect
+   * storm costs a few commits instead of one fsync per device.
    */
-  private touch(deviceId: number, at: number): void {
+  touch(deviceId: number, at: number): void {
     this.touches.set(deviceId, at);
     this.touchTimer ??= setTimeout(() => {
       this.flushTouches().catch((err: unknown) => this.logger.warn('could not write device last-seen times', { err }));

@@ -1,14 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { LIMITS, selfConvId, type RequestData, type ResultData, type User } from '@warbler/protocol';
+import { normalizeDisplayName } from '../auth/rules.js';
+import { WarblerError } from '../errors.js';
+import type { Applied, ContactSettings, ProfileChanges, ProfileRow, UserSinceRow } from '../store/store-contacts.js';
+import type { NewMessage } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import type { BlockList } from './directory.js';
+import type { Caller } from './messaging.js';
 
-/** Contacts: friends and friend requests, blocking, profiles, user search. */
+/** Who is told when contacts change (the presence service), after the change is stored. */
+export interface ContactListener {
+  /** The friendship or block between `a` and `b` changed. */
+  relationChanged(a: number, b: number): void;
+  /** The user's presence privacy setting is now `presence`. */
+  presencePrivacyChanged(userId: number, presence: ContactSettings['presence']): void;
+}
+
+/** Usernames are made of these characters only: a query with others matches no username. */
+const USERNAME_CHARS = /^[a-z0-9_.-]+$/;
+const DEFAULT_SEARCH_LIMIT = 20;
+
+/**
+ * Free text of a profile or request (bio, request message): NFC, trimmed, line breaks allowed but no
+ * other control characters; undefined when empty.
+ */
+function freeText(input: string, field: string): string | undefined {
+  const t = input.normalize('NFC').trim();
+  if (/[^\P{Cc}\n]/u.test(t)) throw new WarblerError('invalid_frame', `data.${field}: no control characters but line breaks`);
+  return t === '' ? undefined : t;
+}
+
+/** Paging of `after`/`limit` lists: one row more than asked tells whether there are more. */
+function page<R>(rows: R[], limit: number): { rows: R[]; more: boolean } {
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
+
+const userSince = (r: UserSinceRow): { user: User; since: number } => ({ user: r.user, since: r.since });
+
+/**
+ * Contacts: friends and friend requests, blocking, profiles, privacy settings, user search.
+ *
+ * Every change is stored with its `account` events (in the account log `u:<id>` of each user it
+ * concerns) in one transaction, then the events are pushed; a device that was offline replays them
+ * by sync. The block list lives in memory, loaded at start and kept in step with every change, since
+ * messaging asks `isBlocked` on every one-to-one send. (With several server processes, each would
+ * need the others' block changes: this service assumes one process, like the memory bus.)
+ */
 export class Contacts implements BlockList {
+  /** Blocker → the users they blocked. */
+  private readonly blocks = new Map<number, Set<number>>();
+  private readonly listeners: ContactListener[] = [];
+
   constructor(protected readonly deps: ServiceDeps) {}
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    this.blocks.clear();
+    for (const b of await this.deps.store.contacts.allBlocks()) this.remember(b.blocker, b.blocked, true);
+  }
   async stop(): Promise<void> {}
 
-  isBlocked(_blocker: number, _sender: number): boolean {
-    return false;
+  isBlocked(blocker: number, sender: number): boolean {
+    return this.blocks.get(blocker)?.has(sender) ?? false;
+  }
+
+  /** Registers a listener for contact changes. */
+  listen(l: ContactListener): void {
+    this.listeners.push(l);
+  }
+
+  private remember(blocker: number, blocked: number, on: boolean): void {
+    let set = this.blocks.get(blocker);
+    if (on) {
+      if (!set) this.blocks.set(blocker, (set = new Set()));
+      set.add(blocked);
+    } else if (set) {
+      set.delete(blocked);
+      if (set.size === 0) this.blocks.delete(blocker);
+    }
+  }
+
+  /** An `account` event for the log of `owner`, recording an action of `actor`. */
+  private event(owner: number, actor: number, event: Record<string, unknown>): NewMessage {
+    return {
+      conv: selfConvId(owner),
+      members: [owner],
+      senderId: actor,
+      clientId: `sys:${randomUUID()}`,
+      kind: 'account',
+      body: JSON.stringify({ event }),
+      createdAt: Date.now(),
+    };
+  }
+
+  /** Pushes the events a change appended; the acting connection gets its response instead. */
+  private publish<O>(caller: Caller, applied: Applied<O>): O {
+    for (const a of applied.appended) this.deps.messaging.publishAppended(a.message, a.result, caller.connId);
+    return applied.outcome;
+  }
+
+  private relationChanged(a: number, b: number): void {
+    for (const l of this.listeners) l.relationChanged(a, b);
+  }
+
+  async updateProfile(caller: Caller, data: RequestData<'profile.update'>): Promise<ResultData<'profile.update'>> {
+    const me = caller.userId;
+    const changes: ProfileChanges = {};
+    if (data.displayName !== undefined) {
+      const d = normalizeDisplayName(data.displayName);
+      if (!d) throw new WarblerError('invalid_display_name', 'display name: 1-64 characters, no control characters');
+      changes.displayName = d;
+    }
+    if (data.avatar !== undefined) {
+      if (/\p{Cc}/u.test(data.avatar)) throw new WarblerError('invalid_frame', 'data.avatar: no control characters');
+      changes.avatar = data.avatar === '' ? null : data.avatar;
+    }
+    if (data.bio !== undefined) changes.bio = freeText(data.bio, 'bio') ?? null;
+    const changed = Object.keys(changes).length > 0;
+    const user = this.publish(
+      caller,
+      await this.deps.store.contacts.updateProfile(me, changes, (u) =>
+        u && changed ? [this.event(me, me, { type: 'profile', user: u })] : [],
+      ),
+    );
+    if (!user) throw new WarblerError('user_not_found');
+    return { user };
+  }
+
+  async updatePrivacy(caller: Caller, data: RequestData<'privacy.update'>): Promise<ResultData<'privacy.update'>> {
+    const me = caller.userId;
+    const changes: Partial<ContactSettings> = {};
+    if (data.friendPolicy !== undefined) changes.friendPolicy = data.friendPolicy;
+    if (data.presence !== undefined) changes.presence = data.presence;
+    const changed = Object.keys(changes).length > 0;
+    const settings = this.publish(
+      caller,
+      await this.deps.store.contacts.updateSettings(me, changes, (s) =>
+        s && changed ? [this.event(me, me, { type: 'privacy', ...s })] : [],
+      ),
+    );
+    if (!settings) throw new WarblerError('user_not_found');
+    if (changes.presence !== undefined) for (const l of this.listeners) l.presencePrivacyChanged(me, settings.presence);
+    return settings;
+  }
+
+  /** Users whose username starts with the query (trimmed, lowercased), by username. */
+  async search(data: RequestData<'user.search'>): Promise<ResultData<'user.search'>> {
+    const q = data.q.trim().toLowerCase();
+    const min = this.deps.config.search.minQueryChars;
+    if ([...q].length < min) throw new WarblerError('invalid_query', `the query needs at least ${min} characters`);
+    if (!USERNAME_CHARS.test(q)) return { users: [] };
+    return { users: await this.deps.store.contacts.searchByUsername(q, data.limit ?? DEFAULT_SEARCH_LIMIT) };
+  }
+
+  async request(caller: Caller, data: RequestData<'friend.request'>): Promise<ResultData<'friend.request'>> {
+    const me = caller.userId;
+    const them = data.user;
+    if (them === me) throw new WarblerError('forbidden', 'you cannot befriend yourself');
+    const message = data.message === undefined ? undefined : freeText(data.message, 'message');
+    const outcome = this.publish(
+      caller,
+      await this.deps.store.contacts.requestFriend(me, them, message ?? null, Date.now(), (o) => {
+        const withMessage = message === undefined ? {} : { message };
+        if (o === 'pending') {
+          const ev = { type: 'friend.request', from: me, to: them, ...withMessage };
+          return [this.event(them, me, ev), this.event(me, me, ev)];
+        }
+        if (o === 'friends')
+          return [
+            this.event(them, me, { type: 'friend.accepted', user: me, ...withMessage }),
+            this.event(me, me, { type: 'friend.accepted', user: them }),
+          ];
+        return [];
+      }),
+    );
+    switch (outcome) {
+      case 'no_user':
+        throw new WarblerError('user_not_found');
+      case 'blocked':
+        throw new WarblerError('blocked');
+      case 'blocking':
+        throw new WarblerError('forbidden', 'you blocked this user: unblock them first');
+      case 'closed':
+        throw new WarblerError('friend_requests_closed');
+      case 'already_pending':
+      case 'pending':
+        return { status: 'pending' };
+      case 'already_friends':
+        return { status: 'already_friends' };
+      case 'friends':
+        this.relationChanged(me, them);
+        return { status: 'friends' };
+    }
+  }
+
+  async accept(caller: Caller, data: RequestData<'friend.accept'>): Promise<ResultData<'friend.accept'>> {
+    const me = caller.userId;
+    const them = data.user;
+    const outcome = this.publish(
+      caller,
+      await this.deps.store.contacts.acceptRequest(them, me, Date.now(), (o) =>
+        o === 'accepted'
+          ? [this.event(them, me, { type: 'friend.accepted', user: me }), this.event(me, me, { type: 'friend.accepted', user: them })]
+          : [],
+      ),
+    );
+    if (outcome === 'not_found') throw new WarblerError('request_not_found');
+    this.relationChanged(me, them);
+    const user = (await this.deps.store.contacts.profiles([them])).get(them);
+    return { user: user ?? { id: them, username: '', displayName: '' } };
+  }
+
+  async decline(caller: Caller, data: RequestData<'friend.decline'>): Promise<ResultData<'friend.decline'>> {
+    const me = caller.userId;
+    const them = data.user;
+    // The sender is not told: the request only leaves their outgoing list.
+    const outcome = this.publish(
+      caller,
+      await this.deps.store.contacts.declineRequest(them, me, (o) =>
+        o === 'declined' ? [this.event(me, me, { type: 'friend.declined', user: them })] : [],
+      ),
+    );
+    if (outcome === 'not_found') throw new WarblerError('request_not_found');
+    return {};
+  }
+
+  async remove(caller: Caller, data: RequestData<'friend.remove'>): Promise<ResultData<'friend.remove'>> {
+    const me = caller.userId;
+    const them = data.user;
+    const outcome = this.publish(
+      caller,
+      await this.deps.store.contacts.removeFriend(me, them, (o) =>
+        o === 'removed'
+          ? [this.event(them, me, { type: 'friend.removed', user: me }), this.event(me, me, { type: 'friend.removed', user: them })]
+          : [],
+      ),
+    );
+    if (outcome === 'not_friends') return { removed: false };
+    this.relationChanged(me, them);
+    return { removed: true };
+  }
+
+  async listFriends(caller: Caller, data: RequestData<'friend.list'>): Promise<ResultData<'friend.list'>> {
+    const limit = data.limit ?? LIMITS.defaultPage;
+    const p = page(await this.deps.store.contacts.listFriends(caller.userId, data.after ?? 0, limit + 1), limit);
+    return { friends: p.rows.map(userSince), more: p.more };
+  }
+
+  async listRequests(caller: Caller, data: RequestData<'friend.requests'>): Promise<ResultData<'friend.requests'>> {
+    const r = await this.deps.store.contacts.listRequests(caller.userId, data.limit ?? LIMITS.defaultPage);
+    const wire = (x: { user: ProfileRow; message: string | null; createdAt: number }) => ({
+      user: x.user,
+      ...(x.message !== null ? { message: x.message } : {}),
+      ts: x.createdAt,
+    });
+    return { incoming: r.incoming.map(wire), outgoing: r.outgoing.map(wire) };
+  }
+
+  /**
+   * Blocks a user: their sends and friend requests to the caller get `blocked`, their presence
+   * watches see the caller offline. Ends a friendship (they get `friend.removed`, as after a plain
+   * removal) and deletes pending requests both ways (silently). Only the blocker's log records it.
+   */
+  async block(caller: Caller, data: RequestData<'block.add'>): Promise<ResultData<'block.add'>> {
+    const me = caller.userId;
+    const them = data.user;
+    if (them === me) throw new WarblerError('forbidden', 'you cannot block yourself');
+    const outcome = this.publish(
+      caller,
+      await this.deps.store.contacts.block(me, them, Date.now(), (o) => {
+        if (o === 'blocked') return [this.event(me, me, { type: 'blocked', user: them })];
+        if (o === 'blocked_unfriended')
+          return [this.event(me, me, { type: 'blocked', user: them }), this.event(them, me, { type: 'friend.removed', user: me })];
+        return [];
+      }),
+    );
+    if (outcome === 'no_user') throw new WarblerError('user_not_found');
+    if (outcome !== 'already_blocked') {
+      this.remember(me, them, true);
+      this.relationChanged(me, them);
+    }
+    return {};
+  }
+
+  async unblock(caller: Caller, data: RequestData<'block.remove'>): Promise<ResultData<'block.remove'>> {
+    const me = caller.userId;
+    const them = data.user;
+    const outcome = this.publish(
+      caller,
+      await this.deps.store.contacts.unblock(me, them, (o) =>
+        o === 'unblocked' ? [this.event(me, me, { type: 'unblocked', user: them })] : [],
+      ),
+    );
+    if (outcome === 'unblocked') {
+      this.remember(me, them, false);
+      this.relationChanged(me, them);
+    }
+    return {};
+  }
+
+  async listBlocked(caller: Caller, data: RequestData<'block.list'>): Promise<ResultData<'block.list'>> {
+    const limit = data.limit ?? LIMITS.defaultPage;
+    const p = page(await this.deps.store.contacts.listBlocked(caller.userId, data.after ?? 0, limit + 1), limit);
+    return { blocked: p.rows.map(userSince), more: p.more };
   }
 }

@@ -3,23 +3,43 @@ import type { LocalDelivery } from '../bus/bus.js';
 import type { Metrics } from '../metrics.js';
 import type { Session } from './session.js';
 
+/** Who is told when users come and go here (the presence service). Called synchronously, after the change. */
+export interface HubListener {
+  /** The user's first connection here was added. */
+  userOnline(userId: number): void;
+  /** The user's last connection here was removed. */
+  userOffline(userId: number): void;
+  /** A connection was removed (it closed); called before `userOffline`. */
+  connectionClosed(s: Session): void;
+}
+
 /** This process's authenticated connections, by user and by device: where the bus delivers. */
 export class Hub implements LocalDelivery {
   private readonly byUser = new Map<number, Set<Session>>();
   private readonly byDevice = new Map<number, Set<Session>>();
+  /** Set by the presence service when it starts. */
+  listener: HubListener | undefined;
 
   constructor(private readonly metrics: Metrics) {}
 
   add(s: Session): void {
     const id = s.me;
-    addTo(this.byUser, id.user.id, s);
+    const first = addTo(this.byUser, id.user.id, s);
     addTo(this.byDevice, id.deviceId, s);
+    if (first) this.listener?.userOnline(id.user.id);
   }
 
   remove(s: Session): void {
     const id = s.me;
-    removeFrom(this.byUser, id.user.id, s);
+    const last = removeFrom(this.byUser, id.user.id, s);
     removeFrom(this.byDevice, id.deviceId, s);
+    this.listener?.connectionClosed(s);
+    if (last) this.listener?.userOffline(id.user.id);
+  }
+
+  /** True while the user has a connection here. */
+  isOnline(userId: number): boolean {
+    return this.byUser.has(userId);
   }
 
   deliver(userIds: readonly number[], payload: string, exceptConn?: string): void {
@@ -47,14 +67,17 @@ export class Hub implements LocalDelivery {
   }
 }
 
-function addTo(m: Map<number, Set<Session>>, k: number, s: Session): void {
+/** Adds `s` under `k`; true when it is the first one there. */
+function addTo(m: Map<number, Set<Session>>, k: number, s: Session): boolean {
   let set = m.get(k);
   if (!set) m.set(k, (set = new Set()));
   set.add(s);
+  return set.size === 1;
 }
-function removeFrom(m: Map<number, Set<Session>>, k: number, s: Session): void {
+/** Removes `s` from under `k`; true when it was the last one there. */
+function removeFrom(m: Map<number, Set<Session>>, k: number, s: Session): boolean {
   const set = m.get(k);
-  if (!set) return;
-  set.delete(s);
+  if (!set || !set.delete(s)) return false;
   if (set.size === 0) m.delete(k);
+  return set.size === 0;
 }

@@ -116,4 +116,39 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'contacts and profiles',
+    up: [
+      // Profile: an avatar reference (URL or attachment id) and a bio; NULL when unset.
+      `ALTER TABLE users ADD COLUMN avatar VARCHAR(2048)`,
+      `ALTER TABLE users ADD COLUMN bio VARCHAR(2048)`,
+      // 'anyone' | 'approval' | 'nobody': who may send the user friend requests.
+      `ALTER TABLE users ADD COLUMN friend_policy VARCHAR(16) NOT NULL DEFAULT 'approval'`,
+      // 'everyone' | 'contacts' | 'nobody': who sees the user online and their last-seen time.
+      `ALTER TABLE users ADD COLUMN presence_privacy VARCHAR(16) NOT NULL DEFAULT 'contacts'`,
+      // A friendship is two rows, one per direction, so each user's friends are one index range.
+      `CREATE TABLE friendships (
+        user_id {{bigint}} NOT NULL REFERENCES users(id),
+        friend_id {{bigint}} NOT NULL REFERENCES users(id),
+        created_at {{bigint}} NOT NULL,
+        PRIMARY KEY (user_id, friend_id)
+      )`,
+      // Pending requests only: accepting or declining deletes the row.
+      `CREATE TABLE friend_requests (
+        from_id {{bigint}} NOT NULL REFERENCES users(id),
+        to_id {{bigint}} NOT NULL REFERENCES users(id),
+        message VARCHAR(1024),
+        created_at {{bigint}} NOT NULL,
+        PRIMARY KEY (from_id, to_id)
+      )`,
+      `CREATE INDEX friend_requests_to ON friend_requests (to_id)`,
+      `CREATE TABLE blocks (
+        blocker_id {{bigint}} NOT NULL REFERENCES users(id),
+        blocked_id {{bigint}} NOT NULL REFERENCES users(id),
+        created_at {{bigint}} NOT NULL,
+        PRIMARY KEY (blocker_id, blocked_id)
+      )`,
+    ],
+  },
 ];

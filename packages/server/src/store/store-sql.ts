@@ -23,7 +23,8 @@ import {
   type UserRow,
 } from './store.js';
 
-const USER_COLS = 'id, username, display_name AS displayName, password_hash AS passwordHash, is_admin AS isAdmin, created_at AS createdAt';
+const USER_COLS =
+  'id, username, display_name AS displayName, password_hash AS passwordHash, is_admin AS isAdmin, created_at AS createdAt, avatar, bio';
 const DEVICE_COLS =
   'id, user_id AS userId, name, token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt';
 /** The columns of a RawMessage, from `messages m`. */
@@ -38,8 +39,14 @@ const CURSOR_COLUMNS = { read: 'read_seq', delivered: 'delivered_seq' } as const
 const USER_INSERT = '(username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)';
 const userParams = (u: NewUser): SqlValue[] => [u.username, u.displayName, u.passwordHash, u.isAdmin ? 1 : 0, u.createdAt];
 
-type RawUser = Omit<UserRow, 'isAdmin'> & { isAdmin: number };
-const toUser = (r: RawUser): UserRow => ({ ...r, isAdmin: r.isAdmin === 1 });
+type RawUser = Omit<UserRow, 'isAdmin' | 'avatar' | 'bio'> & { isAdmin: number; avatar: string | null; bio: string | null };
+/** A user row; `avatar` and `bio` only when set. */
+const toUser = ({ avatar, bio, ...r }: RawUser): UserRow => ({
+  ...r,
+  isAdmin: r.isAdmin === 1,
+  ...(avatar != null ? { avatar } : {}),
+  ...(bio != null ? { bio } : {}),
+});
 const num = (v: unknown): number => Number(v);
 
 /** A messages row as read, state columns NULL when unset; `hiddenSeq` is set when the viewer hid it. */

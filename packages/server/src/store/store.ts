@@ -123,6 +123,9 @@ export interface NewUser {
 }
 export interface UserRow extends NewUser {
   id: number;
+  /** Profile fields, present only when set (profile.update). */
+  avatar?: string;
+  bio?: string;
 }
 
 export interface CreatedUser {
