@@ -318,6 +318,44 @@ export class WarblerClient extends Emitter<ClientEvents> {
     mute: (conv: string, user: number, seconds: number) => this.request('group.mute', { conv, user, seconds }),
   };
 
+  /** Friends and friend requests (docs/protocol.md, Contacts and profiles). */
+  readonly friends = {
+    request: (user: number, message?: string) => this.request('friend.request', { user, ...(message !== undefined ? { message } : {}) }),
+    accept: (user: number) => this.request('friend.accept', { user }),
+    decline: (user: number) => this.request('friend.decline', { user }),
+    remove: (user: number) => this.request('friend.remove', { user }),
+    list: (d: RequestData<'friend.list'> = {}) => this.request('friend.list', d),
+    requests: (d: RequestData<'friend.requests'> = {}) => this.request('friend.requests', d),
+  };
+
+  /** Blocking: a blocked user cannot send to or befriend the blocker. */
+  readonly blocks = {
+    add: (user: number) => this.request('block.add', { user }),
+    remove: (user: number) => this.request('block.remove', { user }),
+    list: (d: RequestData<'block.list'> = {}) => this.request('block.list', d),
+  };
+
+  /** The user's own profile and privacy settings, and finding other users. */
+  readonly profile = {
+    update: (d: RequestData<'profile.update'>) => this.request('profile.update', d),
+    privacy: (d: RequestData<'privacy.update'> = {}) => this.request('privacy.update', d),
+    search: (q: string, limit?: number) => this.request('user.search', { q, ...(limit !== undefined ? { limit } : {}) }),
+  };
+
+  /**
+   * Presence: watch users to get their state now and `presence` events as it changes. Watches belong to
+   * the connection: after a reconnect, watch again (the `reconnected` event says when).
+   */
+  readonly presence = {
+    watch: (users: number[]) => this.request('presence.watch', { users }),
+    unwatch: (users: number[]) => this.request('presence.unwatch', { users }),
+  };
+
+  /** Tells the conversation's other members that the user is (or stopped) typing; never stored. */
+  typing(conv: string, typing = true): Promise<ResultData<'typing'>> {
+    return this.request('typing', { conv, typing });
+  }
+
   /** Queues a reliable op and flushes the queue when authenticated. */
   reliable<O extends ReliableOp>(op: O, input: ReliableInput<O>): Promise<Ack> {
     const data = { ...input, clientId: input.clientId ?? newClientId() } as RequestData<ReliableOp>;
