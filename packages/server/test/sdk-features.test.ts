@@ -134,3 +134,43 @@ test('group rules for actions: admins recall any message, only admins mention al
   await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(receipts, []);
 });
+
+test('SDK: friends, blocking, presence of a group mate and typing in a group', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.stop());
+  const [a, b, c] = await Promise.all([newUser(s.wsUrl), newUser(s.wsUrl), newUser(s.wsUrl)]);
+  t.after(() => [a, b, c].forEach((u) => u.client.close()));
+
+  // Friend request under the default approval policy: b's devices learn it from the account log.
+  const accountEvents: Message[] = [];
+  b.client.on('message', (m) => {
+    if (m.kind === 'account') accountEvents.push(m);
+  });
+  assert.equal((await a.client.friends.request(b.id, 'hi')).status, 'pending');
+  await eventually(() => assert.equal(accountEvents[0]?.event?.type, 'friend.request'));
+  await b.client.friends.accept(a.id);
+  assert.deepEqual(
+    (await a.client.friends.list()).friends.map((f) => f.user.id),
+    [b.id],
+  );
+
+  // A group mate's presence is visible under the default 'contacts' privacy; offline when they leave.
+  const { group } = await a.client.groups.create({ name: 'mates', members: [b.id, c.id] });
+  const seen: EventData<'presence'>[] = [];
+  a.client.on('presence', (p) => seen.push(p));
+  const now = await a.client.presence.watch([c.id]);
+  assert.equal(now.presence[0]?.online, true);
+  c.client.close();
+  await eventually(() => assert.ok(seen.some((p) => p.user === c.id && !p.online)));
+
+  // Typing in a group reaches the other members, never the typist.
+  const typing: EventData<'typing'>[] = [];
+  b.client.on('typing', (e) => typing.push(e));
+  await a.client.typing(group.conv);
+  await eventually(() => assert.deepEqual(typing, [{ conv: group.conv, user: a.id, typing: true }]));
+
+  // b blocks a: a's messages to b are refused; the friendship ends.
+  await b.client.blocks.add(a.id);
+  await refused(a.client.send({ to: b.id, text: 'still there?' }), 'blocked');
+  assert.deepEqual((await a.client.friends.list()).friends, []);
+});
