@@ -359,6 +359,7 @@ test('parseRequest accepts a minimal valid frame for every op', () => {
     'conv.list': {},
     'conv.read': { conv: 'd:1:2', seq: 0 },
     ping: {},
+    'msg.search': { q: 'hello' },
   };
   for (const op of OP_NAMES) {
     const r = parseRequest(JSON.stringify({ id: 1, op, data: minimal[op] }));
