@@ -31,15 +31,8 @@ export function trigramQuery(text: string): string {
   for (let i = 0; i + 3 <= chars.length; i += 3) starts.push(i);
   if (starts.at(-1) !== chars.length - 3) starts.push(chars.length - 3);
   const picked = starts.length <= MAX_TRIGRAMS ? starts : [...starts.slice(0, MAX_TRIGRAMS - 1), starts.at(-1)!];
-  const terms = new Set(
-    picked.map(
-      (i) =>
-        `"${chars
-          .slice(i, i + 3)
-          .join('')
-          .replaceAll('"', '""')}"`,
-    ),
-  );
+  const quote = (piece: string): string => `"${piece.replaceAll('"', '""')}"`;
+  const terms = new Set(picked.map((i) => quote(chars.slice(i, i + 3).join(''))));
   return [...terms].join(' AND ');
 }
 
