@@ -396,6 +396,7 @@ test('parseRequest accepts a minimal valid frame for every op', () => {
     'group.role': { conv: 'g:1', user: 2, role: 'admin' },
     'group.transfer': { conv: 'g:1', user: 2 },
     'group.mute': { conv: 'g:1', user: 2, seconds: 60 },
+    'msg.search': { q: 'hello' },
   };
   for (const op of OP_NAMES) {
     const r = parseRequest(JSON.stringify({ id: 1, op, data: minimal[op] }));

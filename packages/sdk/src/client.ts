@@ -356,6 +356,11 @@ export class WarblerClient extends Emitter<ClientEvents> {
     return this.request('typing', { conv, typing });
   }
 
+  /** Full-text search over the messages the user may read, newest first; pass `next` as `before` for more. */
+  search(d: RequestData<'msg.search'>): Promise<ResultData<'msg.search'>> {
+    return this.request('msg.search', d);
+  }
+
   /** Queues a reliable op and flushes the queue when authenticated. */
   reliable<O extends ReliableOp>(op: O, input: ReliableInput<O>): Promise<Ack> {
     const data = { ...input, clientId: input.clientId ?? newClientId() } as RequestData<ReliableOp>;

@@ -174,3 +174,41 @@ test('SDK: friends, blocking, presence of a group mate and typing in a group', a
   await refused(a.client.send({ to: b.id, text: 'still there?' }), 'blocked');
   assert.deepEqual((await a.client.friends.list()).friends, []);
 });
+
+test('search follows the real actions and group membership: edits, recalls, deletions for me, removal', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.stop());
+  const [a, b, outsider] = await Promise.all([newUser(s.wsUrl), newUser(s.wsUrl), newUser(s.wsUrl)]);
+  t.after(() => [a, b, outsider].forEach((u) => u.client.close()));
+  const { group } = await a.client.groups.create({ name: '树莓派 club', members: [b.id] });
+  const conv = group.conv;
+  const texts = async (c: typeof a.client, q: string, extra: { conv?: string } = {}) =>
+    (await c.search({ q, ...extra })).messages.map((m) => m.text);
+
+  await a.client.send({ conv, text: '我们在树莓派上运行 Warbler' });
+  const typo = await a.client.send({ conv, text: 'meeting at nine' });
+  const secret = await a.client.send({ conv, text: 'the secret plan' });
+  const mine = await b.client.send({ conv, text: 'my own note about the plan' });
+
+  // Found by members, in a group; never by someone outside it, even with a conv filter.
+  assert.deepEqual(await texts(b.client, '树莓派'), ['我们在树莓派上运行 Warbler']);
+  assert.deepEqual(await texts(outsider.client, '树莓派'), []);
+  await refused(outsider.client.search({ q: 'plan', conv }), 'not_member');
+
+  // An edit is found by its new text only; a recalled message is found by nobody.
+  await a.client.edit(conv, typo.seq, 'meeting at ten');
+  assert.deepEqual(await texts(b.client, 'meeting'), ['meeting at ten']);
+  assert.deepEqual(await texts(b.client, 'nine'), []);
+  await a.client.recall(conv, secret.seq);
+  assert.deepEqual(await texts(b.client, 'plan'), ['my own note about the plan']);
+
+  // Deleted for me: gone from b's results, still in a's.
+  await b.client.deleteForMe(conv, [mine.seq]);
+  assert.deepEqual(await texts(b.client, 'plan'), []);
+  assert.deepEqual(await texts(a.client, 'plan'), ['my own note about the plan']);
+
+  // Removed from the group: b finds nothing of it any more.
+  await a.client.groups.remove(conv, [b.id]);
+  assert.deepEqual(await texts(b.client, '树莓派'), []);
+  assert.deepEqual(await texts(a.client, '树莓派'), ['我们在树莓派上运行 Warbler']);
+});

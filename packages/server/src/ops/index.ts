@@ -7,6 +7,7 @@ import { groupHandlers } from './groups.js';
 import { contactHandlers } from './contacts.js';
 import type { Handlers } from './handler.js';
 import { messageHandlers } from './messages.js';
+import { searchHandlers } from './search.js';
 
 /** One handler per op; the type makes a missing one a compile error. */
 export const HANDLERS: Handlers<Op> = {
@@ -17,4 +18,5 @@ export const HANDLERS: Handlers<Op> = {
   ...actionHandlers,
   ...groupHandlers,
   ...contactHandlers,
+  ...searchHandlers,
 };

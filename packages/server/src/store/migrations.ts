@@ -1,9 +1,31 @@
+import type { Dialect } from './sql-client.js';
+
+/**
+ * A statement that only some dialects run, for what has no portable form (SQLite's FTS5 search table).
+ * The other dialects skip it but still record the migration's version as applied: what they need in
+ * its place comes in a later migration of their own (`{ only: ['postgres'], sql: ... }`).
+ */
+export interface DialectStep {
+  only: readonly Dialect['name'][];
+  sql: string;
+}
+
+/** One statement of a migration: portable SQL (every dialect runs it), or a dialect-only step. */
+export type MigrationStep = string | DialectStep;
+
+/** The SQL of `step` for `dialect`, or undefined when that dialect skips it. */
+export function stepSql(step: MigrationStep, dialect: Dialect['name']): string | undefined {
+  if (typeof step === 'string') return step;
+  return step.only.includes(dialect) ? step.sql : undefined;
+}
+
 /**
  * Versioned schema migrations, written once for every dialect (`{{id}}`, `{{bigint}}`, `{{text}}`
  * are filled in by the dialect). Applied in order; each version runs once, recorded in
- * `schema_migrations`. Never edit a released migration: add the next one.
+ * `schema_migrations`. Never edit a released migration: add the next one. A step that only some
+ * dialects can run is a `DialectStep`.
  */
-export const MIGRATIONS: readonly { version: number; name: string; up: readonly string[] }[] = [
+export const MIGRATIONS: readonly { version: number; name: string; up: readonly MigrationStep[] }[] = [
   {
     version: 1,
     name: 'accounts, devices, conversations, messages',
@@ -149,6 +171,33 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
         created_at {{bigint}} NOT NULL,
         PRIMARY KEY (blocker_id, blocked_id)
       )`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'message search',
+    up: [
+      // The searchable text of each content message (text, caption, file name, place), by message id,
+      // NFKC-normalized and lower-cased by the search indexer. Portable: every dialect keeps it.
+      `CREATE TABLE message_text (
+        id {{bigint}} NOT NULL PRIMARY KEY,
+        text {{text}} NOT NULL
+      )`,
+      // The indexer's position: every message with an id up to last_id has been indexed.
+      `CREATE TABLE search_progress (
+        id SMALLINT NOT NULL PRIMARY KEY,
+        last_id {{bigint}} NOT NULL
+      )`,
+      `INSERT INTO search_progress (id, last_id) VALUES (1, 0)`,
+      // SQLite: a trigram index over message_text (external content: the text is stored once), which
+      // finds the messages holding every 3-character piece of a query in any script. detail=none keeps it
+      // small; the query checks the text itself for the exact substring.
+      {
+        only: ['sqlite'],
+        sql: `CREATE VIRTUAL TABLE message_search USING fts5(
+          text, content = 'message_text', content_rowid = 'id', tokenize = 'trigram case_sensitive 1', detail = none
+        )`,
+      },
     ],
   },
 ];

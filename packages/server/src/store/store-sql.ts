@@ -1,5 +1,5 @@
 import { convKind } from '@warbler/protocol';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, stepSql } from './migrations.js';
 import { SqlContactStore } from './sql-contacts.js';
 import { SqlGroupStore } from './sql-groups.js';
 import { SqlSearchStore } from './sql-search.js';
@@ -112,7 +112,10 @@ export class SqlStore implements Store {
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       await this.db.transaction(async (tx) => {
-        for (const stmt of m.up) await tx.run(this.db.dialect.ddl(stmt));
+        for (const step of m.up) {
+          const sql = stepSql(step, this.db.dialect.name);
+          if (sql !== undefined) await tx.run(this.db.dialect.ddl(sql));
+        }
         await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
       });
     }

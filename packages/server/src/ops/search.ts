@@ -1,0 +1,6 @@
+import type { Handlers } from './handler.js';
+
+/** Full-text search over the user's messages. */
+export const searchHandlers: Handlers<'msg.search'> = {
+  'msg.search': (s, data) => s.ctx.search.search({ userId: s.me.user.id, connId: s.connId }, data),
+};
