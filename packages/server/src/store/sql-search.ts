@@ -1,3 +1,4 @@
+import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import type { Candidates, CandidateQuery, IndexableMessage, SearchableText, SearchHit, SearchStore, VisibleQuery } from './store-search.js';
 
@@ -7,8 +8,6 @@ interface IndexRow extends IndexableMessage {
 }
 
 const INDEX_COLS = 'id, conv_id AS conv, kind, body, recalled_at AS recalledAt';
-const HIT_COLS =
-  'm.id, m.conv_id AS conv, m.seq, m.sender_id AS senderId, m.client_id AS clientId, m.kind, m.body, m.created_at AS createdAt, m.edited_at AS editedAt, m.reactions';
 /** Message ids a query shorter than a trigram scans per step. */
 const SCAN_WINDOW = 20_000;
 /** Most trigrams a query looks up in the index (the text check makes the match exact anyway). */
@@ -145,8 +144,8 @@ export class SqlSearchStore implements SearchStore {
       params.push(q.from);
     }
     params.push(q.userId);
-    const rows = await this.db.all<Record<string, unknown> & SearchHit>(
-      `SELECT ${HIT_COLS}
+    const rows = await this.db.all<RawMessage>(
+      `SELECT ${MSG_COLS}
        FROM json_each(?) j
        CROSS JOIN messages m ON m.id = j.value
        CROSS JOIN members mb ON mb.conv_id = m.conv_id AND mb.user_id = ?
@@ -155,20 +154,6 @@ export class SqlSearchStore implements SearchStore {
        ORDER BY m.id DESC`,
       params,
     );
-    return rows.map((r) => {
-      const hit: SearchHit = {
-        id: num(r.id),
-        conv: r.conv,
-        seq: num(r.seq),
-        senderId: num(r.senderId),
-        clientId: r.clientId,
-        kind: r.kind,
-        body: r.body,
-        createdAt: num(r.createdAt),
-      };
-      if (r.editedAt != null) hit.editedAt = num(r.editedAt);
-      if (r.reactions != null) hit.reactions = r.reactions;
-      return hit;
-    });
+    return rows.map(toMessage);
   }
 }

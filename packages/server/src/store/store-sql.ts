@@ -1,4 +1,5 @@
 import { convKind } from '@warbler/protocol';
+import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
 import { MIGRATIONS, stepSql } from './migrations.js';
 import { SqlContactStore } from './sql-contacts.js';
 import { SqlGroupStore } from './sql-groups.js';
@@ -27,10 +28,6 @@ const USER_COLS =
   'id, username, display_name AS displayName, password_hash AS passwordHash, is_admin AS isAdmin, created_at AS createdAt, avatar, bio';
 const DEVICE_COLS =
   'id, user_id AS userId, name, token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt';
-/** The columns of a RawMessage, from `messages m`. */
-const MSG_COLS =
-  'm.id, m.conv_id AS conv, m.seq, m.sender_id AS senderId, m.client_id AS clientId, m.kind, m.body, m.created_at AS createdAt, ' +
-  'm.edited_at AS editedAt, m.recalled_at AS recalledAt, m.reactions';
 /** Joined to `messages m` for a viewer (the first parameter): their deletions for themself. */
 const HIDDEN_JOIN = 'LEFT JOIN hidden_messages h ON h.user_id = ? AND h.conv_id = m.conv_id AND h.seq = m.seq';
 /** The cursor columns `advanceCursor` may move. */
@@ -48,41 +45,6 @@ const toUser = ({ avatar, bio, ...r }: RawUser): UserRow => ({
   ...(bio != null ? { bio } : {}),
 });
 const num = (v: unknown): number => Number(v);
-
-/** A messages row as read, state columns NULL when unset; `hiddenSeq` is set when the viewer hid it. */
-interface RawMessage {
-  id: number;
-  conv: string;
-  seq: number;
-  senderId: number;
-  clientId: string;
-  kind: string;
-  body: string;
-  createdAt: number;
-  editedAt: number | null;
-  recalledAt: number | null;
-  reactions: string | null;
-  hiddenSeq?: number | null;
-}
-
-/** A MessageRow with numbers as numbers and only the state that is set. */
-function toMessage(r: RawMessage): MessageRow {
-  const m: MessageRow = {
-    id: num(r.id),
-    conv: r.conv,
-    seq: num(r.seq),
-    senderId: num(r.senderId),
-    clientId: r.clientId,
-    kind: r.kind,
-    body: r.body,
-    createdAt: num(r.createdAt),
-  };
-  if (r.editedAt != null) m.editedAt = num(r.editedAt);
-  if (r.recalledAt != null) m.recalledAt = num(r.recalledAt);
-  if (r.reactions != null) m.reactions = r.reactions;
-  if (r.hiddenSeq != null) m.hidden = true;
-  return m;
-}
 
 /**
  * The Store on any SQL database: every query is written here once, with `?` placeholders;
