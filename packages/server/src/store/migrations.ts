@@ -113,7 +113,6 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       )`,
     ],
   },
-  // Version 4 is contacts and profiles; 5 search (kept in version order).
   {
     version: 3,
     name: 'message actions, receipts, conversation flags',
