@@ -1,8 +1,8 @@
 import { PROTOCOL_VERSION } from '@warbler/protocol';
 import WebSocket from 'ws';
 import type { ConnectLabel } from './ipc.js';
-import { nowNs } from './message-text.js';
-import type { PushedMessage } from './tracker.js';
+import { decodeText, nowNs } from './message-text.js';
+import { newScannedPush, scanPush, type ScannedPush } from './push-scan.js';
 
 /** A parsed server frame, as far as the bench reads it. */
 export interface Frame {
@@ -21,8 +21,15 @@ export interface ClientOwner {
   lost(c: BenchClient, closeCode: number): void;
   /** A response to a request of the worker's (sends, reads). */
   response(c: BenchClient, f: Frame): void;
-  push(c: BenchClient, m: PushedMessage): void;
+  /** A push of a bench message (`p` is reused for the next one: read it now); `slow`: not by the scan. */
+  benchPush(c: BenchClient, p: ScannedPush, slow?: boolean): void;
+  /** A pushed message that is not the bench's (another text, a group event). */
+  foreignPush(c: BenchClient): void;
 }
+
+/** One for every client of the process: a push is read into it and handed on synchronously. */
+const SCANNED = newScannedPush();
+const GROUP_CONV = /^g:(\d{1,16})$/;
 
 const HELLO = JSON.stringify({ id: -1, op: 'hello', data: { protocol: PROTOCOL_VERSION, client: 'warbler-bench' } });
 
@@ -39,6 +46,18 @@ export class BenchClient {
   closing = false;
   /** Highest pushed seq per sending user (one conversation each), to see pushes out of order. */
   readonly lastSeq = new Map<number, number>();
+  /** group: the member's group index (-1: none), its conversation id and that id's number. */
+  readonly group: number;
+  readonly conv: string;
+  readonly groupId: number;
+  /** group: highest seq pushed in the group so far. */
+  groupSeq = 0;
+  /** group: pushes received in sequence order, and own messages acknowledged. */
+  got = 0;
+  own = 0;
+  /** group: online since sending began (its deliveries are checked), and whether it then closed. */
+  receiver = false;
+  lostWhileReceiving = false;
   /** Position in the worker's list of ready clients, or -1. */
   readyIndex = -1;
   private startedNs = 0;
@@ -52,8 +71,12 @@ export class BenchClient {
     token: string,
     private readonly address: string | undefined,
     private readonly owner: ClientOwner,
+    group?: { index: number; conv: string },
   ) {
     this.resume = JSON.stringify({ id: -2, op: 'auth.resume', data: { token } });
+    this.group = group?.index ?? -1;
+    this.conv = group?.conv ?? '';
+    this.groupId = group ? Number(GROUP_CONV.exec(group.conv)?.[1] ?? -1) : -1;
   }
 
   /** Opens the connection and authenticates; the owner hears `settled` exactly once. */
@@ -88,6 +111,15 @@ export class BenchClient {
       if (!this.settledAttempt) this.fail(`closed_before_login:${code}`);
       else if (wasReady && !this.closing) this.owner.lost(this, code);
     });
+  }
+
+  /** A push the scan did not take: a bench message in another layout, or someone else's. */
+  private slowPush(d: Record<string, unknown>): void {
+    const text = typeof d.text === 'string' ? decodeText(d.text) : undefined;
+    if (!text || typeof d.seq !== 'number' || typeof d.from !== 'number') return this.owner.foreignPush(this);
+    const g = typeof d.conv === 'string' ? GROUP_CONV.exec(d.conv) : null;
+    Object.assign(SCANNED, { group: g ? Number(g[1]) : 0, seq: d.seq, from: d.from, ...text });
+    this.owner.benchPush(this, SCANNED, true);
   }
 
   /** Sends a text frame when authenticated; false otherwise. */
@@ -135,6 +167,8 @@ export class BenchClient {
   }
 
   private onMessage(data: Buffer): void {
+    // The hot path: a bench message's push, read from the bytes (see push-scan.ts).
+    if (scanPush(data, SCANNED)) return this.owner.benchPush(this, SCANNED);
     let f: Frame;
     try {
       f = JSON.parse(data.toString()) as Frame;
@@ -142,7 +176,7 @@ export class BenchClient {
       return;
     }
     if (f.ev !== undefined) {
-      if (f.ev === 'msg' && f.data) this.owner.push(this, f.data as unknown as PushedMessage);
+      if (f.ev === 'msg' && f.data) this.slowPush(f.data);
       return;
     }
     if (f.id === -1) {
