@@ -123,7 +123,7 @@ export class Load {
     const from = ready[(Math.random() * ready.length) | 0]!;
     let to = this.peers > 0 ? this.partner(from.userId) : this.randomRecipient();
     if (to === from.userId && this.peers === 0) to = this.randomRecipient();
-    if (to === from.userId || (from.ws?.bufferedAmount ?? 0) > MAX_SOCKET_BACKLOG) {
+    if (to === from.userId || from.bufferedAmount > MAX_SOCKET_BACKLOG) {
       t.counters.skipped++;
       return;
     }
@@ -143,7 +143,7 @@ export class Load {
       return;
     }
     const from = ready[(Math.random() * ready.length) | 0]!;
-    if (!from.conv || (from.ws?.bufferedAmount ?? 0) > MAX_SOCKET_BACKLOG) {
+    if (!from.conv || from.bufferedAmount > MAX_SOCKET_BACKLOG) {
       t.counters.skipped++;
       return;
     }

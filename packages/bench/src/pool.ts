@@ -131,7 +131,7 @@ export class ClientPool implements ClientOwner {
     this.waiters.delete(c);
     w?.(code === undefined);
     // A ready client that closes later leaves the lists in `closedReady`.
-    if (code === undefined) c.ws?.once('close', () => this.closedReady(c));
+    if (code === undefined) c.onceClosed(() => this.closedReady(c));
   }
 
   lost(c: BenchClient, closeCode: number): void {
