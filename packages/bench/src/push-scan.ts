@@ -44,10 +44,13 @@ const LETTER_G = 0x67;
 /** Where the last successful `lit` or `num` ended. Module state: the scan is synchronous. */
 let pos = 0;
 
+/** Where the frame being scanned ends in its buffer. Module state too. */
+let end = 0;
+
 /** True when `s` is at `p` in `b`; then `pos` is just after it. */
 function lit(b: Uint8Array, p: number, s: Uint8Array): boolean {
   const n = s.length;
-  if (p + n > b.length) return false;
+  if (p + n > end) return false;
   for (let i = 0; i < n; i++) if (b[p + i] !== s[i]) return false;
   pos = p + n;
   return true;
@@ -57,8 +60,8 @@ function lit(b: Uint8Array, p: number, s: Uint8Array): boolean {
 function num(b: Uint8Array, p: number): number {
   let v = 0;
   let i = p;
-  const end = Math.min(b.length, p + 19);
-  for (; i < end; i++) {
+  const stop = Math.min(end, p + 19);
+  for (; i < stop; i++) {
     const c = b[i]! - 48;
     if (c < 0 || c > 9) break;
     v = v * 10 + c;
@@ -68,9 +71,13 @@ function num(b: Uint8Array, p: number): number {
   return v;
 }
 
-/** Reads a bench message's push into `out`; false when `b` is anything else (then parse it as JSON). */
-export function scanPush(b: Uint8Array, out: ScannedPush): boolean {
-  if (!lit(b, 0, PREFIX) || num(b, pos) < 0 || !lit(b, pos, CONV)) return false;
+/**
+ * Reads a bench message's push, the frame payload `b[start, stop)`, into `out`; false when it is
+ * anything else (then parse it as JSON).
+ */
+export function scanPush(b: Uint8Array, out: ScannedPush, start = 0, stop = b.length): boolean {
+  end = stop;
+  if (!lit(b, start, PREFIX) || num(b, pos) < 0 || !lit(b, pos, CONV)) return false;
   let p = pos;
   out.group = 0;
   if (b[p] === LETTER_G && b[p + 1] === COLON) {
@@ -80,16 +87,16 @@ export function scanPush(b: Uint8Array, out: ScannedPush): boolean {
     p = pos;
   }
   // The rest of the conversation id (a direct one: d:1:2) up to its closing quote; ids have no escapes.
-  while (p < b.length && b[p] !== QUOTE) p++;
+  while (p < end && b[p] !== QUOTE) p++;
   if (!lit(b, p + 1, SEQ) || (out.seq = num(b, pos)) < 0) return false;
   if (!lit(b, pos, FROM) || (out.from = num(b, pos)) < 0) return false;
   if (!lit(b, pos, CLIENT_ID)) return false;
   p = pos;
-  while (p < b.length && b[p] !== QUOTE) p += b[p] === BACKSLASH ? 2 : 1;
+  while (p < end && b[p] !== QUOTE) p += b[p] === BACKSLASH ? 2 : 1;
   if (!lit(b, p + 1, TS) || num(b, pos) < 0) return false;
   if (!lit(b, pos, TEXT) || (out.worker = num(b, pos)) < 0 || b[pos] !== COLON) return false;
   if ((out.n = num(b, pos + 1)) < 0 || b[pos] !== COLON) return false;
   if ((out.sentNs = num(b, pos + 1)) < 0) return false;
-  const after = b[pos];
+  const after = pos < end ? b[pos] : -1;
   return after === QUOTE || after === TILDE;
 }

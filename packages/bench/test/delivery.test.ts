@@ -9,6 +9,14 @@ import { BenchClient, type ClientOwner } from '../src/bench-client.js';
 import { newScannedPush, scanPush, type ScannedPush } from '../src/push-scan.js';
 import { Tracker } from '../src/tracker.js';
 
+test('the clock gives integer nanoseconds, in step with process.hrtime', () => {
+  const a = nowNs();
+  const h = Number(process.hrtime.bigint());
+  const b = nowNs();
+  assert.ok(Number.isInteger(a) && Number.isInteger(b));
+  assert.ok(h >= a - 1e6 && h <= b + 1e6, `${a} ${h} ${b}`);
+});
+
 test('message texts carry worker, number and send time, padded on request', () => {
   assert.equal(encodeText(3, 17, 123456789), 'b:3:17:123456789');
   assert.deepEqual(decodeText('b:3:17:123456789'), { worker: 3, n: 17, sentNs: 123456789 });

@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `connections ${n}, ${perWrite} frame(s) per write, offered ${rate}/s (flood wrote ${Math.round(sent.sent / sent.seconds)}/s): ` +
       `received ${Math.round(fps)} frames/s at ${cpu.toFixed(0)}% CPU = ${((cpu * 10_000) / fps).toFixed(2)} µs per frame; ` +
-      `delivered ${tracker.counters.delivered} of ${sent.sent}, out of order ${tracker.counters.outOfOrder}, latency p50 ${(lat.quantile(0.5) / 1000).toFixed(1)} ms p99 ${(lat.quantile(0.99) / 1000).toFixed(1)} ms\n`,
+      `delivered ${tracker.counters.delivered} of ${sent.sent} (${tracker.counters.slowPushes} parsed as JSON), out of order ${tracker.counters.outOfOrder}, latency p50 ${(lat.quantile(0.5) / 1000).toFixed(1)} ms p99 ${(lat.quantile(0.99) / 1000).toFixed(1)} ms\n`,
   );
   child.disconnect();
   await pool.disconnect('all');
