@@ -4,9 +4,9 @@ import { dirname } from 'node:path';
 import { Harness } from './harness.js';
 import { parseOptions, UsageError, USAGE, type BenchOptions } from './options.js';
 import { ProvisionError } from './provision.js';
-import { machineInfo, publicOptions, rateLimitEnv, type BenchReport } from './report.js';
+import { groupCapEnv, machineInfo, publicOptions, rateLimitEnv, type BenchReport } from './report.js';
 import { renderHtml } from './report-html.js';
-import { GROUP_UNSUPPORTED, SCENARIO_RUNNERS } from './scenarios/index.js';
+import { SCENARIO_RUNNERS } from './scenarios/index.js';
 import { parseSlo, SloError, type SloTerm } from './slo.js';
 import { summaryText } from './summary-table.js';
 
@@ -27,9 +27,11 @@ async function run(o: BenchOptions, slo: { spec: string; terms: SloTerm[] } | un
   const notes: string[] = [];
   const limits = rateLimitEnv(o);
   if (limits.note) notes.push(limits.note);
+  const cap = groupCapEnv(o);
+  if (cap.note) notes.push(cap.note);
   for (const n of notes) log(n);
   const startedAt = new Date().toISOString();
-  const h = await Harness.open(o, { ...limits.env, ...o.serverEnv }, log);
+  const h = await Harness.open(o, { ...limits.env, ...cap.env, ...o.serverEnv }, log);
   // Interrupted: still stop the spawned server and delete its data (workers end with this process).
   const onSignal = (sig: string) => {
     process.stderr.write(`warbler-bench: ${sig}: stopping\n`);
@@ -39,7 +41,7 @@ async function run(o: BenchOptions, slo: { spec: string; terms: SloTerm[] } | un
   process.once('SIGTERM', onSignal);
   let runs;
   try {
-    runs = await SCENARIO_RUNNERS[o.scenario as Exclude<typeof o.scenario, 'group'>]({ h, o, log, slo });
+    runs = await SCENARIO_RUNNERS[o.scenario]({ h, o, log, slo });
   } catch (e) {
     const tail = h.serverLog().split('\n').slice(-20).join('\n');
     if (tail) process.stderr.write(`warbler-bench: server log (last lines):\n${tail}\n`);
@@ -76,10 +78,6 @@ async function main(argv: string[]): Promise<number> {
     if (o === 'help') {
       process.stdout.write(USAGE + '\n');
       return EXIT.pass;
-    }
-    if (o.scenario === 'group') {
-      process.stderr.write(`warbler-bench: ${GROUP_UNSUPPORTED}\n`);
-      return EXIT.usage;
     }
     if (o.slo !== undefined) slo = { spec: o.slo, terms: parseSlo(o.slo) };
   } catch (e) {

@@ -1,6 +1,6 @@
 import type { BenchOptions } from './options.js';
 import { cpuPlacement, pinSelf, type CpuPlacement } from './placement.js';
-import { adminLogin, provisionUsers, runTag, type BenchUser } from './provision.js';
+import { adminLogin, createGroups, provisionUsers, runTag, type BenchUser, type GroupPlan } from './provision.js';
 import { spawnServer, type SpawnedServer } from './server-process.js';
 
 /** How the server under test was reached, for the report. */
@@ -35,7 +35,13 @@ export class Harness {
     const placement = cpuPlacement(opts.pin && opts.spawn);
     let spawned: SpawnedServer | undefined;
     if (opts.spawn) {
-      spawned = await spawnServer({ placement, env: serverEnv, adminUser: opts.adminUser, keepData: opts.keepData });
+      spawned = await spawnServer({
+        placement,
+        env: serverEnv,
+        adminUser: opts.adminUser,
+        keepData: opts.keepData,
+        nodeArgs: opts.serverNodeArgs,
+      });
       pinSelf(placement);
       log(
         `spawned server pid ${spawned.pid} on ${spawned.wsUrl} (data ${spawned.dataDir})${placement.serverCpus ? `, pinned to CPU ${placement.serverCpus}` : ''}`,
@@ -67,6 +73,11 @@ export class Harness {
       log(`provisioned ${users.length} users in ${Date.now() - t0} ms`);
       return users;
     });
+  }
+
+  /** Creates one group per plan (each by its owner, over WebSocket); resolves with their conversation ids. */
+  createGroups(plans: GroupPlan[]): Promise<string[]> {
+    return createGroups(this.info.url, `${this.tag}${(this.tagSeq++).toString(36)}`, plans);
   }
 
   /** The server's log tail, when spawned (for failures). */

@@ -17,6 +17,12 @@ export const COUNTER_NAMES = [
   'duplicates',
   'outOfOrder',
   'foreign',
+  /** group: a push of the receiver's own message (the server must leave the sending connection out). */
+  'selfPushes',
+  /** Pushes of bench messages the fast scan did not read (the server's push layout changed): JSON-parsed. */
+  'slowPushes',
+  /** group: receivers whose connection closed while messages were being sent (their deliveries are not checked). */
+  'receiversLost',
   'unacked',
   'reads',
   'readErrors',
@@ -32,6 +38,9 @@ export interface ClientSpec {
   token: string;
   /** Source address (127.0.0.x) when one address would run out of ports; else the system's choice. */
   address?: string;
+  /** group: the index of the user's group (0 … groups-1) and its conversation id `g:<id>`. */
+  group?: number;
+  conv?: string;
 }
 
 export interface InitArgs {
@@ -46,6 +55,11 @@ export interface InitArgs {
   maxInflight: number;
   /** Conversation partners per user (see BenchOptions.peers). */
   peers: number;
+  /**
+   * group: how many groups the run has. Every main client then belongs to one (`ClientSpec.group`),
+   * sends to it, and checks per conversation what it receives instead of per sending worker.
+   */
+  groups: number;
 }
 
 export type Pool = 'main' | 'churn' | 'all';
@@ -64,10 +78,27 @@ export interface Commands {
   send: [{ rate: number; durationMs: number }, { offered: number }];
   churn: [{ perSecond: number; durationMs: number }, void];
   reads: [{ perSecond: number; durationMs: number }, void];
-  status: [Record<string, never>, { pendingAcks: number; acked: number; delivered: number; connected: number; readyPrefix: number }];
+  status: [Record<string, never>, WorkerStatus];
   final: [Record<string, never>, WorkerFinal];
 }
 export type CommandName = keyof Commands;
+
+export interface WorkerStatus {
+  pendingAcks: number;
+  acked: number;
+  delivered: number;
+  connected: number;
+  readyPrefix: number;
+  /** group: what the expected number of deliveries so far is computed from (see `FanoutFinal`). */
+  fanout?: {
+    /** Per group: messages acknowledged to this worker's members. */
+    acked: number[];
+    /** Per group: this worker's receivers (members online since sending began). */
+    receivers: number[];
+    /** Messages acknowledged to the receivers themselves (a sender gets no push of its own). */
+    ownOfReceivers: number;
+  };
+}
 
 export interface RpcRequest {
   rpc: number;
@@ -110,4 +141,21 @@ export interface WorkerFinal {
   received: [number, Uint8Array][];
   /** Monotonic clock (ns, shared by the machine's processes): first send, last ack, last delivery; 0: none. */
   times: { firstSendNs: number; lastAckNs: number; lastDeliveryNs: number };
+  /** group: per main client of this worker, in order. */
+  fanout?: FanoutFinal;
+}
+
+/**
+ * A group run's per-member figures, from which the coordinator derives what each member should have
+ * received: every message acknowledged in its group (by any worker) but its own.
+ */
+export interface FanoutFinal {
+  /** The member's group index. */
+  group: Int32Array;
+  /** Its messages acknowledged by the server. */
+  own: Int32Array;
+  /** Pushes of its group's messages it received in sequence order (a higher `seq` than the last). */
+  got: Int32Array;
+  /** 1: online from the start of sending to the end (a receiver whose deliveries are checked). */
+  receiver: Uint8Array;
 }

@@ -14,8 +14,8 @@ const MAX_SOCKET_BACKLOG = 1 << 20;
 /**
  * The traffic a worker generates, open loop (sends follow the clock, not the acks, so a slow server
  * shows as latency rather than as a lower offered rate): 1:1 messages from random local senders to
- * recipients of the whole pool (fixed partners with `peers` > 0, else any online user), reads, and
- * reconnections.
+ * recipients of the whole pool (fixed partners with `peers` > 0, else any online user), or with
+ * `groups`, messages from random local members to their group; reads, and reconnections.
  */
 export class Load {
   private ranges: Ranges;
@@ -33,6 +33,8 @@ export class Load {
     private readonly textBytes: number,
     private readonly maxInflight: number,
     private readonly peers: number,
+    /** A group run: every sender writes to its own group (`BenchClient.conv`). */
+    private readonly groups = false,
   ) {
     this.ranges = [[0, recipients.length]];
     this.eligible = recipients.length;
@@ -49,6 +51,8 @@ export class Load {
   send(rate: number, durationMs: number): Promise<{ offered: number }> {
     const total = Math.round((rate * durationMs) / 1000);
     let scheduled = 0;
+    // Who is online now receives every message of its group from here on.
+    if (this.groups) this.pool.startReceiving();
     const t0 = performance.now();
     return new Promise((resolve) => {
       if (total === 0) return resolve({ offered: 0 });
@@ -109,6 +113,7 @@ export class Load {
   }
 
   private sendOne(): void {
+    if (this.groups) return this.sendToGroup();
     const t = this.tracker;
     const ready = this.pool.ready;
     if (ready.length === 0 || this.eligible < 2 || t.pending.size >= this.maxInflight) {
@@ -118,7 +123,7 @@ export class Load {
     const from = ready[(Math.random() * ready.length) | 0]!;
     let to = this.peers > 0 ? this.partner(from.userId) : this.randomRecipient();
     if (to === from.userId && this.peers === 0) to = this.randomRecipient();
-    if (to === from.userId || (from.ws?.bufferedAmount ?? 0) > MAX_SOCKET_BACKLOG) {
+    if (to === from.userId || from.bufferedAmount > MAX_SOCKET_BACKLOG) {
       t.counters.skipped++;
       return;
     }
@@ -127,6 +132,26 @@ export class Load {
     const text = encodeText(this.worker, n, at, this.textBytes);
     t.sent(n, at);
     from.send(`{"id":${n + 1},"op":"msg.send","data":{"to":${to},"clientId":"b${this.worker}.${n}","text":"${text}"}}`);
+  }
+
+  /** A message from a random local member to its group. */
+  private sendToGroup(): void {
+    const t = this.tracker;
+    const ready = this.pool.ready;
+    if (ready.length === 0 || t.pending.size >= this.maxInflight) {
+      t.counters.skipped++;
+      return;
+    }
+    const from = ready[(Math.random() * ready.length) | 0]!;
+    if (!from.conv || from.bufferedAmount > MAX_SOCKET_BACKLOG) {
+      t.counters.skipped++;
+      return;
+    }
+    const n = this.nextN++;
+    const at = nowNs();
+    const text = encodeText(this.worker, n, at, this.textBytes);
+    t.sent(n, at);
+    from.send(`{"id":${n + 1},"op":"msg.send","data":{"conv":"${from.conv}","clientId":"b${this.worker}.${n}","text":"${text}"}}`);
   }
 
   /** A fixed partner of `userId`: its pair (peers 1), or one of its `peers` neighbours either side. */
@@ -152,12 +177,14 @@ export class Load {
     return this.recipients[0]!;
   }
 
-  private onResponse(_c: BenchClient, f: Frame): void {
+  private onResponse(c: BenchClient, f: Frame): void {
     const id = f.id;
     if (typeof id !== 'number') return this.tracker.error(`response:${f.error?.code ?? 'no_id'}`);
     if (id > 0) {
       const d = f.data as { duplicate?: boolean } | undefined;
-      return this.tracker.onAck(id - 1, f.ok === true, d?.duplicate === true, f.error?.code);
+      // A member's own messages are left out of what it must receive.
+      if (this.tracker.onAck(id - 1, f.ok === true, d?.duplicate === true, f.error?.code)) c.own++;
+      return;
     }
     const k = -3 - id;
     const t0 = this.readsPending.get(k);

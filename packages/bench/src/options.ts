@@ -10,6 +10,7 @@ export interface BenchOptions {
   url: string | undefined;
   /** Start a server on a fresh data folder for the run and sample its RSS and CPU. */
   spawn: boolean;
+  /** Users (connections); group: --groups × --members. */
   users: number;
   /** Messages per second offered, all users together. */
   rate: number;
@@ -34,7 +35,7 @@ export interface BenchOptions {
   churn: number;
   /** soak: read requests (conv.list) per second. */
   reads: number;
-  /** group: groups, and members per group (the scenario needs group support in the server). */
+  /** group: groups, and members per group (every member in one group, all online). */
   groups: number;
   members: number;
   /** reference: the reference product's full pace (20 connections/s, 60 s after the ramp). */
@@ -49,6 +50,8 @@ export interface BenchOptions {
   serverPid: number | undefined;
   /** Extra environment for the spawned server: NAME=VALUE. */
   serverEnv: Record<string, string>;
+  /** Extra node flags for the spawned server, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
+  serverNodeArgs: string[];
   /** Pin the spawned server to one CPU and the load to the others (taskset). */
   pin: boolean;
   quiet: boolean;
@@ -82,6 +85,7 @@ export const DEFAULTS: Omit<BenchOptions, 'scenario'> = {
   adminToken: undefined,
   serverPid: undefined,
   serverEnv: {},
+  serverNodeArgs: [],
   pin: true,
   quiet: false,
   keepData: false,
@@ -108,16 +112,17 @@ Scenarios:
   online     N users connect, log in (auth.resume) and hold for --duration s
   storm      N users connect, drop, and reconnect all at once with their saved tokens
   chat       N users online; random 1:1 messages at --rate msg/s for --duration s
-  group      G groups of M members (needs group support in the server: exits 2)
+  group      G groups of M members, all online; random members send --rate msg/s in total to
+             their groups; every other member must receive each message once, in order
   reference  the reference product's run: 4000 users ramped at 20/s, about 20 msg/s
              (by default ramped at 200/s; --full for the original pace)
   soak       a mixed load for a long time: chat, reads (--reads/s) and reconnections (--churn/s)
-  suite      online, storm, chat and reference in turn, with the sizes given by the flags
+  suite      online, storm, chat, group and reference in turn, with the sizes given by the flags
 
 Options:
   --url URL             server WebSocket URL (ws://host:port/ws); or
   --spawn               start a server on a fresh data folder (pinned to one CPU) and sample it
-  --users N             users (default 1000; reference 4000; soak 2000)
+  --users N             users (default 1000; reference 4000; soak 2000; group: G x M)
   --rate N              messages per second offered (default 1000; reference 20; soak 500)
   --duration S          seconds to hold or send (default 10; storm 5; soak 600)
   --ramp N              connections per second (default: as fast as --concurrency allows)
@@ -131,7 +136,8 @@ Options:
                         side, 0 anyone (reference: 0, recipients drawn from users already online)
   --churn N             soak: reconnections per second (default 20)
   --reads N             soak: conv.list requests per second (default 50)
-  --groups G, --members M   group: G groups of M members (default 100 of 20)
+  --groups G, --members M   group: G groups of M members (default 100 of 20); suite: groups of M
+                        out of --users
   --full                reference: the original 20 connections/s and 60 s of sending after the ramp
   --json FILE           write the results as JSON
   --report FILE.html    write an HTML report with charts (default: next to --json)
@@ -141,12 +147,13 @@ Options:
   --admin-token T       an admin device token instead of a password
   --server-pid PID      sample RSS and CPU of this (external) server process
   --server-env K=V      extra environment for the spawned server (repeatable)
+  --server-node-arg F   a node flag for the spawned server (repeatable), e.g. --server-node-arg=--cpu-prof
   --no-pin              do not pin the server and the load to CPUs
   --quiet               no progress line
   --keep-data           keep the spawned server's data folder
 
-Exit codes: 0 pass; 1 a threshold or exactly-once delivery failed; 2 bad usage or unsupported
-scenario; 3 the run could not be carried out (server, provisioning).`;
+Exit codes: 0 pass; 1 a threshold or exactly-once delivery failed; 2 bad usage; 3 the run could
+not be carried out (server, provisioning).`;
 
 /** A bad command line; the message says what is wrong. */
 export class UsageError extends Error {
@@ -180,6 +187,7 @@ const FLAGS = {
   'admin-token': { type: 'string' },
   'server-pid': { type: 'string' },
   'server-env': { type: 'string', multiple: true },
+  'server-node-arg': { type: 'string', multiple: true },
   'no-pin': { type: 'boolean' },
   quiet: { type: 'boolean' },
   'keep-data': { type: 'boolean' },
@@ -207,7 +215,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   if (positionals.length !== 1) throw new UsageError('name exactly one SCENARIO');
   const scenario = positionals[0] as ScenarioName;
   if (!SCENARIOS.includes(scenario)) throw new UsageError(`unknown scenario "${positionals[0]}" (one of ${SCENARIOS.join(', ')})`);
-  const o: BenchOptions = { scenario, ...DEFAULTS, ...SCENARIO_DEFAULTS[scenario], serverEnv: {} };
+  const o: BenchOptions = { scenario, ...DEFAULTS, ...SCENARIO_DEFAULTS[scenario], serverEnv: {}, serverNodeArgs: [] };
   const set = <K extends keyof BenchOptions>(k: K, val: BenchOptions[K] | undefined) => {
     if (val !== undefined) o[k] = val;
   };
@@ -227,8 +235,13 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   set('peers', num('peers', v.peers, 0, 1_000_000));
   set('churn', num('churn', v.churn, 0, 100_000, false));
   set('reads', num('reads', v.reads, 0, 1_000_000, false));
-  set('groups', num('groups', v.groups, 1, 1_000_000));
+  set('groups', num('groups', v.groups, 1, 500_000));
   set('members', num('members', v.members, 2, 100_000));
+  if (scenario === 'group') {
+    if (v.users !== undefined) throw new UsageError('group: the users are --groups x --members; leave out --users');
+    o.users = o.groups * o.members;
+    if (o.users > 1_000_000) throw new UsageError(`--groups x --members is at most 1000000 users (got ${o.users})`);
+  }
   set('json', v.json);
   set('report', v.report ?? (v.json ? v.json.replace(/(\.json)?$/i, '.html') : undefined));
   set('slo', v.slo);
@@ -241,10 +254,13 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     if (i < 1) throw new UsageError(`--server-env takes NAME=VALUE (got "${kv}")`);
     o.serverEnv[kv.slice(0, i)] = kv.slice(i + 1);
   }
+  for (const f of v['server-node-arg'] ?? []) {
+    if (!f.startsWith('-')) throw new UsageError(`--server-node-arg takes a node flag, e.g. --server-node-arg=--cpu-prof (got "${f}")`);
+    o.serverNodeArgs.push(f);
+  }
   if (v['no-pin']) o.pin = false;
   set('quiet', v.quiet);
   set('keepData', v['keep-data']);
-  if (scenario === 'group') return o; // refused by the CLI before anything else matters
   if (o.spawn === (o.url !== undefined)) throw new UsageError('give either --url URL or --spawn');
   if (o.url !== undefined && !/^wss?:\/\//.test(o.url)) throw new UsageError(`--url must start with ws:// or wss:// (got "${o.url}")`);
   if (o.url !== undefined && !o.adminToken && !o.adminPassword)

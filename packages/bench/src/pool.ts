@@ -1,6 +1,7 @@
 import { BenchClient, type ClientOwner, type Frame } from './bench-client.js';
-import type { ClientSpec, ConnectLabel, Pool as PoolName } from './ipc.js';
-import type { PushedMessage, Tracker } from './tracker.js';
+import type { ClientSpec, ConnectLabel, FanoutFinal, Pool as PoolName, WorkerStatus } from './ipc.js';
+import type { ScannedPush } from './push-scan.js';
+import type { Tracker } from './tracker.js';
 
 /** How often the connect loop starts new attempts, and the most it starts at a time. */
 const CONNECT_TICK_MS = 10;
@@ -21,6 +22,8 @@ export class ClientPool implements ClientOwner {
   /** Handles responses that are not part of the handshake (set by the load). */
   onResponse: (c: BenchClient, f: Frame) => void = () => undefined;
   private readonly waiters = new Map<BenchClient, (ok: boolean) => void>();
+  /** group: receivers were chosen (`startReceiving`). */
+  private receiving = false;
 
   constructor(
     readonly url: string,
@@ -28,7 +31,10 @@ export class ClientPool implements ClientOwner {
     mainCount: number,
     private readonly tracker: Tracker,
   ) {
-    this.clients = specs.map((s, i) => new BenchClient(i, s.id, s.token, s.address, this));
+    this.clients = specs.map(
+      (s, i) =>
+        new BenchClient(i, s.id, s.token, s.address, this, s.group !== undefined && s.conv ? { index: s.group, conv: s.conv } : undefined),
+    );
     this.main = this.clients.slice(0, mainCount);
     this.churn = this.clients.slice(mainCount);
   }
@@ -125,7 +131,7 @@ export class ClientPool implements ClientOwner {
     this.waiters.delete(c);
     w?.(code === undefined);
     // A ready client that closes later leaves the lists in `closedReady`.
-    if (code === undefined) c.ws?.once('close', () => this.closedReady(c));
+    if (code === undefined) c.onceClosed(() => this.closedReady(c));
   }
 
   lost(c: BenchClient, closeCode: number): void {
@@ -136,12 +142,60 @@ export class ClientPool implements ClientOwner {
     this.onResponse(c, f);
   }
 
-  push(c: BenchClient, m: PushedMessage): void {
-    this.tracker.onPush(m, c.lastSeq);
+  benchPush(c: BenchClient, p: ScannedPush, slow?: boolean): void {
+    if (slow) this.tracker.counters.slowPushes++;
+    this.tracker.onBenchPush(c, p);
+  }
+
+  foreignPush(): void {
+    this.tracker.onForeignPush();
+  }
+
+  /**
+   * group: from now on the main clients that are online are receivers: each must get every message of
+   * its group (its own aside) until the end. Once only; a receiver that closes is left out and counted.
+   */
+  startReceiving(): void {
+    if (this.receiving) return;
+    this.receiving = true;
+    for (const c of this.main) c.receiver = c.state === 'ready';
+  }
+
+  /** group: the figures the expected deliveries so far are computed from (`groups` groups). */
+  fanoutStatus(groups: number): NonNullable<WorkerStatus['fanout']> {
+    const acked = new Array<number>(groups).fill(0);
+    const receivers = new Array<number>(groups).fill(0);
+    let ownOfReceivers = 0;
+    for (const c of this.main) {
+      if (c.group < 0) continue;
+      acked[c.group]! += c.own;
+      if (c.receiver && !c.lostWhileReceiving) {
+        receivers[c.group]!++;
+        ownOfReceivers += c.own;
+      }
+    }
+    return { acked, receivers, ownOfReceivers };
+  }
+
+  /** group: every main client's figures, in order. */
+  fanoutFinal(): FanoutFinal {
+    const n = this.main.length;
+    const f: FanoutFinal = { group: new Int32Array(n), own: new Int32Array(n), got: new Int32Array(n), receiver: new Uint8Array(n) };
+    this.main.forEach((c, i) => {
+      f.group[i] = c.group;
+      f.own[i] = c.own;
+      f.got[i] = c.got;
+      f.receiver[i] = c.receiver && !c.lostWhileReceiving ? 1 : 0;
+    });
+    return f;
   }
 
   private closedReady(c: BenchClient): void {
     this.connected--;
+    if (c.receiver && !c.lostWhileReceiving && !c.closing) {
+      c.lostWhileReceiving = true;
+      this.tracker.counters.receiversLost++;
+    }
     const i = c.readyIndex;
     if (i < 0) return;
     const last = this.ready.pop()!;

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { PROTOCOL_VERSION, type ErrorBody, type ResultData } from '@warbler/protocol';
+import { GROUP_MAX_USERS_PER_CALL, PROTOCOL_VERSION, type ErrorBody, type ResultData } from '@warbler/protocol';
 import WebSocket from 'ws';
 
 /** Most users one `POST /api/admin/users` may create (the server's ADMIN_MAX_USERS). */
 export const USERS_PER_REQUEST = 1000;
 const LOGIN_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 120_000;
+/** Groups created at once (one owner connection each). */
+const GROUP_CONCURRENCY = 8;
 
 /** A bench user: its id and a device token for auth.resume. */
 export interface BenchUser {
@@ -97,4 +99,64 @@ export async function provisionUsers(
     onBatch(out.length);
   }
   return out;
+}
+
+/** A group to create: its owner (who creates it) and the other members. */
+export interface GroupPlan {
+  owner: BenchUser;
+  others: number[];
+}
+
+/**
+ * Creates each planned group as its owner: connects with the owner's token, `group.create` with the
+ * first 1000 other members, `group.add` for the rest, 1000 at a time; named `${tag}g<n>`. Groups are
+ * made before their members connect, so nobody online receives the `created` and `added` events.
+ * Resolves with the conversation ids, in plan order.
+ */
+export async function createGroups(wsUrl: string, tag: string, plans: GroupPlan[]): Promise<string[]> {
+  const convs = new Array<string>(plans.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < plans.length) {
+      const i = next++;
+      convs[i] = await createGroup(wsUrl, `${tag}g${i}`, plans[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(GROUP_CONCURRENCY, plans.length) }, lane));
+  return convs;
+}
+
+function createGroup(wsUrl: string, name: string, plan: GroupPlan): Promise<string> {
+  const chunks: number[][] = [];
+  for (let i = 0; i < plan.others.length; i += GROUP_MAX_USERS_PER_CALL) chunks.push(plan.others.slice(i, i + GROUP_MAX_USERS_PER_CALL));
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+    let conv = '';
+    let step = 0;
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      ws.terminate();
+      reject(new ProvisionError(`creating group ${name} (owner ${plan.owner.id}) failed: ${why}`));
+    };
+    const timer = setTimeout(() => fail(`no answer within ${REQUEST_TIMEOUT_MS} ms`), REQUEST_TIMEOUT_MS);
+    const request = (op: string, data: unknown) => ws.send(JSON.stringify({ id: ++step + 2, op, data }));
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ id: 1, op: 'hello', data: { protocol: PROTOCOL_VERSION, client: 'warbler-bench' } }));
+      ws.send(JSON.stringify({ id: 2, op: 'auth.resume', data: { token: plan.owner.token } }));
+    });
+    ws.on('message', (d: Buffer) => {
+      const f = JSON.parse(d.toString()) as { id?: number; ev?: string; ok?: boolean; data?: Record<string, unknown>; error?: ErrorBody };
+      if (f.ev !== undefined) return; // the group's own events
+      if (!f.ok)
+        return fail(`${f.id === 1 ? 'hello' : f.id === 2 ? 'auth.resume' : step === 1 ? 'group.create' : 'group.add'}: ${f.error?.code}`);
+      if (f.id === 2) return request('group.create', { name, members: chunks[0] ?? [] });
+      if (f.id === 3) conv = String((f.data as ResultData<'group.create'>).group.conv);
+      if (typeof f.id !== 'number' || f.id < 3) return;
+      if (step < chunks.length) return request('group.add', { conv, users: chunks[step] });
+      clearTimeout(timer);
+      ws.close(1000);
+      resolve(conv);
+    });
+    ws.on('error', (e) => fail(e.message));
+  });
 }

@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import type { ServerInfo } from './harness.js';
 import type { BenchOptions } from './options.js';
 import type { ScenarioResult } from './result.js';
+import { suiteGroups } from './scenarios/suite.js';
 
 /** The --json file: one invocation, with one run per scenario (several for suite). */
 export interface BenchReport {
@@ -58,5 +59,20 @@ export function rateLimitEnv(o: BenchOptions): { env: Record<string, string>; no
   return {
     env,
     note: `raised the spawned server's rate limit to ${fps} frames/s (burst ${fps * 2}) per connection for ${perUser.toFixed(0)}/s per user`,
+  };
+}
+
+/** The server's default most members of a group (`groups.maxMembers`). */
+export const SERVER_GROUP_CAP = 2000;
+
+/** The members per group a run needs, and the environment that lets a spawned server hold them. */
+export function groupCapEnv(o: BenchOptions): { env: Record<string, string>; note: string | undefined } {
+  const members = o.scenario === 'group' ? o.members : o.scenario === 'suite' ? suiteGroups(o.users, o.members).members : 0;
+  if (members <= SERVER_GROUP_CAP) return { env: {}, note: undefined };
+  if (!o.spawn)
+    return { env: {}, note: `groups of ${members}: a server at the default cap (${SERVER_GROUP_CAP} members) answers group_full` };
+  return {
+    env: { WARBLER_GROUPS_MAX_MEMBERS: String(members) },
+    note: `raised the spawned server's group cap to ${members} members (groups.maxMembers, default ${SERVER_GROUP_CAP})`,
   };
 }

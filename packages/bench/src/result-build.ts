@@ -6,6 +6,8 @@ import type { Trial } from './trial.js';
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
+/** Four significant decimals: CPU per delivery is a few microseconds. */
+const r4 = (x: number) => Math.round(x * 10000) / 10000;
 const mib = (kb: number) => r1(kb / 1024);
 
 export interface BuildInput {
@@ -17,7 +19,7 @@ export interface BuildInput {
   slo: { spec: string; terms: SloTerm[] } | undefined;
 }
 
-function serverFigures(t: Trial, delivered: number, connections: number): ScenarioResult['server'] {
+function serverFigures(t: Trial, messages: number, deliveries: number, connections: number): ScenarioResult['server'] {
   const samples = t.live.samples;
   const { beforeClients, connected, sendStart, sendEnd } = t.marks;
   if (samples.length === 0 || !beforeClients) return null;
@@ -33,7 +35,8 @@ function serverFigures(t: Trial, delivered: number, connections: number): Scenar
     rssPerConnectionKiB: connections > 0 ? r1((loaded.rssKb - beforeClients.rssKb) / connections) : null,
     cpuAvgPct: r1(cpuPercent(window[0], window[1])),
     cpuPeakPct: r1(cpuPeak),
-    cpuMsPerMessage: sendStart && sendEnd && delivered > 0 ? r3((sendEnd.cpuMs - sendStart.cpuMs) / delivered) : null,
+    cpuMsPerMessage: sendStart && sendEnd && messages > 0 ? r4((sendEnd.cpuMs - sendStart.cpuMs) / messages) : null,
+    cpuMsPerDelivery: sendStart && sendEnd && deliveries > 0 ? r4((sendEnd.cpuMs - sendStart.cpuMs) / deliveries) : null,
   };
 }
 
@@ -50,10 +53,12 @@ export function buildResult(b: BuildInput): ScenarioResult {
     histograms[n] = m.hists[n].toSparse();
   }
   const errorsTotal = Object.values(m.errors).reduce((a, n) => a + n, 0);
+  const group = t.groups;
   const messages: ScenarioResult['messages'] = {
     offered: t.offered,
     attempted: c.attempted,
     sent: c.acked,
+    expected: m.expected,
     delivered: c.delivered,
     missing: m.missing,
     duplicates: c.duplicates,
@@ -68,14 +73,26 @@ export function buildResult(b: BuildInput): ScenarioResult {
     deliveredRate: m.deliveryWindowS > 0 ? r1(c.delivered / m.deliveryWindowS) : 0,
   };
   const failures: string[] = [];
-  if (m.missing > 0) failures.push(`${m.missing} acknowledged message(s) never delivered`);
+  const warnings: string[] = [];
+  if (group) {
+    if (m.missing > 0) failures.push(`${m.missing} deliveries missing: acknowledged group messages that a member online never received`);
+    if (m.unexpected > 0) {
+      const why = `${m.unexpected} deliveries more than the acknowledged messages account for`;
+      // Messages stored but not acknowledged in time are delivered too: only then is it no failure.
+      if (c.unacked > 0) warnings.push(`${why} (${c.unacked} send(s) went unanswered)`);
+      else failures.push(why);
+    }
+    if (c.selfPushes > 0) failures.push(`${c.selfPushes} push(es) of a member's own message to its sending connection`);
+    if (c.receiversLost > 0)
+      warnings.push(`${c.receiversLost} member(s) lost their connection while sending: their deliveries are not checked`);
+  } else if (m.missing > 0) failures.push(`${m.missing} acknowledged message(s) never delivered`);
   if (c.duplicates > 0) failures.push(`${c.duplicates} message(s) delivered more than once`);
   if (c.outOfOrder > 0) failures.push(`${c.outOfOrder} message(s) delivered out of order`);
   let slo: ScenarioResult['slo'] = null;
   if (b.slo) {
     const figures: SloFigures = {
       latency,
-      sent: c.acked,
+      expected: m.expected,
       delivered: c.delivered,
       errors: errorsTotal,
       offeredRate: messages.offeredRate,
@@ -92,11 +109,14 @@ export function buildResult(b: BuildInput): ScenarioResult {
     cpuAvgPct: tl.length ? r1(tl.reduce((a, p) => a + p.loadCpuPct!, 0) / tl.length) : 0,
     cpuPeakPct: Math.max(0, ...tl.map((p) => p.loadCpuPct!)),
   };
-  const warnings: string[] = [];
   const hot = [...new Set(tl.filter((p) => p.loadCpuPct! >= 90 * cpus).map((p) => p.phase))];
   if (hot.length > 0)
     warnings.push(
       `the load generator was saturated during ${hot.join(', ')} (${load.cpuPeakPct}% CPU on ${cpus} CPU(s)): latencies then include its own delays`,
+    );
+  if (c.slowPushes > 0)
+    warnings.push(
+      `${c.slowPushes} push(es) were parsed as JSON, not read by the fast scan (has the server's push layout changed? see push-scan.ts): the receive path was slower`,
     );
   if (c.foreign > 0) warnings.push(`${c.foreign} message(s) from outside this run were received (a shared server?)`);
   return {
@@ -108,9 +128,18 @@ export function buildResult(b: BuildInput): ScenarioResult {
     params: b.params,
     connections: { attempted: c.connectsOk + c.connectsFailed, ok: c.connectsOk, failed: c.connectsFailed, peak: c.peakConnected },
     messages,
+    fanout: group
+      ? {
+          groups: group.groups,
+          members: group.members,
+          receivers: m.receivers,
+          receiversLost: c.receiversLost,
+          offeredDeliveryRate: r1(b.params.rate * (group.members - 1)),
+        }
+      : null,
     latency,
     errors: { total: errorsTotal, byCode: m.errors },
-    server: serverFigures(t, c.delivered, t.marks.connectedCount ?? 0),
+    server: serverFigures(t, group ? c.acked : c.delivered, c.delivered, t.marks.connectedCount ?? 0),
     load,
     warnings,
     slo,

@@ -31,6 +31,8 @@ export interface SpawnOptions {
   env: Record<string, string>;
   adminUser: string;
   keepData: boolean;
+  /** Node flags for `serve` only (e.g. --cpu-prof), before the script. */
+  nodeArgs?: string[];
 }
 
 /** Runs a command with `input` on its standard input; rejects with its stderr when it fails. */
@@ -59,7 +61,7 @@ export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
     if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
-  const args = [SERVER_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
+  const args = [...(o.nodeArgs ?? []), SERVER_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
   const { taskset, serverCpus } = o.placement;
   const proc: ChildProcess =
     taskset && serverCpus

@@ -5,7 +5,8 @@
  * - `[metric.]stat<bound` or `<=`: a latency bound; stat is p50, p90, p99, p999 or max; metric is
  *   delivery (the default), ack, connect, login, reconnect, relogin or read; the bound has the unit
  *   us, ms (the default) or s.
- * - `delivery=P%` or `delivery>=P%`: at least P% of acknowledged messages were delivered.
+ * - `delivery=P%` or `delivery>=P%`: at least P% of the expected deliveries happened (1:1: of the
+ *   acknowledged messages; group: of each acknowledged message to every other member online).
  * - `errors=N`, `errors<=N` or `errors<N`: at most N (fewer than N) errors of any kind.
  * - `throughput>=P%`: messages acknowledged per second were at least P% of the offered rate.
  */
@@ -71,7 +72,8 @@ function parseTerm(text: string): SloTerm {
 export interface SloFigures {
   /** Latency summaries in milliseconds by metric; absent when the run did not measure it. */
   latency: Partial<Record<LatencyMetric, Partial<Record<LatencyStat, number>> & { count: number }>>;
-  sent: number;
+  /** Deliveries that had to happen. */
+  expected: number;
   delivered: number;
   errors: number;
   offeredRate: number;
@@ -98,8 +100,8 @@ export function checkSlo(terms: readonly SloTerm[], f: SloFigures): { pass: bool
         return { term: t.text, actual: v, pass: t.op === '<' ? v < t.boundMs : v <= t.boundMs, skipped: false };
       }
       case 'delivery': {
-        if (f.sent === 0) return { term: t.text, actual: null, pass: true, skipped: true };
-        const pct = (100 * f.delivered) / f.sent;
+        if (f.expected === 0) return { term: t.text, actual: null, pass: true, skipped: true };
+        const pct = (100 * f.delivered) / f.expected;
         return { term: t.text, actual: pct, pass: pct >= t.minPct, skipped: false };
       }
       case 'errors':

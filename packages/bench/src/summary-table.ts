@@ -37,7 +37,21 @@ export function runSummary(r: ScenarioResult): string[] {
     `  connections: ${r.connections.ok} ok, ${r.connections.failed} failed, peak ${r.connections.peak}`,
     ...latencyTable(r.latency),
   ];
-  if (m.offered > 0 || m.attempted > 0) {
+  const g = r.fanout;
+  if (g) {
+    out.splice(
+      2,
+      0,
+      `  groups: ${g.groups} of ${g.members} members; ${g.receivers} receivers checked${g.receiversLost ? `, ${g.receiversLost} lost while sending` : ''}`,
+    );
+    out.push(
+      `  messages: offered ${m.offered}, sent ${m.attempted}, acked ${m.sent}, skipped ${m.skipped}, refused ${m.failed}, unanswered ${m.unacked}`,
+      `  deliveries: expected ${m.expected}, delivered ${m.delivered}, missing ${m.missing}, duplicates ${m.duplicates}, ` +
+        `out of order ${m.outOfOrder}, unexpected ${m.unexpected}`,
+      `  throughput: offered ${m.offeredRate} msg/s (${g.offeredDeliveryRate} deliveries/s), acked ${m.achievedRate} msg/s, ` +
+        `delivered ${m.deliveredRate} deliveries/s (sending for ${m.sendSeconds} s)`,
+    );
+  } else if (m.offered > 0 || m.attempted > 0) {
     out.push(
       `  messages: offered ${m.offered}, sent ${m.attempted}, acked ${m.sent}, delivered ${m.delivered}, missing ${m.missing}, ` +
         `duplicates ${m.duplicates}, out of order ${m.outOfOrder}, skipped ${m.skipped}, refused ${m.failed}, unanswered ${m.unacked}`,
@@ -51,7 +65,8 @@ export function runSummary(r: ScenarioResult): string[] {
     out.push(
       `  server: RSS ${s.rssBeforeMiB} MiB before clients, ${s.rssConnectedMiB} MiB connected` +
         `${s.rssPerConnectionKiB !== null ? ` (${s.rssPerConnectionKiB} KiB per connection)` : ''}, peak ${s.rssPeakMiB} MiB; ` +
-        `CPU ${s.cpuAvgPct}% avg, ${s.cpuPeakPct}% peak${s.cpuMsPerMessage !== null ? `, ${s.cpuMsPerMessage} ms CPU per message` : ''}`,
+        `CPU ${s.cpuAvgPct}% avg, ${s.cpuPeakPct}% peak${s.cpuMsPerMessage !== null ? `, ${s.cpuMsPerMessage} ms CPU per message` : ''}` +
+        `${g && s.cpuMsPerDelivery !== null ? `, ${s.cpuMsPerDelivery} ms per delivery` : ''}`,
     );
   }
   out.push(`  load generator: CPU ${r.load.cpuAvgPct}% avg, ${r.load.cpuPeakPct}% peak of ${r.load.cpus * 100}%`);

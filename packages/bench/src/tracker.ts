@@ -1,16 +1,19 @@
-import type { Message } from '@warbler/protocol';
+import type { BenchClient } from './bench-client.js';
 import { Bitmap } from './bitmap.js';
 import { Histogram } from './histogram.js';
-import { HIST_NAMES, newCounters, type Counters, type HistName, type Tick, type WorkerFinal } from './ipc.js';
-import { decodeText, nowNs } from './message-text.js';
-
-/** What a push carries that the tracker reads. */
-export type PushedMessage = Pick<Message, 'from' | 'seq' | 'text'>;
+import { HIST_NAMES, newCounters, type Counters, type FanoutFinal, type HistName, type Tick, type WorkerFinal } from './ipc.js';
+import { nowNs } from './message-text.js';
+import type { ScannedPush } from './push-scan.js';
 
 /**
  * A worker's measurements: counters, errors by code, latency histograms, and which messages were
  * acknowledged (by number) and received (by sending worker and number), so the coordinator can find
  * every acknowledged message that never arrived, and every message that arrived twice.
+ *
+ * In a group run (`fanout`) a message has many recipients, so the bitmaps do not apply: each member
+ * checks that its group's pushes come with strictly increasing `seq` (a repeat of the last one is a
+ * duplicate, a lower one is out of order) and counts them; the coordinator compares each member's
+ * count with the messages acknowledged in its group, its own left out (see `mergeFinals`).
  */
 export class Tracker {
   readonly counters: Counters = newCounters();
@@ -25,7 +28,11 @@ export class Tracker {
   private errorTotal = 0;
   private readonly times = { firstSendNs: 0, lastAckNs: 0, lastDeliveryNs: 0 };
 
-  constructor(readonly worker: number) {}
+  constructor(
+    readonly worker: number,
+    /** A group run: pushes are checked per member and conversation (see above). */
+    readonly fanout = false,
+  ) {}
 
   error(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
@@ -41,44 +48,75 @@ export class Tracker {
     if (this.counters.attempted++ === 0) this.times.firstSendNs = atNs;
   }
 
-  /** The response to send number n. */
-  onAck(n: number, ok: boolean, duplicate: boolean, code: string | undefined): void {
+  /** The response to send number n; true when it is the first ack of a stored message. */
+  onAck(n: number, ok: boolean, duplicate: boolean, code: string | undefined): boolean {
     const t0 = this.pending.get(n);
-    if (t0 === undefined) return this.error('unexpected_response');
+    if (t0 === undefined) {
+      this.error('unexpected_response');
+      return false;
+    }
     this.pending.delete(n);
     if (!ok) {
       this.counters.sendErrors++;
-      return this.error(`send:${code ?? 'unknown'}`);
+      this.error(`send:${code ?? 'unknown'}`);
+      return false;
     }
     const now = nowNs();
     this.times.lastAckNs = now;
     this.latency('ack', now - t0);
     if (duplicate) this.counters.duplicateAcks++;
-    if (this.acked.add(n)) this.counters.acked++;
+    if (!this.acked.add(n)) return false;
+    this.counters.acked++;
+    return true;
   }
 
-  /** A pushed message; `lastSeq` holds the receiving client's highest seq per sender. */
-  onPush(m: PushedMessage, lastSeq: Map<number, number>): void {
-    const d = decodeText(m.text ?? '');
-    if (!d) {
-      this.counters.foreign++;
-      return;
-    }
-    let bits = this.received.get(d.worker);
-    if (!bits) this.received.set(d.worker, (bits = new Bitmap()));
-    if (!bits.add(d.n)) {
+  /** A push of a bench message to client `c`. */
+  onBenchPush(c: BenchClient, p: ScannedPush): void {
+    if (this.fanout) return this.onGroupPush(c, p);
+    let bits = this.received.get(p.worker);
+    if (!bits) this.received.set(p.worker, (bits = new Bitmap()));
+    if (!bits.add(p.n)) {
       this.counters.duplicates++;
       return;
     }
-    const prev = lastSeq.get(m.from) ?? 0;
-    if (m.seq <= prev) this.counters.outOfOrder++;
-    else lastSeq.set(m.from, m.seq);
+    // One conversation per sender: its seqs must rise.
+    const prev = c.lastSeq.get(p.from) ?? 0;
+    if (p.seq <= prev) this.counters.outOfOrder++;
+    else c.lastSeq.set(p.from, p.seq);
+    this.delivered(p.sentNs);
+  }
+
+  /** A group member's push: its group's seqs must rise; the count is checked at the end. */
+  private onGroupPush(c: BenchClient, p: ScannedPush): void {
+    if (p.group !== c.groupId) {
+      this.counters.foreign++;
+      return;
+    }
+    if (p.from === c.userId) {
+      this.counters.selfPushes++;
+      return;
+    }
+    if (p.seq > c.groupSeq) c.groupSeq = p.seq;
+    else if (p.seq === c.groupSeq) {
+      this.counters.duplicates++;
+      return;
+    } else this.counters.outOfOrder++;
+    c.got++;
+    this.delivered(p.sentNs);
+  }
+
+  private delivered(sentNs: number): void {
     this.counters.delivered++;
     const now = nowNs();
     this.times.lastDeliveryNs = now;
-    const us = (now - d.sentNs) / 1000;
+    const us = (now - sentNs) / 1000;
     this.hists.delivery.record(us);
     this.interval.record(us);
+  }
+
+  /** A pushed message that is not a bench message. */
+  onForeignPush(): void {
+    this.counters.foreign++;
   }
 
   /** Changes since the last tick; starts a new interval. */
@@ -109,7 +147,7 @@ export class Tracker {
     return t;
   }
 
-  final(): WorkerFinal {
+  final(fanout?: FanoutFinal): WorkerFinal {
     this.counters.unacked = this.pending.size;
     if (this.pending.size > 0) this.errors.set('ack_timeout', (this.errors.get('ack_timeout') ?? 0) + this.pending.size);
     return {
@@ -119,6 +157,7 @@ export class Tracker {
       acked: this.acked.bytes,
       received: [...this.received].map(([w, b]) => [w, b.bytes]),
       times: { ...this.times },
+      ...(fanout ? { fanout } : {}),
     };
   }
 }

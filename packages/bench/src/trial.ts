@@ -1,6 +1,6 @@
 import { Fleet } from './fleet.js';
 import type { Harness } from './harness.js';
-import type { ClientSpec, ConnectLabel, Pool, Ranges } from './ipc.js';
+import type { ClientSpec, ConnectLabel, Pool, Ranges, WorkerStatus } from './ipc.js';
 import { Live } from './live.js';
 import { sourceAddress, sourceAddressPlan, workerCount } from './placement.js';
 import type { ProcSample } from './proc-sampler.js';
@@ -15,6 +15,30 @@ export function shares(n: number, parts: number): number[] {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** group: how many groups, of how many members each. */
+export interface GroupLayout {
+  groups: number;
+  members: number;
+}
+
+/** group: deliveries expected so far: each acknowledged message to every receiver of its group but its sender. */
+export function expectedDeliveries(st: WorkerStatus[], groups: number): number {
+  const acked = new Float64Array(groups);
+  const receivers = new Float64Array(groups);
+  let own = 0;
+  for (const s of st) {
+    if (!s.fanout) continue;
+    for (let g = 0; g < groups; g++) {
+      acked[g]! += s.fanout.acked[g]!;
+      receivers[g]! += s.fanout.receivers[g]!;
+    }
+    own += s.fanout.ownOfReceivers;
+  }
+  let total = -own;
+  for (let g = 0; g < groups; g++) total += acked[g]! * receivers[g]!;
+  return total;
+}
 
 /** Server readings at the moments the figures need. */
 export interface Marks {
@@ -46,16 +70,42 @@ export class Trial {
     readonly churnCounts: number[],
     readonly sourceAddresses: number,
     private readonly log: (s: string) => void,
+    /** group: the groups of the run (member i of the main pool is in group i mod groups). */
+    readonly groups: GroupLayout | undefined,
   ) {}
 
   get users(): number {
     return this.mainCounts.reduce((a, b) => a + b, 0);
   }
 
-  /** Provisions `main` users (and `churn` more for reconnections), starts and initialises the workers. */
-  static async start(h: Harness, scenario: string, main: number, churn: number, log: (s: string) => void): Promise<Trial> {
+  /**
+   * Provisions `main` users (and `churn` more for reconnections), makes their groups when asked
+   * (`groups` of `main / groups` members each), starts and initialises the workers.
+   */
+  static async start(
+    h: Harness,
+    scenario: string,
+    main: number,
+    churn: number,
+    log: (s: string) => void,
+    groups?: GroupLayout,
+  ): Promise<Trial> {
     const o = h.opts;
     const users = await h.provision(main + churn, log);
+    let convs: string[] = [];
+    if (groups) {
+      if (groups.groups * groups.members !== main)
+        throw new Error(`${groups.groups} groups of ${groups.members} need ${groups.groups * groups.members} users`);
+      // Group g: users g, g + G, g + 2G, … (so every worker holds members of every group); the first one creates it.
+      const t0 = Date.now();
+      convs = await h.createGroups(
+        Array.from({ length: groups.groups }, (_, g) => ({
+          owner: users[g]!,
+          others: Array.from({ length: groups.members - 1 }, (_, k) => users[g + (k + 1) * groups.groups]!.id),
+        })),
+      );
+      log(`created ${groups.groups} groups of ${groups.members} members in ${Date.now() - t0} ms`);
+    }
     const workers = workerCount(main + churn, o.workers);
     const plan = sourceAddressPlan(main + churn, new URL(h.info.url).hostname);
     const live = new Live(workers, scenario, h.info.pid ?? undefined, o.quiet);
@@ -64,7 +114,11 @@ export class Trial {
     const mainCounts = shares(main, workers);
     const churnCounts = shares(churn, workers);
     const recipients = users.slice(0, main).map((u) => u.id);
-    const spec = (i: number): ClientSpec => ({ ...users[i]!, address: sourceAddress(i, plan) });
+    const spec = (i: number): ClientSpec => ({
+      ...users[i]!,
+      address: sourceAddress(i, plan),
+      ...(groups && i < main ? { group: i % groups.groups, conv: convs[i % groups.groups]! } : {}),
+    });
     let mainStart = 0;
     let churnStart = main;
     try {
@@ -82,6 +136,7 @@ export class Trial {
           textBytes: o.textBytes,
           maxInflight: o.maxInflight,
           peers: o.peers,
+          groups: groups?.groups ?? 0,
         };
         mainStart += mainCounts[w]!;
         churnStart += churnCounts[w]!;
@@ -95,7 +150,7 @@ export class Trial {
       `${workers} worker process(es)${h.placement.loadCpus ? ` on CPU ${h.placement.loadCpus}` : ''}, ${plan.addresses} source address(es)`,
     );
     live.start();
-    return new Trial(h, scenario, fleet, live, mainCounts, churnCounts, plan.addresses, log);
+    return new Trial(h, scenario, fleet, live, mainCounts, churnCounts, plan.addresses, log, groups);
   }
 
   /** Connects `pool` at `ramp` connections/s in all (0: as fast as allowed) and waits until all settled. */
@@ -182,7 +237,8 @@ export class Trial {
     for (;;) {
       const st = await this.fleet.all('status', () => ({}));
       const sum = st.reduce((a, s) => ({ p: a.p + s.pendingAcks, a: a.a + s.acked, d: a.d + s.delivered }), { p: 0, a: 0, d: 0 });
-      if ((sum.p === 0 && sum.d >= sum.a) || Date.now() >= deadline) break;
+      const expected = this.groups ? expectedDeliveries(st, this.groups.groups) : sum.a;
+      if ((sum.p === 0 && sum.d >= expected) || Date.now() >= deadline) break;
       await sleep(100);
     }
     this.marks.sendEnd = this.live.sample();
@@ -201,7 +257,7 @@ export class Trial {
       this.live.stop();
       await this.fleet.stop();
     }
-    const merged = mergeFinals(finals);
+    const merged = mergeFinals(finals, this.groups?.groups ?? 0);
     return buildResult({
       trial: this,
       merged,

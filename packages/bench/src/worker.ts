@@ -26,9 +26,10 @@ type Handlers = { [K in CommandName]: (args: Commands[K][0]) => Promise<Commands
 
 const handlers: Handlers = {
   init(a) {
-    const tracker = new Tracker(a.worker);
+    const fanout = a.groups > 0;
+    const tracker = new Tracker(a.worker, fanout);
     const pool = new ClientPool(a.url, a.clients, a.mainCount, tracker);
-    const load = new Load(pool, tracker, a.worker, a.recipients, a.textBytes, a.maxInflight, a.peers);
+    const load = new Load(pool, tracker, a.worker, a.recipients, a.textBytes, a.maxInflight, a.peers, fanout);
     const ticker = setInterval(() => {
       const msg: TickMessage = { tick: tracker.tick(pool.connected) };
       process.send?.(msg);
@@ -54,12 +55,13 @@ const handlers: Handlers = {
       delivered: c.delivered,
       connected: s.pool.connected,
       readyPrefix: s.pool.readyPrefix(),
+      ...(s.init.groups > 0 ? { fanout: s.pool.fanoutStatus(s.init.groups) } : {}),
     };
   },
   async final() {
     const s = need();
     clearInterval(s.ticker);
-    const f = s.tracker.final();
+    const f = s.tracker.final(s.init.groups > 0 ? s.pool.fanoutFinal() : undefined);
     await s.pool.disconnect('all');
     return f;
   },

@@ -55,6 +55,7 @@ const RUN_FIELDS = [
   'params',
   'connections',
   'messages',
+  'fanout',
   'latency',
   'errors',
   'server',
@@ -68,6 +69,7 @@ const MESSAGE_FIELDS = [
   'offered',
   'attempted',
   'sent',
+  'expected',
   'delivered',
   'missing',
   'duplicates',
@@ -88,7 +90,8 @@ function assertRun(run: ScenarioResult, users: number, opts: { messages: boolean
   for (const k of ['connect', 'login'] as const) assert.deepEqual(Object.keys(run.latency[k] ?? {}), SUMMARY_FIELDS, k);
   assert.equal(run.latency.login!.count, users);
   const m = run.messages;
-  assert.equal(m.delivered, m.sent, 'delivered == sent');
+  assert.equal(m.delivered, m.expected, 'delivered == expected');
+  if (!run.fanout) assert.equal(m.expected, m.sent);
   assert.equal(m.missing, 0);
   assert.equal(m.duplicates, 0);
   assert.equal(m.outOfOrder, 0);
@@ -97,6 +100,8 @@ function assertRun(run: ScenarioResult, users: number, opts: { messages: boolean
     assert.ok(m.sent > 0, 'messages were sent');
     assert.equal(run.latency.delivery!.count, m.delivered);
     assert.ok(run.latency.delivery!.p50 > 0);
+    // Every push was read by the fast scan: the server writes the layout push-scan.ts expects.
+    assert.ok(!run.warnings.some((w) => w.includes('fast scan')), run.warnings.join('; '));
   }
   assert.ok(run.server, 'a spawned server is sampled');
   assert.ok(run.server.rssBeforeMiB > 0 && run.server.rssPeakMiB >= run.server.rssBeforeMiB);
@@ -158,15 +163,16 @@ test('soak (shortened): chat, reads and reconnections together', { timeout: 60_0
   assert.ok(run.latency.read!.count > 0, 'reads happened');
 });
 
-test('suite (tiny): online, storm, chat and reference in one report', { timeout: 60_000 }, async () => {
+test('suite (tiny): online, storm, chat, group and reference in one report', { timeout: 60_000 }, async () => {
   const { r, report, html } = await bench('suite', ['--users', '100', '--rate', '200', '--duration', '1']);
   assertReport(report, html, 'suite', r);
   assert.deepEqual(
     report.runs.map((x) => x.scenario),
-    ['online', 'storm', 'chat', 'reference'],
+    ['online', 'storm', 'chat', 'group', 'reference'],
   );
   report.runs.forEach((run, i) => assertRun(run, 100, { messages: i >= 2 }));
-  assert.equal((html.match(/<section>/g) ?? []).length, 4);
+  assert.deepEqual([report.runs[3]!.fanout!.groups, report.runs[3]!.fanout!.members], [5, 20]);
+  assert.equal((html.match(/<section>/g) ?? []).length, 5);
 });
 
 test('--slo with an impossible bound fails the run (exit 1)', { timeout: 60_000 }, async () => {
@@ -184,10 +190,20 @@ test('--slo with an impossible bound fails the run (exit 1)', { timeout: 60_000 
   assert.match(r.stdout, /result: FAIL/);
 });
 
-test('group exits 2: the server has no groups yet', async () => {
-  const r = await cli(['group', '--spawn', '--groups', '10', '--members', '50', '--rate', '100']);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /group scenario needs group support \(issue: the full IM feature set\)/);
+test('group: every message reaches every other member exactly once, in order', { timeout: 60_000 }, async () => {
+  const { r, report, html } = await bench('group', ['--groups', '3', '--members', '40', '--rate', '60', '--duration', '2']);
+  assertReport(report, html, 'group', r);
+  const run = report.runs[0]!;
+  assertRun(run, 120, { messages: true });
+  assert.deepEqual(run.fanout, { groups: 3, members: 40, receivers: 120, receiversLost: 0, offeredDeliveryRate: 60 * 39 });
+  const m = run.messages;
+  assert.equal(m.offered, 120);
+  assert.equal(m.sent, 120);
+  // Each acknowledged message once to each of the 39 other members, all online.
+  assert.equal(m.expected, m.sent * 39);
+  assert.ok(run.server!.cpuMsPerDelivery! > 0 && run.server!.cpuMsPerMessage! > run.server!.cpuMsPerDelivery!);
+  assert.match(r.stdout, /groups: 3 of 40 members; 120 receivers checked/);
+  assert.match(r.stdout, /deliveries: expected 4680, delivered 4680, missing 0, duplicates 0, out of order 0, unexpected 0/);
 });
 
 test('a bad --slo is a usage error (exit 2) before anything starts', async () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULTS, UsageError, parseOptions, type BenchOptions } from '../src/options.js';
 import { cpuPlacement, parseCpuList, portsPerAddress, sourceAddress, sourceAddressPlan, workerCount } from '../src/placement.js';
-import { rateLimitEnv } from '../src/report.js';
+import { groupCapEnv, rateLimitEnv } from '../src/report.js';
+import { suiteGroups } from '../src/scenarios/suite.js';
 import { shares } from '../src/trial.js';
 
 const parse = (...argv: string[]) => parseOptions(argv) as BenchOptions;
@@ -59,8 +60,20 @@ test('bad command lines are refused with a UsageError that says why', () => {
       (e: unknown) => e instanceof UsageError && re.test(e.message),
       argv.join(' '),
     );
-  // group needs nothing else: the CLI refuses it with its own message.
-  assert.equal(parse('group').scenario, 'group');
+  assert.throws(() => parseOptions(['group', '--spawn', '--users', '10']), /--groups x --members/);
+  assert.throws(() => parseOptions(['group', '--spawn', '--groups', '2000', '--members', '1000']), /at most 1000000/);
+});
+
+test('group: the users are the groups times their members; the suite fits its groups in --users', () => {
+  const g = parse('group', '--spawn', '--groups', '7', '--members', '30');
+  assert.deepEqual([g.groups, g.members, g.users], [7, 30, 210]);
+  assert.equal(parse('group', '--spawn').users, 100 * 20);
+  assert.deepEqual(suiteGroups(100, 20), { groups: 5, members: 20 });
+  assert.deepEqual(suiteGroups(10, 20), { groups: 1, members: 10 });
+  assert.deepEqual(groupCapEnv(parse('group', '--spawn', '--groups', '2', '--members', '2000')).env, {});
+  assert.deepEqual(groupCapEnv(parse('group', '--spawn', '--groups', '1', '--members', '2500')).env, {
+    WARBLER_GROUPS_MAX_MEMBERS: '2500',
+  });
 });
 
 test('workers hold at most 9000 connections; source addresses only beyond one address’s ports', () => {

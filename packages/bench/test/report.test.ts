@@ -54,6 +54,7 @@ const run: ScenarioResult = {
     offered: 10,
     attempted: 10,
     sent: 10,
+    expected: 10,
     delivered: 10,
     missing: 0,
     duplicates: 0,
@@ -67,6 +68,7 @@ const run: ScenarioResult = {
     achievedRate: 10,
     deliveredRate: 10,
   },
+  fanout: null,
   latency: { delivery: { count: 10, min: 1, mean: 1.5, p50: 1.5, p90: 1.8, p99: 2, p999: 2, max: 2 } },
   errors: { total: 0, byCode: {} },
   server: {
@@ -77,6 +79,7 @@ const run: ScenarioResult = {
     cpuAvgPct: 10,
     cpuPeakPct: 20,
     cpuMsPerMessage: 0.1,
+    cpuMsPerDelivery: 0.1,
   },
   load: { cpus: 1, cpuAvgPct: 95, cpuPeakPct: 99 },
   warnings: ['the load generator was saturated'],

@@ -33,7 +33,7 @@ test('a bad term is refused with its text in the message', () => {
 
 const figures = (over: Partial<SloFigures> = {}): SloFigures => ({
   latency: { delivery: { count: 100, p50: 1, p90: 2, p99: 40, p999: 60, max: 80 } },
-  sent: 100,
+  expected: 100,
   delivered: 100,
   errors: 0,
   offeredRate: 1000,
@@ -54,7 +54,7 @@ test('checks pass and fail, and terms the run did not measure are skipped', () =
     [false, true, false, false],
   );
   assert.equal(bad.pass, false);
-  const none = checkSlo(parseSlo('ack.p99<1ms,delivery=100%'), figures({ sent: 0, delivered: 0 }));
+  const none = checkSlo(parseSlo('ack.p99<1ms,delivery=100%'), figures({ expected: 0, delivered: 0 }));
   assert.equal(none.pass, true);
   assert.deepEqual(
     none.checks.map((c) => c.skipped),

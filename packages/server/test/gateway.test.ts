@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import { CLOSE_CODES } from '@warbler/protocol';
+import { wsTextFrame } from '../src/gateway/gateway.js';
 import { RawClient, eventually, startTestServer, uniqueName, type Frame, type TestServer } from './helpers.js';
 
 /** RawClient's constructor is private to helpers.ts; this wraps a socket opened with other options. */
@@ -165,4 +166,20 @@ test('a slow consumer is closed with 4001, counted, and catches up by sync witho
   );
   assert.ok(all.every((m) => m.text === text(m.seq - 1)));
   assert.equal(s.metrics.slowConsumers.get(), 1, 'catching up did not count as slow again');
+});
+
+test('a shared push frame is one unmasked, final text frame, at every length encoding', () => {
+  for (const [text, head] of [
+    ['{"ev":"msg"}', 2],
+    ['é'.repeat(100), 4],
+    ['x'.repeat(70_000), 10],
+  ] as const) {
+    const f = wsTextFrame(text);
+    assert.equal(f[0], 0x81, 'FIN and opcode 1 (text)');
+    assert.equal(f[1]! & 0x80, 0, 'not masked');
+    const len = head === 2 ? f[1]! : head === 4 ? f.readUInt16BE(2) : f.readUInt32BE(2) * 2 ** 32 + f.readUInt32BE(6);
+    assert.equal(len, Buffer.byteLength(text));
+    assert.equal(f.length, head + len);
+    assert.equal(f.subarray(head).toString(), text);
+  }
 });

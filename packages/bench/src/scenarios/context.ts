@@ -2,7 +2,7 @@ import type { Harness } from '../harness.js';
 import type { BenchOptions } from '../options.js';
 import type { ScenarioResult } from '../result.js';
 import type { SloTerm } from '../slo.js';
-import { Trial } from '../trial.js';
+import { Trial, type GroupLayout } from '../trial.js';
 
 /** What a scenario gets: the shared harness, the options, a log line writer, the thresholds. */
 export interface ScenarioContext {
@@ -16,17 +16,17 @@ export interface ScenarioContext {
 export type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult[]>;
 
 /**
- * Runs `body` on a fresh trial of `main` (+ `churn`) users and returns its result; on failure the
+ * Runs `body` on a fresh trial of `main` (+ `churn`) users (in `groups`, when given) and returns its result; on failure the
  * workers are stopped before the error goes on.
  */
 export async function withTrial(
   ctx: ScenarioContext,
   name: string,
-  users: { main: number; churn?: number },
+  users: { main: number; churn?: number; groups?: GroupLayout },
   params: Parameters<Trial['finish']>[1],
   body: (t: Trial) => Promise<void>,
 ): Promise<ScenarioResult> {
-  const t = await Trial.start(ctx.h, name, users.main, users.churn ?? 0, ctx.log);
+  const t = await Trial.start(ctx.h, name, users.main, users.churn ?? 0, ctx.log, users.groups);
   try {
     await body(t);
   } catch (e) {

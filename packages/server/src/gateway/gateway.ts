@@ -9,10 +9,36 @@ import { Session } from '../session/session.js';
 
 interface Conn {
   ws: WebSocket;
+  /** The connection's TCP socket (the one `ws` writes to). */
+  socket: Duplex;
   session: Session;
+  /** Writes are held (corked) until the end of this event-loop turn. */
+  corked: boolean;
 }
 
 const TEXT = { binary: false } as const;
+
+/**
+ * The WebSocket bytes of a server text frame (unmasked, unfragmented): the header, then the UTF-8
+ * text. Made once for a push to many connections.
+ */
+export function wsTextFrame(text: string): Buffer {
+  const len = Buffer.byteLength(text);
+  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const b = Buffer.allocUnsafe(head + len);
+  b[0] = 0x81; // FIN, text
+  if (head === 2) b[1] = len;
+  else if (head === 4) {
+    b[1] = 126;
+    b.writeUInt16BE(len, 2);
+  } else {
+    b[1] = 127;
+    b.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    b.writeUInt32BE(len >>> 0, 6);
+  }
+  b.write(text, head, 'utf8');
+  return b;
+}
 
 /** Resolves after at least one poll phase of the event loop, so data already received has been read. */
 const ioTurn = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
@@ -29,6 +55,9 @@ export class Gateway {
   private accepting = true;
   /** Text and binary frames received, all connections. */
   private framesIn = 0;
+  /** Connections whose writes are held until the end of this event-loop turn (see `cork`). */
+  private corkedConns: Conn[] = [];
+  private uncorkScheduled = false;
 
   constructor(
     private readonly http: Server,
@@ -63,26 +92,63 @@ export class Gateway {
     const origin = req.headers.origin;
     const allowed = this.config.server.allowedOrigins;
     if (origin !== undefined && !allowed.includes('*') && !allowed.includes(origin)) return reject(403, 'Forbidden');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket));
   }
 
-  private accept(ws: WebSocket): void {
+  /**
+   * Holds `c`'s writes until the end of this event-loop turn, so that everything it is sent in one turn
+   * (the pushes of a whole write batch, the acks) leaves in one `writev` instead of one syscall each.
+   */
+  private cork(c: Conn): void {
+    if (c.corked) return;
+    c.corked = true;
+    c.socket.cork();
+    this.corkedConns.push(c);
+    if (!this.uncorkScheduled) {
+      this.uncorkScheduled = true;
+      setImmediate(this.uncorkAll);
+    }
+  }
+
+  private readonly uncorkAll = (): void => {
+    this.uncorkScheduled = false;
+    const list = this.corkedConns;
+    this.corkedConns = [];
+    for (const c of list) {
+      c.corked = false;
+      c.socket.uncork();
+    }
+  };
+
+  private accept(ws: WebSocket, socket: Duplex): void {
     const max = this.config.gateway.maxBufferedBytes;
+    const full = () => {
+      if (ws.bufferedAmount > max) {
+        this.metrics.slowConsumers.inc();
+        session.end('slow_consumer');
+      }
+    };
     const session = new Session(
       {
         send: (text) => {
           if (ws.readyState !== 1) return;
+          this.cork(conn);
           ws.send(text, TEXT);
-          if (ws.bufferedAmount > max) {
-            this.metrics.slowConsumers.inc();
-            session.end('slow_consumer');
-          }
+          full();
+        },
+        // The same bytes for every recipient, written as they are: ws would frame (and encode) them per socket.
+        // Safe beside ws's own writes: compression is off, so ws never queues a frame behind ours.
+        sendShared: (frame) => {
+          if (ws.readyState !== 1) return;
+          this.cork(conn);
+          socket.write((frame.wire ??= wsTextFrame(frame.text)));
+          full();
         },
         close: (code, reason) => ws.close(code, reason),
       },
       this.ctx,
     );
-    const conn: Conn = { ws, session };
+    const conn: Conn = { ws, socket, session, corked: false };
     this.conns.add(conn);
     this.metrics.connectionsOpened.inc();
     ws.on('message', (data: RawData, isBinary: boolean) => {

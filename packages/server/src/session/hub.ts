@@ -1,7 +1,7 @@
 import type { CloseName } from '@warbler/protocol';
 import type { LocalDelivery } from '../bus/bus.js';
 import type { Metrics } from '../metrics.js';
-import type { Session } from './session.js';
+import type { Session, SharedFrame } from './session.js';
 
 /** Who is told when users come and go here (the presence service). Called synchronously, after the change. */
 export interface HubListener {
@@ -43,15 +43,19 @@ export class Hub implements LocalDelivery {
   }
 
   deliver(userIds: readonly number[], payload: string, exceptConn?: string): void {
+    // One frame object for all recipients: its wire bytes are made by the first write only.
+    const frame: SharedFrame = { text: payload };
+    let n = 0;
     for (const u of userIds) {
       const set = this.byUser.get(u);
       if (!set) continue;
       for (const s of set) {
         if (s.connId === exceptConn) continue;
-        s.push(payload);
-        this.metrics.messagesOut.inc();
+        s.push(frame);
+        n++;
       }
     }
+    if (n > 0) this.metrics.messagesOut.inc(n);
   }
 
   kick(deviceIds: readonly number[], close: CloseName): void {

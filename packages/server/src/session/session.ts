@@ -18,7 +18,18 @@ import type { ServerContext } from './context.js';
 export interface Transport {
   /** Writes one text frame; the transport closes the connection itself when its buffer is full. */
   send(text: string): void;
+  /** Writes a frame that goes to many connections; like `send`, but its bytes are made once (see SharedFrame). */
+  sendShared(frame: SharedFrame): void;
   close(code: number, reason: string): void;
+}
+
+/**
+ * An event frame pushed to many connections: serialized once by the publisher; the transport that
+ * writes it first keeps its wire bytes here, and every other connection gets the same bytes.
+ */
+export interface SharedFrame {
+  readonly text: string;
+  wire?: Buffer;
 }
 
 let nextConn = 0;
@@ -136,9 +147,9 @@ export class Session {
     this.transport.send(JSON.stringify({ id, ok: false, error: errorBody(code, message) }));
   }
 
-  /** Writes an already-serialized event frame. */
-  push(payload: string): void {
-    if (!this.closed) this.transport.send(payload);
+  /** Writes an already-serialized event frame (the same object for every recipient). */
+  push(frame: SharedFrame): void {
+    if (!this.closed) this.transport.sendShared(frame);
   }
 
   /**

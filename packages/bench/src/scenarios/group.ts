@@ -1,0 +1,25 @@
+import { withTrial, type Scenario } from './context.js';
+
+/**
+ * G groups of M members, all online: provisions G×M users, each group created by one member with the
+ * others listed, connects everyone, then random members send --rate messages per second in total to
+ * their group for --duration s (open loop); every other member online must receive each message once,
+ * in order. Then waits for the last deliveries.
+ */
+export const group: Scenario = async (ctx) => {
+  const { o } = ctx;
+  const layout = { groups: o.groups, members: o.members };
+  const users = o.groups * o.members;
+  return [
+    await withTrial(ctx, 'group', { main: users, groups: layout }, { rate: o.rate, durationS: o.durationS, ramp: o.ramp }, async (t) => {
+      t.markBeforeClients();
+      t.live.phase = 'connect';
+      await t.connect('main', o.ramp, 'connect');
+      await t.markConnected();
+      t.live.phase = 'send';
+      await t.send(o.rate, o.durationS);
+      t.live.phase = 'drain';
+      await t.drain(o.graceS);
+    }),
+  ];
+};
