@@ -1,7 +1,7 @@
 import type { RequestData, ResultData } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
 import type { HubListener } from '../session/hub.js';
-import type { Session } from '../session/session.js';
+import type { Session, SharedFrame } from '../session/session.js';
 import type { ContactSettings } from '../store/store-contacts.js';
 import type { ContactListener, Contacts } from './contacts.js';
 import type { ServiceDeps } from './deps.js';
@@ -130,8 +130,8 @@ export class Presence implements HubListener, ContactListener {
   private announce(target: number, state: PresenceState): void {
     const set = this.watchers.get(target);
     if (!set) return;
-    const payload = JSON.stringify({ ev: 'presence', data: state });
-    for (const s of set) if (this.watching.get(s)?.get(target)?.shown) s.push(payload);
+    const frame: SharedFrame = { text: JSON.stringify({ ev: 'presence', data: state }) };
+    for (const s of set) if (this.watching.get(s)?.get(target)?.shown) s.push(frame);
   }
 
   userOnline(userId: number): void {
@@ -172,7 +172,7 @@ export class Presence implements HubListener, ContactListener {
     const stored = this.deps.hub.isOnline(target) ? undefined : (await this.deps.store.contacts.lastSeen([target])).get(target);
     for (const s of changed) {
       const w = this.watching.get(s)?.get(target);
-      if (w) s.push(JSON.stringify({ ev: 'presence', data: this.state(target, w.shown, stored) }));
+      if (w) s.push({ text: JSON.stringify({ ev: 'presence', data: this.state(target, w.shown, stored) }) });
     }
   }
 
