@@ -13,6 +13,7 @@ import {
   type User,
 } from '@warbler/protocol';
 import { Emitter } from './emitter.js';
+import { blockOps, friendOps, groupOps, presenceOps, profileOps } from './features.js';
 import { MessageStream } from './stream.js';
 
 /** The part of the WebSocket API the client uses: the browser's WebSocket and `ws` both fit. */
@@ -297,59 +298,16 @@ export class WarblerClient extends Emitter<ClientEvents> {
     return this.request('conv.update', { conv, ...flags });
   }
 
-  /**
-   * Group ops (docs/protocol.md, Groups). Each takes the op's data and resolves with its result.
-   * @example const { group } = await c.groups.create({ name: 'Team', members: [2, 3] });
-   */
-  readonly groups = {
-    create: (d: RequestData<'group.create'>) => this.request('group.create', d),
-    get: (conv: string) => this.request('group.get', { conv }),
-    members: (d: RequestData<'group.members'>) => this.request('group.members', d),
-    update: (d: RequestData<'group.update'>) => this.request('group.update', d),
-    dissolve: (conv: string) => this.request('group.dissolve', { conv }),
-    add: (conv: string, users: number[]) => this.request('group.add', { conv, users }),
-    remove: (conv: string, users: number[]) => this.request('group.remove', { conv, users }),
-    leave: (conv: string) => this.request('group.leave', { conv }),
-    join: (conv: string, message?: string) => this.request('group.join', { conv, ...(message !== undefined ? { message } : {}) }),
-    requests: (conv: string) => this.request('group.requests', { conv }),
-    approve: (conv: string, user: number, accept = true) => this.request('group.approve', { conv, user, accept }),
-    role: (conv: string, user: number, role: 'admin' | 'member') => this.request('group.role', { conv, user, role }),
-    transfer: (conv: string, user: number) => this.request('group.transfer', { conv, user }),
-    mute: (conv: string, user: number, seconds: number) => this.request('group.mute', { conv, user, seconds }),
-  };
-
+  /** Group ops (docs/protocol.md, Groups), e.g. `const { group } = await c.groups.create({ name: 'Team', members: [2, 3] })`. */
+  readonly groups = groupOps((op, data) => this.request(op, data));
   /** Friends and friend requests (docs/protocol.md, Contacts and profiles). */
-  readonly friends = {
-    request: (user: number, message?: string) => this.request('friend.request', { user, ...(message !== undefined ? { message } : {}) }),
-    accept: (user: number) => this.request('friend.accept', { user }),
-    decline: (user: number) => this.request('friend.decline', { user }),
-    remove: (user: number) => this.request('friend.remove', { user }),
-    list: (d: RequestData<'friend.list'> = {}) => this.request('friend.list', d),
-    requests: (d: RequestData<'friend.requests'> = {}) => this.request('friend.requests', d),
-  };
-
+  readonly friends = friendOps((op, data) => this.request(op, data));
   /** Blocking: a blocked user cannot send to or befriend the blocker. */
-  readonly blocks = {
-    add: (user: number) => this.request('block.add', { user }),
-    remove: (user: number) => this.request('block.remove', { user }),
-    list: (d: RequestData<'block.list'> = {}) => this.request('block.list', d),
-  };
-
+  readonly blocks = blockOps((op, data) => this.request(op, data));
   /** The user's own profile and privacy settings, and finding other users. */
-  readonly profile = {
-    update: (d: RequestData<'profile.update'>) => this.request('profile.update', d),
-    privacy: (d: RequestData<'privacy.update'> = {}) => this.request('privacy.update', d),
-    search: (q: string, limit?: number) => this.request('user.search', { q, ...(limit !== undefined ? { limit } : {}) }),
-  };
-
-  /**
-   * Presence: watch users to get their state now and `presence` events as it changes. Watches belong to
-   * the connection: after a reconnect, watch again (the `reconnected` event says when).
-   */
-  readonly presence = {
-    watch: (users: number[]) => this.request('presence.watch', { users }),
-    unwatch: (users: number[]) => this.request('presence.unwatch', { users }),
-  };
+  readonly profile = profileOps((op, data) => this.request(op, data));
+  /** Presence watches: state now and `presence` events; watches belong to the connection (watch again after `reconnected`). */
+  readonly presence = presenceOps((op, data) => this.request(op, data));
 
   /** Tells the conversation's other members that the user is (or stopped) typing; never stored. */
   typing(conv: string, typing = true): Promise<ResultData<'typing'>> {
