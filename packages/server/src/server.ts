@@ -56,6 +56,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const search = new Search(deps, { groups });
   messaging.groups = groups;
   messaging.blocks = contacts;
+  groups.membersChanged = (users, members) => presence.membershipChanged(users, members);
   const services = [groups, contacts, presence, search];
   for (const svc of services) await svc.start();
   const ctx: ServerContext = { config, logger, metrics, accounts, messaging, groups, contacts, presence, search, hub, draining: false };

@@ -212,3 +212,19 @@ test('search follows the real actions and group membership: edits, recalls, dele
   assert.deepEqual(await texts(b.client, '树莓派'), []);
   assert.deepEqual(await texts(a.client, '树莓派'), ['我们在树莓派上运行 Warbler']);
 });
+
+test('presence follows group membership: a stranger becomes visible when a group is shared, hidden when it ends', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.stop());
+  const [a, d] = await Promise.all([newUser(s.wsUrl), newUser(s.wsUrl)]);
+  t.after(() => [a, d].forEach((u) => u.client.close()));
+  const seen: EventData<'presence'>[] = [];
+  a.client.on('presence', (p) => seen.push(p));
+
+  // d's default privacy shows presence to contacts only: a stranger sees d offline.
+  assert.equal((await a.client.presence.watch([d.id])).presence[0]?.online, false);
+  const { group } = await a.client.groups.create({ name: 'now we share one', members: [d.id] });
+  await eventually(() => assert.deepEqual(seen.at(-1), { user: d.id, online: true }));
+  await a.client.groups.remove(group.conv, [d.id]);
+  await eventually(() => assert.deepEqual(seen.at(-1), { user: d.id, online: false }));
+});

@@ -60,6 +60,8 @@ const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
  * each other about changes (not done yet; Warbler runs groups in one process).
  */
 export class Groups implements GroupDirectory {
+  /** Told after membership changes commit (presence re-evaluates watches between group mates); set by the server. */
+  membersChanged: (users: readonly number[], members: readonly number[]) => void = () => undefined;
   private readonly cache = new Map<string, GroupState>();
   private readonly loading = new Map<string, Promise<GroupState | undefined>>();
 
@@ -140,6 +142,7 @@ export class Groups implements GroupDirectory {
     );
     this.cache.set(g.conv, g);
     this.publish(g.conv, g.members, event, r);
+    this.membersChanged(members, members);
     return { group: this.info(g, owner) };
   }
 
@@ -207,6 +210,7 @@ export class Groups implements GroupDirectory {
         g.byUser.clear();
       });
       this.publish(g.conv, everyone, event, r);
+      this.membersChanged(everyone, everyone);
       return {};
     });
   }
@@ -226,6 +230,7 @@ export class Groups implements GroupDirectory {
       const event = this.draft(caller.userId, { type: 'added', actor: caller.userId, users });
       const r = await this.deps.store.groups.addMembers(g.row.id, users, event, () => this.mirrorAdd(g, users));
       this.publish(g.conv, g.members, event, r);
+      this.membersChanged(users, g.members);
       return { added: users };
     });
   }
@@ -247,6 +252,7 @@ export class Groups implements GroupDirectory {
       const event = this.draft(caller.userId, { type: 'removed', actor: caller.userId, users });
       const r = await this.deps.store.groups.removeMembers(g.row.id, users, event, () => this.mirrorRemove(g, users));
       this.publish(g.conv, recipients, event, r);
+      this.membersChanged(users, g.members);
       return { removed: users };
     });
   }
@@ -259,6 +265,7 @@ export class Groups implements GroupDirectory {
       const event = this.draft(caller.userId, { type: 'left', actor: caller.userId });
       const r = await this.deps.store.groups.removeMembers(g.row.id, [caller.userId], event, () => this.mirrorRemove(g, [caller.userId]));
       this.publish(g.conv, recipients, event, r);
+      this.membersChanged([caller.userId], g.members);
       return {};
     });
   }
@@ -273,6 +280,7 @@ export class Groups implements GroupDirectory {
         const event = this.draft(me, { type: 'joined', actor: me });
         const r = await this.deps.store.groups.addMembers(g.row.id, [me], event, () => this.mirrorAdd(g, [me]));
         this.publish(g.conv, g.members, event, r);
+        this.membersChanged([me], g.members);
         return { status: 'joined' };
       }
       const message = data.message?.trim() || null;
@@ -321,6 +329,7 @@ export class Groups implements GroupDirectory {
       const event = this.draft(data.user, { type: 'joined', actor: data.user, by: caller.userId });
       const r = await this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => this.mirrorAdd(g, [data.user]));
       this.publish(g.conv, g.members, event, r);
+      this.membersChanged([data.user], g.members);
       return { status: 'joined' };
     });
   }

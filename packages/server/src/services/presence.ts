@@ -184,6 +184,20 @@ export class Presence implements HubListener, ContactListener {
     );
   }
 
+  /**
+   * Group membership changed for `users` against the group's `members` (joined, added, removed, left,
+   * dissolved): sharing a group makes users contacts for presence, so re-evaluate the watches between them.
+   */
+  membershipChanged(users: readonly number[], members: readonly number[]): void {
+    for (const u of users) for (const m of members) if (m !== u && (this.watches(u, m) || this.watches(m, u))) this.relationChanged(u, m);
+  }
+
+  /** True when a connection of `watcher` watches `target`. */
+  private watches(watcher: number, target: number): boolean {
+    for (const s of this.watchers.get(target) ?? []) if (s.me.user.id === watcher) return true;
+    return false;
+  }
+
   relationChanged(a: number, b: number): void {
     const run = async (watcher: number, target: number): Promise<void> => {
       const sessions = [...(this.watchers.get(target) ?? [])].filter((s) => s.me.user.id === watcher);
