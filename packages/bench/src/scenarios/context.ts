@@ -36,3 +36,15 @@ export async function withTrial(
   }
   return t.finish(ctx.slo, params);
 }
+
+/** The plain load of chat and group: everyone connects, sends at --rate for --duration s, then the last deliveries drain. */
+export async function connectSendDrain(t: Trial, o: BenchOptions): Promise<void> {
+  t.markBeforeClients();
+  t.live.phase = 'connect';
+  await t.connect('main', o.ramp, 'connect');
+  await t.markConnected();
+  t.live.phase = 'send';
+  await t.send(o.rate, o.durationS);
+  t.live.phase = 'drain';
+  await t.drain(o.graceS);
+}

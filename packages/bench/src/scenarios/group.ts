@@ -1,4 +1,4 @@
-import { withTrial, type Scenario } from './context.js';
+import { connectSendDrain, withTrial, type Scenario } from './context.js';
 
 /**
  * G groups of M members, all online: provisions G×M users, each group created by one member with the
@@ -11,15 +11,8 @@ export const group: Scenario = async (ctx) => {
   const layout = { groups: o.groups, members: o.members };
   const users = o.groups * o.members;
   return [
-    await withTrial(ctx, 'group', { main: users, groups: layout }, { rate: o.rate, durationS: o.durationS, ramp: o.ramp }, async (t) => {
-      t.markBeforeClients();
-      t.live.phase = 'connect';
-      await t.connect('main', o.ramp, 'connect');
-      await t.markConnected();
-      t.live.phase = 'send';
-      await t.send(o.rate, o.durationS);
-      t.live.phase = 'drain';
-      await t.drain(o.graceS);
-    }),
+    await withTrial(ctx, 'group', { main: users, groups: layout }, { rate: o.rate, durationS: o.durationS, ramp: o.ramp }, (t) =>
+      connectSendDrain(t, o),
+    ),
   ];
 };
