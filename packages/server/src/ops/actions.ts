@@ -13,21 +13,21 @@ export const actionHandlers: Handlers<
 > = {
   'msg.edit': async (s, data) => {
     const c = caller(s);
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.prepareEdit(c, data)));
+    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.edit(c, data)));
   },
   'msg.recall': async (s, data) => {
     const c = caller(s);
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.prepareRecall(c, data)));
+    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.recall(c, data)));
   },
   'msg.react': async (s, data) => {
     const c = caller(s);
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.prepareReact(c, data)));
+    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.react(c, data)));
   },
   'msg.forward': async (s, data) => {
     const c = caller(s);
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.prepareForward(c, data)));
+    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.forward(c, data)));
   },
-  'msg.delete': (s, data) => s.ctx.messaging.deleteForMe(caller(s), data),
+  'msg.delete': (s, data) => s.ctx.messaging.actions.deleteForMe(caller(s), data),
   'msg.receipts': (s, data) => s.ctx.messaging.receipts(caller(s), data),
   'conv.delivered': (s, data) => s.ctx.messaging.markDelivered(caller(s), data),
   'conv.update': (s, data) => s.ctx.messaging.updateFlags(caller(s), data),

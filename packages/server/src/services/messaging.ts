@@ -17,7 +17,8 @@ import { WarblerError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AppendResult, MessageEffect, MessageRow, NewMessage, Store } from '../store/store.js';
 import { publicUser } from './accounts.js';
-import { actionTarget, buildContent, checkEdit, checkReaction, forwardedFields, liveTarget, quoteOf } from './content.js';
+import { MessageActions } from './actions.js';
+import { buildContent, liveTarget, quoteOf } from './content.js';
 import { NO_BLOCKS, NO_GROUPS, type BlockList, type GroupDirectory } from './directory.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -86,6 +87,8 @@ export class Messaging {
   groups: GroupDirectory = NO_GROUPS;
   /** Block lists: set by the contacts service when it starts. */
   blocks: BlockList = NO_BLOCKS;
+  /** Edit, recall, react, forward, delete for me: checked here, stored through `submit`. */
+  readonly actions: MessageActions;
 
   constructor(
     private readonly store: Store,
@@ -93,6 +96,7 @@ export class Messaging {
     private readonly config: Config,
     private readonly metrics: Metrics,
   ) {
+    this.actions = new MessageActions(store, config, this);
     this.batcher = new WriteBatcher(store, config.store.batchMaxMessages, metrics, (m, r, origin) => this.push(m, r, origin));
   }
 
@@ -206,13 +210,14 @@ export class Messaging {
   }
 
   /** The conversation a send names: a user's one-to-one conversation with the caller, or `conv`. */
-  private async destination(caller: Caller, to: number | undefined, conv: string | undefined): Promise<string> {
+  async destination(caller: Caller, to: number | undefined, conv: string | undefined): Promise<string> {
     if (to === undefined) return conv!;
     if (!(await this.userExists(caller, to))) throw new WarblerError('user_not_found');
     return directConvId(caller.userId, to);
   }
 
-  private newMessage(
+  /** The entry to store for `caller` in `conv`, delivered to the access's members. */
+  newMessage(
     caller: Caller,
     conv: string,
     access: ConvAccess,
@@ -235,7 +240,7 @@ export class Messaging {
   }
 
   /** The message `seq` of `conv`, or undefined. */
-  private async message(conv: string, seq: number): Promise<MessageRow | undefined> {
+  async message(conv: string, seq: number): Promise<MessageRow | undefined> {
     return (await this.store.getMessages(conv, [seq]))[0];
   }
 
@@ -244,96 +249,11 @@ export class Messaging {
    * again, which the write batch answers as a duplicate with its original ack. So a retried action is
    * not checked again against what it changed itself (a retried recall would find its target recalled).
    */
-  private async storedAgain(caller: Caller, clientId: string): Promise<NewMessage | undefined> {
+  async storedAgain(caller: Caller, clientId: string): Promise<NewMessage | undefined> {
     const r = await this.store.messageByClientId(caller.userId, clientId);
     return (
       r && { conv: r.conv, members: [], senderId: r.senderId, clientId: r.clientId, kind: r.kind, body: r.body, createdAt: r.createdAt }
     );
-  }
-
-  /** Checks an edit (`msg.edit`) and builds its entry; submit it like a send. */
-  async prepareEdit(caller: Caller, data: RequestData<'msg.edit'>): Promise<NewMessage> {
-    const again = await this.storedAgain(caller, data.clientId);
-    if (again) return again;
-    const access = await this.access(caller, data.conv, 'send');
-    const target = actionTarget(await this.message(data.conv, data.seq), data.seq);
-    if (target.senderId !== caller.userId) throw new WarblerError('not_author', 'only the sender may edit a message');
-    if (target.recalledAt !== undefined) throw new WarblerError('message_recalled', `message ${data.seq} was recalled`);
-    const window = this.config.messages.editWindowSeconds;
-    if (window > 0 && Date.now() - target.createdAt > window * 1000)
-      throw new WarblerError('edit_window_passed', `messages can be edited for ${window} seconds`);
-    checkEdit(target, data.text, this.config);
-    const effect: MessageEffect = { type: 'edit', target: data.seq, text: data.text };
-    return this.newMessage(caller, data.conv, access, data.clientId, 'edit', { target: data.seq, text: data.text }, effect);
-  }
-
-  /**
-   * Checks a recall (`msg.recall`) and builds its entry: the sender within `messages.recallWindowSeconds`
-   * (0: never), a group's owner and admins any message at any time.
-   */
-  async prepareRecall(caller: Caller, data: RequestData<'msg.recall'>): Promise<NewMessage> {
-    const again = await this.storedAgain(caller, data.clientId);
-    if (again) return again;
-    const access = await this.access(caller, data.conv, 'send');
-    const target = actionTarget(await this.message(data.conv, data.seq), data.seq);
-    const admin = access.kind === 'group' && access.admin;
-    if (!admin && target.senderId !== caller.userId)
-      throw new WarblerError('not_author', 'only the sender (or a group admin) may recall a message');
-    if (target.recalledAt !== undefined) throw new WarblerError('message_recalled', `message ${data.seq} was recalled already`);
-    const window = this.config.messages.recallWindowSeconds;
-    if (!admin && (window === 0 || Date.now() - target.createdAt > window * 1000))
-      throw new WarblerError('recall_window_passed', `messages can be recalled for ${window} seconds`);
-    return this.newMessage(caller, data.conv, access, data.clientId, 'recall', { target: data.seq }, { type: 'recall', target: data.seq });
-  }
-
-  /** Checks a reaction (`msg.react`) and builds its entry. */
-  async prepareReact(caller: Caller, data: RequestData<'msg.react'>): Promise<NewMessage> {
-    const again = await this.storedAgain(caller, data.clientId);
-    if (again) return again;
-    const access = await this.access(caller, data.conv, 'send');
-    const target = liveTarget(await this.message(data.conv, data.seq), data.seq);
-    checkReaction(target, data.emoji, data.on);
-    const effect: MessageEffect = { type: 'reaction', target: data.seq, emoji: data.emoji, on: data.on };
-    return this.newMessage(
-      caller,
-      data.conv,
-      access,
-      data.clientId,
-      'reaction',
-      { target: data.seq, emoji: data.emoji, on: data.on },
-      effect,
-    );
-  }
-
-  /** Checks a forward (`msg.forward`) and builds the copy to store in the destination conversation. */
-  async prepareForward(caller: Caller, data: RequestData<'msg.forward'>): Promise<NewMessage> {
-    if ((data.to === undefined) === (data.toConv === undefined))
-      throw new WarblerError('invalid_frame', 'data: give exactly one of to and toConv');
-    const again = await this.storedAgain(caller, data.clientId);
-    if (again) return again;
-    await this.access(caller, data.conv, 'read');
-    const source = liveTarget(await this.message(data.conv, data.seq), data.seq);
-    const conv = await this.destination(caller, data.to, data.toConv);
-    const access = await this.access(caller, conv, 'send');
-    return this.newMessage(caller, conv, access, data.clientId, source.kind, forwardedFields(source));
-  }
-
-  /**
-   * Deletes messages for the caller only (`msg.delete`): recorded with a `deleted` event in the caller's
-   * account log, which tells their other devices; resolves once durable.
-   */
-  async deleteForMe(caller: Caller, data: RequestData<'msg.delete'>): Promise<ResultData<'msg.delete'>> {
-    await this.access(caller, data.conv, 'read');
-    const seqs = [...new Set(data.seqs)].sort((a, b) => a - b);
-    const rows = new Map((await this.store.getMessages(data.conv, seqs)).map((r) => [r.seq, r]));
-    for (const seq of seqs) actionTarget(rows.get(seq), seq);
-    const event = { type: 'deleted', conv: data.conv, seqs };
-    await this.appendSystem(selfConvId(caller.userId), [caller.userId], caller.userId, 'account', event, caller.connId, {
-      type: 'hide',
-      conv: data.conv,
-      seqs,
-    });
-    return { conv: data.conv, seqs };
   }
 
   /**
