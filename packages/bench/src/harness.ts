@@ -41,6 +41,7 @@ export class Harness {
         adminUser: opts.adminUser,
         keepData: opts.keepData,
         nodeArgs: opts.serverNodeArgs,
+        ...(opts.serverCli === undefined ? {} : { cli: opts.serverCli }),
       });
       pinSelf(placement);
       log(

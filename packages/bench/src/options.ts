@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 
 export const SCENARIOS = ['online', 'storm', 'chat', 'group', 'reference', 'soak', 'suite'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -52,6 +53,8 @@ export interface BenchOptions {
   serverEnv: Record<string, string>;
   /** Extra node flags for the spawned server, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
   serverNodeArgs: string[];
+  /** The spawned server's cli.js, when not this checkout's build (A/B runs of two builds). */
+  serverCli: string | undefined;
   /** Pin the spawned server to one CPU and the load to the others (taskset). */
   pin: boolean;
   quiet: boolean;
@@ -86,6 +89,7 @@ export const DEFAULTS: Omit<BenchOptions, 'scenario'> = {
   serverPid: undefined,
   serverEnv: {},
   serverNodeArgs: [],
+  serverCli: undefined,
   pin: true,
   quiet: false,
   keepData: false,
@@ -148,6 +152,7 @@ Options:
   --server-pid PID      sample RSS and CPU of this (external) server process
   --server-env K=V      extra environment for the spawned server (repeatable)
   --server-node-arg F   a node flag for the spawned server (repeatable), e.g. --server-node-arg=--cpu-prof
+  --server-cli PATH     spawn this server build's cli.js instead of this checkout's (to compare builds)
   --no-pin              do not pin the server and the load to CPUs
   --quiet               no progress line
   --keep-data           keep the spawned server's data folder
@@ -188,6 +193,7 @@ const FLAGS = {
   'server-pid': { type: 'string' },
   'server-env': { type: 'string', multiple: true },
   'server-node-arg': { type: 'string', multiple: true },
+  'server-cli': { type: 'string' },
   'no-pin': { type: 'boolean' },
   quiet: { type: 'boolean' },
   'keep-data': { type: 'boolean' },
@@ -258,10 +264,12 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     if (!f.startsWith('-')) throw new UsageError(`--server-node-arg takes a node flag, e.g. --server-node-arg=--cpu-prof (got "${f}")`);
     o.serverNodeArgs.push(f);
   }
+  if (v['server-cli'] !== undefined) o.serverCli = resolve(v['server-cli']);
   if (v['no-pin']) o.pin = false;
   set('quiet', v.quiet);
   set('keepData', v['keep-data']);
   if (o.spawn === (o.url !== undefined)) throw new UsageError('give either --url URL or --spawn');
+  if (o.serverCli !== undefined && !o.spawn) throw new UsageError('--server-cli runs a build with --spawn: give --spawn');
   if (o.url !== undefined && !/^wss?:\/\//.test(o.url)) throw new UsageError(`--url must start with ws:// or wss:// (got "${o.url}")`);
   if (o.url !== undefined && !o.adminToken && !o.adminPassword)
     throw new UsageError('with --url, give --admin-password (or WARBLER_BENCH_ADMIN_PASSWORD) or --admin-token to provision users');

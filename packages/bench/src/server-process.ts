@@ -33,6 +33,8 @@ export interface SpawnOptions {
   keepData: boolean;
   /** Node flags for `serve` only (e.g. --cpu-prof), before the script. */
   nodeArgs?: string[];
+  /** The server's `cli.js` to run instead of this checkout's build (to compare two builds). */
+  cli?: string;
 }
 
 /** Runs a command with `input` on its standard input; rejects with its stderr when it fails. */
@@ -50,18 +52,19 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: string)
  * folder, pinned with `taskset -c <server CPUs>` when placed; resolves once it logs "listening".
  */
 export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
-  if (!existsSync(SERVER_CLI)) throw new Error(`server CLI not found at ${SERVER_CLI}: build the server first (npm run build)`);
+  const cli = o.cli ?? SERVER_CLI;
+  if (!existsSync(cli)) throw new Error(`server CLI not found at ${cli}: build the server first (npm run build)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'warbler-bench-'));
   const env = { ...process.env, ...o.env };
   const adminPassword = randomBytes(18).toString('base64url');
   // The password goes on stdin: out of `ps`, and safe whatever character it starts with.
   try {
-    await run(process.execPath, [SERVER_CLI, 'user', 'add', o.adminUser, '--admin', '--data-dir', dataDir], env, adminPassword);
+    await run(process.execPath, [cli, 'user', 'add', o.adminUser, '--admin', '--data-dir', dataDir], env, adminPassword);
   } catch (e) {
     if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
-  const args = [...(o.nodeArgs ?? []), SERVER_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
+  const args = [...(o.nodeArgs ?? []), cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
   const { taskset, serverCpus } = o.placement;
   const proc: ChildProcess =
     taskset && serverCpus

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULTS, UsageError, parseOptions, type BenchOptions } from '../src/options.js';
 import { cpuPlacement, parseCpuList, portsPerAddress, sourceAddress, sourceAddressPlan, workerCount } from '../src/placement.js';
@@ -34,6 +35,11 @@ test('defaults, scenario defaults and flags, in that order', () => {
   assert.equal(parseOptions(['--help']), 'help');
 });
 
+test('--server-cli names another server build to spawn, as an absolute path', () => {
+  assert.equal(parse('chat', '--spawn', '--server-cli', 'other/dist/src/cli.js').serverCli, resolve('other/dist/src/cli.js'));
+  assert.equal(parse('chat', '--spawn').serverCli, undefined);
+});
+
 test('--report defaults to the --json path with .html', () => {
   assert.equal(parse('online', '--spawn', '--json', 'out/run.json').report, 'out/run.html');
   assert.equal(parse('online', '--spawn', '--json', 'out/run').report, 'out/run.html');
@@ -52,6 +58,7 @@ test('bad command lines are refused with a UsageError that says why', () => {
     [['chat', '--spawn', '--users', '0'], /--users must be an integer from 1/],
     [['chat', '--spawn', '--rate', 'fast'], /--rate must be a number/],
     [['chat', '--spawn', '--server-env', 'X'], /NAME=VALUE/],
+    [['chat', '--url', 'ws://127.0.0.1:1/ws', '--admin-password', 'p', '--server-cli', 'x.js'], /--server-cli runs a build with --spawn/],
     [['chat', '--spawn', '--bogus'], /bogus/],
   ];
   for (const [argv, re] of cases)

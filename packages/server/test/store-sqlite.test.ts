@@ -35,6 +35,18 @@ storeContract('sqlite', async () => {
   };
 });
 
+storeContract('sqlite, synchronous full', async () => {
+  const { dir, remove } = tempDataDir();
+  const store = new SqlStore(new SqliteClient({ file: join(dir, 'warbler.db'), synchronous: 'full' }));
+  return {
+    store,
+    cleanup: async () => {
+      await closeQuietly(store);
+      remove();
+    },
+  };
+});
+
 /** A store opened by the factory from config, in a data folder that does not exist yet. */
 async function fromConfig(t: TestContext): Promise<{ store: Store; file: string }> {
   const { dir, remove } = tempDataDir();
