@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
 import { SqliteClient } from '../src/store/dialect-sqlite.js';
 import { createStore } from '../src/store/factory.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
+import { MIGRATIONS, stepSql } from '../src/store/migrations.js';
 import { SqlStore } from '../src/store/store-sql.js';
 import type { Store } from '../src/store/store.js';
 import { storeContract } from './store.contract.js';
@@ -129,4 +129,74 @@ test('sqlite: data survives closing and reopening the store; sequences and dedup
   assert.deepEqual([next?.seq, next?.duplicate], [3, false]);
   assert.equal((await second.messagesAfter(conv, 2, 1))[0]?.id, next?.id);
   assert.deepEqual(await second.getConversation(conv), { conv, kind: 'direct', lastSeq: 3, updatedAt: 30 });
+});
+
+test('sqlite: migration 6 rebuilds messages with every row and id, the retry index keyed by client id first', async (t) => {
+  const { dir, remove } = tempDataDir();
+  t.after(remove);
+  const file = join(dir, 'warbler.db');
+  // A database as migration 5 left it, with messages written by an earlier version.
+  const old = new SqliteClient({ file, synchronous: 'normal' });
+  await old.exec(
+    'CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  for (const m of MIGRATIONS.filter((x) => x.version <= 5))
+    await old.transaction(async (tx) => {
+      for (const step of m.up) {
+        const sql = stepSql(step, 'sqlite');
+        if (sql !== undefined) await tx.run(old.dialect.ddl(sql));
+      }
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 1)', [m.version, m.name]);
+    });
+  await old.transaction(async (tx) => {
+    await tx.run(
+      "INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (1, 'ann', 'Ann', 'h', 1), (2, 'ben', 'Ben', 'h', 1)",
+    );
+    await tx.run("INSERT INTO conversations (id, kind, last_seq, created_at, updated_at) VALUES ('d:1:2', 'direct', 4, 1, 1)");
+    await tx.run("INSERT INTO members (conv_id, user_id, joined_at) VALUES ('d:1:2', 1, 1), ('d:1:2', 2, 1)");
+    await tx.run(
+      `INSERT INTO messages (conv_id, seq, sender_id, client_id, kind, body, created_at, edited_at, recalled_at, reactions) VALUES
+       ('d:1:2', 1, 1, 'a1', 'text', '{"text":"hi (edited)"}', 10, 11, NULL, '{"👍":[2]}'),
+       ('d:1:2', 2, 2, 'b1', 'text', '{}', 20, NULL, 21, NULL),
+       ('d:1:2', 3, 1, 'a2', 'text', '{"text":"third"}', 30, NULL, NULL, NULL),
+       ('d:1:2', 4, 1, 'a3', 'text', '{"text":"fourth"}', 40, NULL, NULL, NULL)`,
+    );
+    // The newest row gone (as a test tool might leave it): AUTOINCREMENT must still not reuse its id.
+    await tx.run("DELETE FROM messages WHERE client_id = 'a3'");
+  });
+  await old.close();
+  const before = new Database(file, { readonly: true });
+  const rowsBefore = before.prepare('SELECT * FROM messages ORDER BY id').all();
+  before.close();
+
+  const store = openSqlite(file);
+  t.after(() => closeQuietly(store));
+  await store.migrate();
+  const db = inspect(t, file);
+  assert.deepEqual(db.prepare('SELECT * FROM messages ORDER BY id').all(), rowsBefore, 'every row and id kept');
+  const indexes = db.prepare('SELECT name FROM pragma_index_list(\'messages\') WHERE "unique" = 1').all() as { name: string }[];
+  const keys = indexes.map(({ name }) =>
+    (db.prepare(`SELECT name FROM pragma_index_info('${name}') ORDER BY seqno`).all() as { name: string }[]).map((c) => c.name).join(','),
+  );
+  assert.deepEqual(keys.sort(), ['client_id,sender_id', 'conv_id,seq']);
+  assert.deepEqual(db.prepare("SELECT COUNT(*) AS c FROM sqlite_master WHERE name = 'messages_v5'").get(), { c: 0 });
+
+  const m = (senderId: number, clientId: string) => ({
+    conv: 'd:1:2',
+    members: [1, 2],
+    senderId,
+    clientId,
+    kind: 'text',
+    body: '{"text":"x"}',
+    createdAt: 50,
+  });
+  const [retry, fresh, sameIdOtherSender] = await store.appendMessages([m(1, 'a2'), m(1, 'a4'), m(2, 'a2')]);
+  assert.deepEqual(
+    retry,
+    { id: 3, conv: 'd:1:2', seq: 3, createdAt: 30, duplicate: true },
+    'a retry of a message stored before the migration',
+  );
+  assert.equal(fresh?.duplicate, false);
+  assert.equal(fresh?.id, 5, 'the id of the deleted newest row is not reused');
+  assert.equal(sameIdOtherSender?.duplicate, false, 'a clientId is unique per sender, not across senders');
 });

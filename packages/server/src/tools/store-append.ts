@@ -1,15 +1,15 @@
 /**
  * What the SQLite store alone costs per message: `SqlStore.appendMessages` in a loop, shaped like
  * `warbler-bench chat --users U` at saturation (U users in fixed pairs, each batch a random draw of
- * pairs and directions, bench-style texts and client ids), with no server, sockets or JSON around it.
+ * pairs and directions, bench-style texts, and client ids from one counter as a bench worker makes them), with no server, sockets or JSON around it.
  *
  *   taskset -c 0 node packages/server/dist/src/tools/store-append.js [--users U] [--batch B] [--messages N] [--synchronous full|normal]
  *
  * Every 50,000 messages it prints the CPU time per message (and its kernel part), the bytes the
  * process wrote per message (WAL frames and checkpoints, from /proc/self/io) and the write syscalls
  * per message. The cost grows with the database: each message touches the tail page of its
- * conversation in the (conv_id, seq) index and its sender's page in the (sender_id, client_id) index,
- * and once the conversations outnumber what a batch shares, every one is a page of its own.
+ * conversation in the (conv_id, seq) index, and once the conversations outnumber what a batch shares,
+ * every one is a page of its own (so did the sender's page of the retry index, before migration 6).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +59,6 @@ try {
   }
   const pairs: [number, number][] = [];
   for (let i = 0; i + 1 < ids.length; i += 2) pairs.push([ids[i]!, ids[i + 1]!]);
-  const sentBy = new Map<number, number>();
   say(`${users} users, ${pairs.length} pairs, batches of ${batchSize}, synchronous=${synchronous}, ${dir}`);
   let sent = 0;
   let mark = { cpu: process.cpuUsage(), io: procIo(), sent: 0 };
@@ -68,15 +67,13 @@ try {
     for (let k = 0; k < batchSize; k++) {
       const pair = pairs[Math.floor(Math.random() * pairs.length)]!;
       const from = Math.random() < 0.5 ? pair[0] : pair[1];
-      const n = (sentBy.get(from) ?? 0) + 1;
-      sentBy.set(from, n);
       const now = Date.now();
       const text = `b:0:${sent + k}:${now}000000`;
       batch.push({
         conv: directConvId(pair[0], pair[1]),
         members: pair,
         senderId: from,
-        clientId: `b0.${n}`,
+        clientId: `b0.${sent + k}`,
         kind: 'text',
         body: `{"text":"${text}"}`,
         createdAt: now,
