@@ -27,6 +27,8 @@ export const DEFAULTS = {
     sqliteFile: 'warbler.db',
     /** SQLite `synchronous`: 'full' survives power loss; 'normal' survives a process crash only. */
     sqliteSynchronous: 'full' as 'full' | 'normal',
+    /** WAL pages after which a commit copies the log back into the database (SQLite `wal_autocheckpoint`). */
+    sqliteCheckpointPages: 1000,
     /** Most messages one write transaction carries. */
     batchMaxMessages: 1000,
   },
@@ -114,6 +116,7 @@ const RULES: Record<string, Rule> = {
   'server.listenBacklog': { int: [1, 65535] },
   'store.driver': { oneOf: ['sqlite'] },
   'store.sqliteSynchronous': { oneOf: ['full', 'normal'] },
+  'store.sqliteCheckpointPages': { int: [100, 1000000] },
   'store.batchMaxMessages': { int: [1, 100000] },
   'bus.driver': { oneOf: ['memory'] },
   'auth.registration': { oneOf: ['open', 'closed'] },

@@ -13,6 +13,8 @@ export interface SqliteOptions {
   /** Path of the database file. */
   file: string;
   synchronous: 'full' | 'normal';
+  /** `wal_autocheckpoint`: WAL pages after which a commit checkpoints (SQLite's default 1000). */
+  checkpointPages?: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export class SqliteClient implements SqlClient {
     this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    if (opts.checkpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${opts.checkpointPages}`);
   }
 
   private stmt(sql: string): Database.Statement {

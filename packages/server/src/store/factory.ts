@@ -11,7 +11,11 @@ export async function createStore(config: Config): Promise<Store> {
     case 'sqlite': {
       mkdirSync(config.dataDir, { recursive: true });
       const store = new SqlStore(
-        new SqliteClient({ file: join(config.dataDir, config.store.sqliteFile), synchronous: config.store.sqliteSynchronous }),
+        new SqliteClient({
+          file: join(config.dataDir, config.store.sqliteFile),
+          synchronous: config.store.sqliteSynchronous,
+          checkpointPages: config.store.sqliteCheckpointPages,
+        }),
       );
       await store.migrate();
       return store;
