@@ -1,13 +1,16 @@
 /**
  * What the SQLite store alone costs per message: `SqlStore.appendMessages` in a loop, shaped like
  * `warbler-bench chat --users U` at saturation (U users in fixed pairs, each batch a random draw of
- * pairs and directions, bench-style texts, and client ids from one counter as a bench worker makes them), with no server, sockets or JSON around it.
+ * pairs and directions, bench-style texts, client ids from one counter as a bench worker makes them),
+ * with no server, sockets or JSON around it.
  *
- *   taskset -c 0 node packages/server/dist/src/tools/store-append.js [--users U] [--batch B] [--messages N] [--synchronous full|normal]
+ *   taskset -c 0 node packages/server/dist/src/tools/store-append.js [--users U] [--batch B] [--messages N]
+ *     [--synchronous full|normal] [--checkpoint-pages P]
  *
  * Every 50,000 messages it prints the CPU time per message (and its kernel part), the bytes the
  * process wrote per message (WAL frames and checkpoints, from /proc/self/io) and the write syscalls
- * per message. The cost grows with the database: each message touches the tail page of its
+ * per message, and the wall time of a batch's append (p50, p99, max: the pause a server would see,
+ * checkpoints included). The cost grows with the database: each message touches the tail page of its
  * conversation in the (conv_id, seq) index, and once the conversations outnumber what a batch shares,
  * every one is a page of its own (so did the sender's page of the retry index, before migration 6).
  */
@@ -29,14 +32,21 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '500' },
     messages: { type: 'string', default: '300000' },
     synchronous: { type: 'string', default: 'full' },
+    'checkpoint-pages': { type: 'string', default: '1000' },
   },
 });
 const users = Number(values.users);
 const batchSize = Number(values.batch);
 const total = Number(values.messages);
 const synchronous = values.synchronous;
-if (![users, batchSize, total].every((n) => Number.isInteger(n) && n >= 2) || (synchronous !== 'full' && synchronous !== 'normal')) {
-  process.stderr.write('usage: store-append.js [--users U>=2] [--batch B>=2] [--messages N>=2] [--synchronous full|normal]\n');
+const checkpointPages = Number(values['checkpoint-pages']);
+if (
+  ![users, batchSize, total, checkpointPages].every((n) => Number.isInteger(n) && n >= 2) ||
+  (synchronous !== 'full' && synchronous !== 'normal')
+) {
+  process.stderr.write(
+    'usage: store-append.js [--users U>=2] [--batch B>=2] [--messages N>=2] [--synchronous full|normal] [--checkpoint-pages P]\n',
+  );
   process.exit(2);
 }
 
@@ -46,7 +56,7 @@ function procIo(): { bytes: number; syscalls: number } {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'warbler-store-append-'));
-const store = new SqlStore(new SqliteClient({ file: join(dir, 'warbler.db'), synchronous }));
+const store = new SqlStore(new SqliteClient({ file: join(dir, 'warbler.db'), synchronous, checkpointPages }));
 try {
   await store.migrate();
   const ids: number[] = [];
@@ -62,6 +72,9 @@ try {
   say(`${users} users, ${pairs.length} pairs, batches of ${batchSize}, synchronous=${synchronous}, ${dir}`);
   let sent = 0;
   let mark = { cpu: process.cpuUsage(), io: procIo(), sent: 0 };
+  // Wall time of each batch's append (its transaction, fsync and any checkpoint): the pause a server's
+  // event loop would see.
+  let pauses: number[] = [];
   while (sent < total) {
     const batch: NewMessage[] = [];
     for (let k = 0; k < batchSize; k++) {
@@ -79,17 +92,23 @@ try {
         createdAt: now,
       });
     }
+    const t0 = performance.now();
     await store.appendMessages(batch);
+    pauses.push(performance.now() - t0);
     sent += batchSize;
     if (Math.floor(sent / REPORT_EVERY) > Math.floor((sent - batchSize) / REPORT_EVERY) || sent >= total) {
       const cpu = process.cpuUsage(mark.cpu);
       const io = procIo();
       const n = sent - mark.sent;
+      pauses.sort((a, b) => a - b);
+      const pct = (q: number): string => pauses[Math.min(pauses.length - 1, Math.floor(q * pauses.length))]!.toFixed(1);
       say(
         `${String(sent).padStart(9)} messages: ${((cpu.user + cpu.system) / n).toFixed(1)} µs CPU/msg (kernel ${(cpu.system / n).toFixed(1)}), ` +
-          `${((io.bytes - mark.io.bytes) / n / 1024).toFixed(1)} KiB written/msg, ${((io.syscalls - mark.io.syscalls) / n).toFixed(2)} write syscalls/msg`,
+          `${((io.bytes - mark.io.bytes) / n / 1024).toFixed(1)} KiB written/msg, ${((io.syscalls - mark.io.syscalls) / n).toFixed(2)} write syscalls/msg, ` +
+          `batch ms p50 ${pct(0.5)} p99 ${pct(0.99)} max ${pct(1)}`,
       );
       mark = { cpu: process.cpuUsage(), io, sent };
+      pauses = [];
     }
   }
 } finally {
