@@ -10,43 +10,23 @@ import {
   type ResultData,
 } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { GroupEventDraft, GroupPatch, GroupRole, GroupRow } from '../store/store-groups.js';
+import type { GroupEventDraft, GroupPatch, GroupRow } from '../store/store-groups.js';
 import type { AppendResult } from '../store/store.js';
 import { publicUser } from './accounts.js';
 import type { ServiceDeps } from './deps.js';
 import type { GroupAccess, GroupDirectory } from './directory.js';
+import {
+  GroupRoster,
+  addToState,
+  isAdmin,
+  removeFromState,
+  requireAdmin,
+  requireMember,
+  requireOwner,
+  type GroupState,
+} from './group-roster.js';
 import type { Caller } from './messaging.js';
 
-interface MemberState {
-  role: GroupRole;
-  /** When the mute ends; 0 when not muted. */
-  mutedUntil: number;
-}
-
-/**
- * What this process knows of one group, loaded from the store on first use and changed with every
- * change the service makes, so that a send to the group reads nothing from the store.
- */
-interface GroupState {
-  conv: string;
-  /** Settings; `dissolvedAt` set once dissolved. */
-  row: GroupRow;
-  /**
-   * The current members. The SAME array for the group's whole life, changed in place: a message holds
-   * it from its access check to its push, so the push goes to whoever is a member when it is stored.
-   */
-  members: number[];
-  byUser: Map<number, MemberState>;
-  /** The two answers sendAccess / readAccess give, made once. */
-  asAdmin: GroupAccess;
-  asMember: GroupAccess;
-  /** Changes to the group run one at a time: each waits for the one before. */
-  lock: Promise<unknown>;
-  /** Set when a change failed after mirroring itself here: the state is dropped and reloaded. */
-  stale: boolean;
-}
-
-const isAdmin = (role: GroupRole | undefined): boolean => role === 'owner' || role === 'admin';
 /** The users of a list without repeats, in first-seen order. */
 const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
 
@@ -62,10 +42,11 @@ const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
 export class Groups implements GroupDirectory {
   /** Told after membership changes commit (presence re-evaluates watches between group mates); set by the server. */
   membersChanged: (users: readonly number[], members: readonly number[]) => void = () => undefined;
-  private readonly cache = new Map<string, GroupState>();
-  private readonly loading = new Map<string, Promise<GroupState | undefined>>();
+  private readonly roster: GroupRoster;
 
-  constructor(protected readonly deps: ServiceDeps) {}
+  constructor(protected readonly deps: ServiceDeps) {
+    this.roster = new GroupRoster(deps.store);
+  }
 
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
@@ -74,7 +55,7 @@ export class Groups implements GroupDirectory {
   // GroupDirectory: on the send path, answered from memory once the group is loaded.
 
   async sendAccess(userId: number, conv: string): Promise<GroupAccess> {
-    const g = this.cache.get(conv) ?? (await this.load(conv));
+    const g = await this.roster.find(conv);
     if (!g || g.row.dissolvedAt !== null) throw new WarblerError('conversation_not_found');
     const m = g.byUser.get(userId);
     if (!m) throw new WarblerError('not_member');
@@ -85,7 +66,7 @@ export class Groups implements GroupDirectory {
   }
 
   async readAccess(userId: number, conv: string): Promise<GroupAccess> {
-    const g = this.cache.get(conv) ?? (await this.load(conv));
+    const g = await this.roster.find(conv);
     if (!g || g.row.dissolvedAt !== null) throw new WarblerError('conversation_not_found');
     const m = g.byUser.get(userId);
     if (!m) throw new WarblerError('not_member');
@@ -96,7 +77,7 @@ export class Groups implements GroupDirectory {
     const out = new Map<string, GroupSummary>();
     const unknown: number[] = [];
     for (const conv of convs) {
-      const g = this.cache.get(conv);
+      const g = this.roster.cached(conv);
       const id = parseGroupConvId(conv);
       if (g) {
         if (g.row.dissolvedAt === null) out.set(conv, summary(g.row, g.members.length));
@@ -136,18 +117,17 @@ export class Groups implements GroupDirectory {
       others,
       event,
     );
-    const g = this.newState(
+    const g = this.roster.created(
       group,
       members.map((userId) => ({ userId, role: userId === owner ? 'owner' : 'member', mutedUntil: 0 })),
     );
-    this.cache.set(g.conv, g);
     this.publish(g.conv, g.members, event, r);
     this.membersChanged(members, members);
     return { group: this.info(g, owner) };
   }
 
   async get(caller: Caller, data: RequestData<'group.get'>): Promise<ResultData<'group.get'>> {
-    const g = await this.live(data.conv);
+    const g = await this.roster.live(data.conv);
     if (!g.byUser.has(caller.userId) && g.row.joinPolicy === 'invite')
       throw new WarblerError('not_member', 'an invite-only group is visible to its members only');
     return { group: this.info(g, caller.userId) };
@@ -171,8 +151,8 @@ export class Groups implements GroupDirectory {
   }
 
   async update(caller: Caller, data: RequestData<'group.update'>): Promise<ResultData<'group.update'>> {
-    return this.change(data.conv, async (g) => {
-      this.requireAdmin(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      requireAdmin(g, caller.userId);
       const r = g.row;
       const patch: GroupPatch = {};
       const changed: Record<string, unknown> = {};
@@ -200,8 +180,8 @@ export class Groups implements GroupDirectory {
   }
 
   async dissolve(caller: Caller, data: RequestData<'group.dissolve'>): Promise<ResultData<'group.dissolve'>> {
-    return this.change(data.conv, async (g) => {
-      this.requireOwner(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      requireOwner(g, caller.userId);
       const everyone = [...g.members];
       const event = this.draft(caller.userId, { type: 'dissolved', actor: caller.userId });
       const r = await this.deps.store.groups.dissolveGroup(g.row.id, event, () => {
@@ -217,8 +197,8 @@ export class Groups implements GroupDirectory {
 
   async add(caller: Caller, data: RequestData<'group.add'>): Promise<ResultData<'group.add'>> {
     if (data.users.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
-    return this.change(data.conv, async (g) => {
-      const role = this.requireMember(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      const role = requireMember(g, caller.userId);
       // Plain members invite too, except where joining needs an admin's approval.
       if (!isAdmin(role) && g.row.joinPolicy === 'approval')
         throw new WarblerError('admin_required', 'in a group that approves joins, only admins add members');
@@ -228,7 +208,7 @@ export class Groups implements GroupDirectory {
       this.checkCap(g.members.length + users.length);
       await this.checkUsersExist(users);
       const event = this.draft(caller.userId, { type: 'added', actor: caller.userId, users });
-      const r = await this.deps.store.groups.addMembers(g.row.id, users, event, () => this.mirrorAdd(g, users));
+      const r = await this.deps.store.groups.addMembers(g.row.id, users, event, () => addToState(g, users));
       this.publish(g.conv, g.members, event, r);
       this.membersChanged(users, g.members);
       return { added: users };
@@ -237,8 +217,8 @@ export class Groups implements GroupDirectory {
 
   async remove(caller: Caller, data: RequestData<'group.remove'>): Promise<ResultData<'group.remove'>> {
     if (data.users.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
-    return this.change(data.conv, async (g) => {
-      const role = this.requireAdmin(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      const role = requireAdmin(g, caller.userId);
       const users = unique(data.users);
       if (users.includes(caller.userId)) throw new WarblerError('forbidden', 'to leave a group, use group.leave');
       for (const u of users) {
@@ -250,7 +230,7 @@ export class Groups implements GroupDirectory {
       // The removed get the event too, and nothing after it.
       const recipients = [...g.members];
       const event = this.draft(caller.userId, { type: 'removed', actor: caller.userId, users });
-      const r = await this.deps.store.groups.removeMembers(g.row.id, users, event, () => this.mirrorRemove(g, users));
+      const r = await this.deps.store.groups.removeMembers(g.row.id, users, event, () => removeFromState(g, users));
       this.publish(g.conv, recipients, event, r);
       this.membersChanged(users, g.members);
       return { removed: users };
@@ -258,12 +238,12 @@ export class Groups implements GroupDirectory {
   }
 
   async leave(caller: Caller, data: RequestData<'group.leave'>): Promise<ResultData<'group.leave'>> {
-    return this.change(data.conv, async (g) => {
-      const role = this.requireMember(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      const role = requireMember(g, caller.userId);
       if (role === 'owner') throw new WarblerError('owner_required', 'the owner must transfer the group (group.transfer) before leaving');
       const recipients = [...g.members];
       const event = this.draft(caller.userId, { type: 'left', actor: caller.userId });
-      const r = await this.deps.store.groups.removeMembers(g.row.id, [caller.userId], event, () => this.mirrorRemove(g, [caller.userId]));
+      const r = await this.deps.store.groups.removeMembers(g.row.id, [caller.userId], event, () => removeFromState(g, [caller.userId]));
       this.publish(g.conv, recipients, event, r);
       this.membersChanged([caller.userId], g.members);
       return {};
@@ -272,13 +252,13 @@ export class Groups implements GroupDirectory {
 
   async join(caller: Caller, data: RequestData<'group.join'>): Promise<ResultData<'group.join'>> {
     const me = caller.userId;
-    return this.change(data.conv, async (g) => {
+    return this.roster.change(data.conv, async (g) => {
       if (g.byUser.has(me)) throw new WarblerError('already_member');
       if (g.row.joinPolicy === 'invite') throw new WarblerError('invite_only');
       this.checkCap(g.members.length + 1);
       if (g.row.joinPolicy === 'open') {
         const event = this.draft(me, { type: 'joined', actor: me });
-        const r = await this.deps.store.groups.addMembers(g.row.id, [me], event, () => this.mirrorAdd(g, [me]));
+        const r = await this.deps.store.groups.addMembers(g.row.id, [me], event, () => addToState(g, [me]));
         this.publish(g.conv, g.members, event, r);
         this.membersChanged([me], g.members);
         return { status: 'joined' };
@@ -296,8 +276,8 @@ export class Groups implements GroupDirectory {
   }
 
   async requests(caller: Caller, data: RequestData<'group.requests'>): Promise<ResultData<'group.requests'>> {
-    const g = await this.live(data.conv);
-    this.requireAdmin(g, caller.userId);
+    const g = await this.roster.live(data.conv);
+    requireAdmin(g, caller.userId);
     const limit = data.limit ?? LIMITS.defaultPage;
     const rows = await this.deps.store.groups.listRequests(g.row.id, limit + 1);
     const page = rows.slice(0, limit);
@@ -311,8 +291,8 @@ export class Groups implements GroupDirectory {
   }
 
   async approve(caller: Caller, data: RequestData<'group.approve'>): Promise<ResultData<'group.approve'>> {
-    return this.change(data.conv, async (g) => {
-      this.requireAdmin(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      requireAdmin(g, caller.userId);
       const req = await this.deps.store.groups.getRequest(g.row.id, data.user);
       if (!req) throw new WarblerError('request_not_found', `no pending request from user ${data.user} to join this group`);
       if (!data.accept) {
@@ -327,7 +307,7 @@ export class Groups implements GroupDirectory {
       if (g.byUser.has(data.user)) throw new WarblerError('already_member', `user ${data.user} is already a member`);
       this.checkCap(g.members.length + 1);
       const event = this.draft(data.user, { type: 'joined', actor: data.user, by: caller.userId });
-      const r = await this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => this.mirrorAdd(g, [data.user]));
+      const r = await this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => addToState(g, [data.user]));
       this.publish(g.conv, g.members, event, r);
       this.membersChanged([data.user], g.members);
       return { status: 'joined' };
@@ -335,8 +315,8 @@ export class Groups implements GroupDirectory {
   }
 
   async setRole(caller: Caller, data: RequestData<'group.role'>): Promise<ResultData<'group.role'>> {
-    return this.change(data.conv, async (g) => {
-      this.requireOwner(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      requireOwner(g, caller.userId);
       const m = g.byUser.get(data.user);
       if (!m) throw new WarblerError('not_member', `user ${data.user} is not a member`);
       if (m.role === 'owner') throw new WarblerError('forbidden', "the owner's role changes only by group.transfer");
@@ -351,8 +331,8 @@ export class Groups implements GroupDirectory {
   }
 
   async transfer(caller: Caller, data: RequestData<'group.transfer'>): Promise<ResultData<'group.transfer'>> {
-    return this.change(data.conv, async (g) => {
-      const from = this.requireOwner(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      const from = requireOwner(g, caller.userId);
       const to = g.byUser.get(data.user);
       if (!to) throw new WarblerError('not_member', `user ${data.user} is not a member`);
       if (to === from) return {};
@@ -369,8 +349,8 @@ export class Groups implements GroupDirectory {
   }
 
   async mute(caller: Caller, data: RequestData<'group.mute'>): Promise<ResultData<'group.mute'>> {
-    return this.change(data.conv, async (g) => {
-      const role = this.requireAdmin(g, caller.userId);
+    return this.roster.change(data.conv, async (g) => {
+      const role = requireAdmin(g, caller.userId);
       const m = g.byUser.get(data.user);
       if (!m) throw new WarblerError('not_member', `user ${data.user} is not a member`);
       if (m.role === 'owner') throw new WarblerError('forbidden', 'the owner cannot be muted');
@@ -389,105 +369,7 @@ export class Groups implements GroupDirectory {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // State.
-
-  /** The group's state from the store (undefined when there is no such group), loaded once at a time. */
-  private load(conv: string): Promise<GroupState | undefined> {
-    let p = this.loading.get(conv);
-    if (!p) {
-      p = (async () => {
-        const id = parseGroupConvId(conv);
-        const row = id === undefined ? undefined : await this.deps.store.groups.getGroup(id);
-        if (!row) return undefined;
-        const members = row.dissolvedAt === null ? await this.deps.store.groups.listMembers(conv) : [];
-        const g = this.newState(row, members);
-        this.cache.set(conv, g);
-        return g;
-      })().finally(() => this.loading.delete(conv));
-      this.loading.set(conv, p);
-    }
-    return p;
-  }
-
-  private newState(row: GroupRow, members: readonly { userId: number; role: GroupRole; mutedUntil: number }[]): GroupState {
-    const ids = members.map((m) => m.userId);
-    return {
-      conv: row.conv,
-      row,
-      members: ids,
-      byUser: new Map(members.map((m) => [m.userId, { role: m.role, mutedUntil: m.mutedUntil }])),
-      asAdmin: { members: ids, admin: true },
-      asMember: { members: ids, admin: false },
-      lock: Promise.resolve(),
-      stale: false,
-    };
-  }
-
-  /** A group that exists and is not dissolved; else `conversation_not_found`. */
-  private async live(conv: string): Promise<GroupState> {
-    const g = this.cache.get(conv) ?? (await this.load(conv));
-    if (!g || g.row.dissolvedAt !== null) throw new WarblerError('conversation_not_found');
-    return g;
-  }
-
-  /**
-   * Runs a change of group `conv` after the changes before it. A change that fails with anything but a
-   * refusal may have left the memory out of step with the store: the state is then dropped and reloaded.
-   */
-  private async change<T>(conv: string, fn: (g: GroupState) => Promise<T>): Promise<T> {
-    const g = await this.live(conv);
-    const run = g.lock.then(async () => {
-      if (g.stale) return this.change(conv, fn);
-      if (g.row.dissolvedAt !== null) throw new WarblerError('conversation_not_found');
-      try {
-        return await fn(g);
-      } catch (e) {
-        if (!(e instanceof WarblerError)) {
-          g.stale = true;
-          if (this.cache.get(conv) === g) this.cache.delete(conv);
-        }
-        throw e;
-      }
-    });
-    g.lock = run.catch(() => undefined);
-    return run;
-  }
-
-  private mirrorAdd(g: GroupState, users: readonly number[]): void {
-    for (const u of users) {
-      g.members.push(u);
-      g.byUser.set(u, { role: 'member', mutedUntil: 0 });
-    }
-  }
-
-  private mirrorRemove(g: GroupState, users: readonly number[]): void {
-    const gone = new Set(users);
-    let kept = 0;
-    for (const u of g.members) if (!gone.has(u)) g.members[kept++] = u;
-    g.members.length = kept;
-    for (const u of users) g.byUser.delete(u);
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // Checks.
-
-  private requireMember(g: GroupState, userId: number): GroupRole {
-    const m = g.byUser.get(userId);
-    if (!m) throw new WarblerError('not_member');
-    return m.role;
-  }
-
-  private requireAdmin(g: GroupState, userId: number): GroupRole {
-    const role = this.requireMember(g, userId);
-    if (!isAdmin(role)) throw new WarblerError('admin_required');
-    return role;
-  }
-
-  private requireOwner(g: GroupState, userId: number): MemberState {
-    const role = this.requireMember(g, userId);
-    if (role !== 'owner') throw new WarblerError('owner_required');
-    return g.byUser.get(userId)!;
-  }
 
   private checkCap(count: number): void {
     const max = this.deps.config.groups.maxMembers;
