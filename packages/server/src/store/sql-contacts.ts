@@ -11,7 +11,7 @@ import type {
   RequestOutcome,
   UserSinceRow,
 } from './store-contacts.js';
-import type { AppendInTx } from './store-sql.js';
+import type { AppendInTx } from './sql-append.js';
 
 const PROFILE_COLS = 'u.id, u.username, u.display_name AS displayName, u.avatar, u.bio';
 type RawProfile = { id: number; username: string; displayName: string; avatar: string | null; bio: string | null };

@@ -1,6 +1,6 @@
 import { groupConvId } from '@warbler/protocol';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
-import type { AppendInTx } from './store-sql.js';
+import type { AppendInTx } from './sql-append.js';
 import type {
   BeforeCommit,
   GroupEventDraft,
