@@ -113,17 +113,22 @@ export class Load {
   }
 
   private sendOne(): void {
-    if (this.groups) return this.sendToGroup();
     const t = this.tracker;
     const ready = this.pool.ready;
-    if (ready.length === 0 || this.eligible < 2 || t.pending.size >= this.maxInflight) {
+    if (ready.length === 0 || (!this.groups && this.eligible < 2) || t.pending.size >= this.maxInflight) {
       t.counters.skipped++;
       return;
     }
     const from = ready[(Math.random() * ready.length) | 0]!;
-    let to = this.peers > 0 ? this.partner(from.userId) : this.randomRecipient();
-    if (to === from.userId && this.peers === 0) to = this.randomRecipient();
-    if (to === from.userId || from.bufferedAmount > MAX_SOCKET_BACKLOG) {
+    // Where to: the sender's group, or a user (`"to"` is a JSON number, `"conv"` a string).
+    let to: string | undefined;
+    if (this.groups) to = from.conv && `"conv":"${from.conv}"`;
+    else {
+      let user = this.peers > 0 ? this.partner(from.userId) : this.randomRecipient();
+      if (user === from.userId && this.peers === 0) user = this.randomRecipient();
+      if (user !== from.userId) to = `"to":${user}`;
+    }
+    if (!to || from.bufferedAmount > MAX_SOCKET_BACKLOG) {
       t.counters.skipped++;
       return;
     }
@@ -131,27 +136,7 @@ export class Load {
     const at = nowNs();
     const text = encodeText(this.worker, n, at, this.textBytes);
     t.sent(n, at);
-    from.send(`{"id":${n + 1},"op":"msg.send","data":{"to":${to},"clientId":"b${this.worker}.${n}","text":"${text}"}}`);
-  }
-
-  /** A message from a random local member to its group. */
-  private sendToGroup(): void {
-    const t = this.tracker;
-    const ready = this.pool.ready;
-    if (ready.length === 0 || t.pending.size >= this.maxInflight) {
-      t.counters.skipped++;
-      return;
-    }
-    const from = ready[(Math.random() * ready.length) | 0]!;
-    if (!from.conv || from.bufferedAmount > MAX_SOCKET_BACKLOG) {
-      t.counters.skipped++;
-      return;
-    }
-    const n = this.nextN++;
-    const at = nowNs();
-    const text = encodeText(this.worker, n, at, this.textBytes);
-    t.sent(n, at);
-    from.send(`{"id":${n + 1},"op":"msg.send","data":{"conv":"${from.conv}","clientId":"b${this.worker}.${n}","text":"${text}"}}`);
+    from.send(`{"id":${n + 1},"op":"msg.send","data":{${to},"clientId":"b${this.worker}.${n}","text":"${text}"}}`);
   }
 
   /** A fixed partner of `userId`: its pair (peers 1), or one of its `peers` neighbours either side. */

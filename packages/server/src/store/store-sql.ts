@@ -44,6 +44,12 @@ const toUser = ({ avatar, bio, ...r }: RawUser): UserRow => ({
   ...(bio != null ? { bio } : {}),
 });
 const num = (v: unknown): number => Number(v);
+/** A member row's list flags (`pinned`, `muted`, `archived` columns, stored as 0/1). */
+const listFlags = (r: Record<string, unknown>): { pinned: boolean; muted: boolean; archived: boolean } => ({
+  pinned: num(r.pinned) === 1,
+  muted: num(r.muted) === 1,
+  archived: num(r.archived) === 1,
+});
 
 /**
  * The Store on any SQL database: every query is written here once, with `?` placeholders;
@@ -282,9 +288,7 @@ export class SqlStore implements Store {
         updatedAt: num(r.updatedAt),
         readSeq: num(r.readSeq),
         mentionSeq: num(r.mentionSeq),
-        pinned: num(r.pinned) === 1,
-        muted: num(r.muted) === 1,
-        archived: num(r.archived) === 1,
+        ...listFlags(r),
         lastMessage:
           r.mId == null
             ? null
@@ -341,9 +345,7 @@ export class SqlStore implements Store {
         joinedAt: num(r.joinedAt),
         deliveredSeq: num(r.deliveredSeq),
         mentionSeq: num(r.mentionSeq),
-        pinned: num(r.pinned) === 1,
-        muted: num(r.muted) === 1,
-        archived: num(r.archived) === 1,
+        ...listFlags(r),
       }
     );
   }
