@@ -14,6 +14,8 @@ import {
 } from '@warbler/protocol';
 import { Emitter } from './emitter.js';
 import { blockOps, friendOps, groupOps, presenceOps, profileOps } from './features.js';
+import { newClientId, ownCopy, type Ack, type PendingSend, type ReliableInput, type ReliableOp } from './outbox.js';
+import { DeliveryReporter } from './receipts.js';
 import { MessageStream } from './stream.js';
 
 /** The part of the WebSocket API the client uses: the browser's WebSocket and `ws` both fit. */
@@ -91,27 +93,10 @@ interface PendingRequest {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
-/** Ops that add an entry to a conversation: sent with a clientId, resent until acknowledged. */
-export type ReliableOp = 'msg.send' | 'msg.edit' | 'msg.recall' | 'msg.react' | 'msg.forward';
-/** What the caller gives a reliable op: its data, the clientId optional (one is made up). */
-export type ReliableInput<O extends ReliableOp> = Omit<RequestData<O>, 'clientId'> & { clientId?: string };
-type Ack = ResultData<'msg.send'>;
 
-interface PendingSend {
-  op: ReliableOp;
-  data: RequestData<ReliableOp>;
-  resolve: (ack: Ack) => void;
-  reject: (e: unknown) => void;
-  inFlight: boolean;
-}
+export type { ReliableInput, ReliableOp } from './outbox.js';
 
 const encoder = new TextEncoder();
-let clientSeq = 0;
-function newClientId(): string {
-  const rand = Math.random().toString(36).slice(2, 10);
-  return `${Date.now().toString(36)}-${rand}-${(++clientSeq).toString(36)}`;
-}
-
 /**
  * A Warbler client for browsers and Node.
  * @example
@@ -134,10 +119,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
   private syncing: Promise<void> | undefined;
-  /** Delivery cursors to report (conversation → seq), and what was reported or read already. */
-  private readonly undelivered = new Map<string, number>();
-  private readonly reported = new Map<string, number>();
-  private deliveryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly deliveries: DeliveryReporter | undefined;
   private serverUrl: string;
   /** The server's frame limit, from `hello`. */
   private maxFrameBytes: number = LIMITS.maxFrameBytes;
@@ -148,10 +130,16 @@ export class WarblerClient extends Emitter<ClientEvents> {
   constructor(private readonly opts: ClientOptions) {
     super();
     this.serverUrl = opts.url;
+    if (opts.deliveryReceipts ?? true)
+      this.deliveries = new DeliveryReporter(
+        opts.deliveryReceiptMs ?? 1000,
+        () => this.authed,
+        (d) => this.request('conv.delivered', d),
+      );
     this.stream = new MessageStream(
       opts.cursors ?? {},
       (m) => {
-        this.noteDelivered(m);
+        this.deliveries?.delivered(m, this.user?.id);
         this.emit('message', m);
       },
       () => void this.sync().catch(() => undefined),
@@ -341,7 +329,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
         (ack) => {
           this.retries = 0;
           if (!this.dropSend(p)) return;
-          const own = this.ownCopy(p, ack);
+          const own = ownCopy(p.op, p.data, ack, this.user!.id);
           // A duplicate ack is an entry stored earlier: it came (or comes) through sync like any other.
           if (own && !ack.duplicate) this.stream.ingest(own);
           else if (!ack.duplicate) void this.sync().catch(() => undefined);
@@ -356,31 +344,6 @@ export class WarblerClient extends Emitter<ClientEvents> {
           if (this.dropSend(p)) p.reject(e);
         },
       );
-    }
-  }
-
-  /**
-   * The sending connection gets no push: its own copy of the entry is built from the ack and what it
-   * sent. A reply's quote and a forward's content are filled in by the server: those come by sync.
-   */
-  private ownCopy(p: PendingSend, ack: Ack): Message | undefined {
-    const head = { id: ack.id, conv: ack.conv, seq: ack.seq, from: this.user!.id, clientId: ack.clientId, ts: ack.ts };
-    const d = p.data as Record<string, unknown>;
-    switch (p.op) {
-      case 'msg.send': {
-        if (d.replyTo !== undefined) return undefined;
-        const own: Record<string, unknown> = { ...d };
-        delete own.to;
-        return { ...own, ...head, kind: (d.kind as Message['kind'] | undefined) ?? 'text' } as Message;
-      }
-      case 'msg.edit':
-        return { ...head, kind: 'edit', target: d.seq as number, text: d.text as string };
-      case 'msg.recall':
-        return { ...head, kind: 'recall', target: d.seq as number };
-      case 'msg.react':
-        return { ...head, kind: 'reaction', target: d.seq as number, emoji: d.emoji as string, on: d.on as boolean };
-      default:
-        return undefined;
     }
   }
 
@@ -433,36 +396,15 @@ export class WarblerClient extends Emitter<ClientEvents> {
 
   markRead(conv: string, seq: number): Promise<ResultData<'conv.read'>> {
     // A read covers delivery: no conv.delivered for what this read reports.
-    if ((this.reported.get(conv) ?? 0) < seq) this.reported.set(conv, seq);
+    this.deliveries?.read(conv, seq);
     return this.request('conv.read', { conv, seq });
-  }
-
-  /** Notes a message from someone else for the next delivery report. */
-  private noteDelivered(m: Message): void {
-    if (!(this.opts.deliveryReceipts ?? true) || m.from === this.user?.id || m.conv.startsWith('u:')) return;
-    if (m.seq <= (this.reported.get(m.conv) ?? 0)) return;
-    this.undelivered.set(m.conv, m.seq);
-    this.deliveryTimer ??= setTimeout(() => this.reportDelivered(), this.opts.deliveryReceiptMs ?? 1000);
-  }
-
-  /** Sends the pending delivery cursors; what fails (a drop) is reported after the next message. */
-  private reportDelivered(): void {
-    this.deliveryTimer = undefined;
-    if (!this.authed) return;
-    for (const [conv, seq] of this.undelivered) {
-      this.undelivered.delete(conv);
-      if (seq <= (this.reported.get(conv) ?? 0)) continue;
-      this.reported.set(conv, seq);
-      this.request('conv.delivered', { conv, seq }).catch(() => undefined);
-    }
   }
 
   /** Closes the connection for good (no reconnect). Unacknowledged sends are rejected. */
   close(): void {
     this.closedByUser = true;
     clearTimeout(this.retryTimer);
-    clearTimeout(this.deliveryTimer);
-    this.deliveryTimer = undefined;
+    this.deliveries?.stop();
     this.retryTimer = undefined;
     this.ws?.close(1000, 'client closed');
     for (const p of this.sends.splice(0)) p.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'client closed' }));
