@@ -124,6 +124,19 @@ export const Message = Type.Object({
 });
 export type Message = Static<typeof Message>;
 
+/**
+ * The ack of an entry a client adds to a conversation (`msg.send` and the message actions): its server
+ * id, conversation, sequence and time, the clientId as sent, and whether that clientId was stored before.
+ */
+export const EntryAck = Type.Object({
+  id: Type.Integer(),
+  conv: ConvId,
+  seq: Type.Integer(),
+  ts: Type.Integer(),
+  clientId: Type.String(),
+  duplicate: Type.Boolean(),
+});
+
 /** What the conversation list shows of a group. */
 export const GroupSummary = Type.Object({
   name: Type.String(),

@@ -1,15 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ClientMsgId, ConvId, MsgSeq, Seq, UserId } from './common.js';
-
-/** The ack of an action that is an entry in a conversation's sequence: as `msg.send`'s. */
-const Ack = Type.Object({
-  id: Type.Integer(),
-  conv: ConvId,
-  seq: Type.Integer(),
-  ts: Type.Integer(),
-  clientId: Type.String(),
-  duplicate: Type.Boolean(),
-});
+import { ClientMsgId, ConvId, EntryAck, MsgSeq, Seq, UserId } from './common.js';
 
 /** Most messages one `msg.delete` deletes. */
 const MAX_DELETE_SEQS = 100;
@@ -23,11 +13,11 @@ const MAX_EMOJI_CHARS = 32;
 export const ACTION_OPS = {
   'msg.edit': {
     data: Type.Object({ conv: ConvId, seq: MsgSeq, text: Type.String({ minLength: 1 }), clientId: ClientMsgId }),
-    result: Ack,
+    result: EntryAck,
   },
   'msg.recall': {
     data: Type.Object({ conv: ConvId, seq: MsgSeq, clientId: ClientMsgId }),
-    result: Ack,
+    result: EntryAck,
   },
   'msg.react': {
     data: Type.Object({
@@ -38,7 +28,7 @@ export const ACTION_OPS = {
       on: Type.Boolean(),
       clientId: ClientMsgId,
     }),
-    result: Ack,
+    result: EntryAck,
   },
   'msg.delete': {
     data: Type.Object({ conv: ConvId, seqs: Type.Array(MsgSeq, { minItems: 1, maxItems: MAX_DELETE_SEQS }) }),
@@ -53,7 +43,7 @@ export const ACTION_OPS = {
       toConv: Type.Optional(ConvId),
       clientId: ClientMsgId,
     }),
-    result: Ack,
+    result: EntryAck,
   },
   'msg.receipts': {
     data: Type.Object({ conv: ConvId, seq: MsgSeq }),

@@ -5,6 +5,7 @@ import {
   ContentFields,
   Conversation,
   ConvId,
+  EntryAck,
   Message,
   MsgSeq,
   PageLimit,
@@ -93,14 +94,7 @@ export const OPS = {
       /** The sequence of the message this one answers, in the same conversation. */
       replyTo: Type.Optional(MsgSeq),
     }),
-    result: Type.Object({
-      id: Type.Integer(),
-      conv: ConvId,
-      seq: Type.Integer(),
-      ts: Type.Integer(),
-      clientId: Type.String(),
-      duplicate: Type.Boolean(),
-    }),
+    result: EntryAck,
   },
   sync: {
     data: Type.Object({

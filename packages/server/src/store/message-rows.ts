@@ -9,20 +9,12 @@ export const MSG_COLS =
   'm.edited_at AS editedAt, m.recalled_at AS recalledAt, m.reactions';
 
 /** A messages row as read, state columns NULL when unset; `hiddenSeq` is set when the viewer hid it. */
-export interface RawMessage {
-  id: number;
-  conv: string;
-  seq: number;
-  senderId: number;
-  clientId: string;
-  kind: string;
-  body: string;
-  createdAt: number;
+export type RawMessage = Omit<MessageRow, 'editedAt' | 'recalledAt' | 'reactions' | 'hidden'> & {
   editedAt: number | null;
   recalledAt: number | null;
   reactions: string | null;
   hiddenSeq?: number | null;
-}
+};
 
 /** A MessageRow with numbers as numbers and only the state that is set. */
 export function toMessage(r: RawMessage): MessageRow {
