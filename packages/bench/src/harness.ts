@@ -1,6 +1,6 @@
 import type { BenchOptions } from './options.js';
 import { cpuPlacement, pinSelf, type CpuPlacement } from './placement.js';
-import { adminLogin, createGroups, provisionUsers, runTag, type BenchUser, type GroupPlan } from './provision.js';
+import { adminLogin, createGroups, httpBase, provisionUsers, runTag, type BenchUser, type GroupPlan } from './provision.js';
 import { spawnServer, type SpawnedServer } from './server-process.js';
 
 /** How the server under test was reached, for the report. */
@@ -27,6 +27,8 @@ export class Harness {
     readonly placement: CpuPlacement,
     readonly info: ServerInfo,
     private readonly adminToken: string,
+    /** http://host:port of the admin API. */
+    private readonly adminBase: string,
     private readonly spawned: SpawnedServer | undefined,
   ) {}
 
@@ -50,7 +52,10 @@ export class Harness {
     }
     const url = spawned?.wsUrl ?? opts.url!;
     try {
-      const token = opts.adminToken ?? (await adminLogin(url, opts.adminUser, spawned?.adminPassword ?? opts.adminPassword!));
+      // An API key (spawned, or --admin-token); servers before API keys take an admin's device token.
+      const token =
+        spawned?.adminKey ?? opts.adminToken ?? (await adminLogin(url, opts.adminUser, spawned?.adminPassword ?? opts.adminPassword!));
+      const adminBase = spawned ? (spawned.adminUrl ?? httpBase(url)) : (opts.adminUrl ?? `${httpBase(url).replace(/:\d+$/, '')}:9090`);
       const info: ServerInfo = {
         url,
         spawned: spawned !== undefined,
@@ -59,7 +64,7 @@ export class Harness {
         loadCpus: placement.loadCpus ?? null,
         env: spawned ? serverEnv : {},
       };
-      return new Harness(opts, placement, info, token, spawned);
+      return new Harness(opts, placement, info, token, adminBase, spawned);
     } catch (e) {
       await spawned?.stop();
       throw e;
@@ -70,7 +75,7 @@ export class Harness {
   provision(count: number, log: (s: string) => void): Promise<BenchUser[]> {
     const tag = `${this.tag}${(this.tagSeq++).toString(36)}`;
     const t0 = Date.now();
-    return provisionUsers(this.info.url, this.adminToken, tag, count).then((users) => {
+    return provisionUsers(this.adminBase, this.adminToken, tag, count).then((users) => {
       log(`provisioned ${users.length} users in ${Date.now() - t0} ms`);
       return users;
     });

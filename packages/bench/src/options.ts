@@ -46,7 +46,10 @@ export interface BenchOptions {
   slo: string | undefined;
   adminUser: string;
   adminPassword: string | undefined;
+  /** The admin API's credential: an API key with users:write (before API keys: an admin device token). */
   adminToken: string | undefined;
+  /** Where the admin API is (http://host:port); by default the admin listener's port 9090 on the --url host. */
+  adminUrl: string | undefined;
   /** Sample this process (an external server) like a spawned one. */
   serverPid: number | undefined;
   /** Extra environment for the spawned server: NAME=VALUE. */
@@ -86,6 +89,7 @@ export const DEFAULTS: Omit<BenchOptions, 'scenario'> = {
   adminUser: 'benchadmin',
   adminPassword: undefined,
   adminToken: undefined,
+  adminUrl: undefined,
   serverPid: undefined,
   serverEnv: {},
   serverNodeArgs: [],
@@ -146,9 +150,10 @@ Options:
   --json FILE           write the results as JSON
   --report FILE.html    write an HTML report with charts (default: next to --json)
   --slo SPEC            thresholds, e.g. "p99<50ms,delivery=100%,errors=0": exit 1 when missed
-  --admin-user NAME     admin account for provisioning (default benchadmin; created with --spawn)
-  --admin-password P    its password (or env WARBLER_BENCH_ADMIN_PASSWORD)
-  --admin-token T       an admin device token instead of a password
+  --admin-token KEY     an API key with users:write for provisioning (warbler apikey create)
+  --admin-url URL       the admin API (default http://<--url host>:9090, the admin listener)
+  --admin-user NAME     servers before API keys: admin account (default benchadmin)
+  --admin-password P    servers before API keys: its password (or env WARBLER_BENCH_ADMIN_PASSWORD)
   --server-pid PID      sample RSS and CPU of this (external) server process
   --server-env K=V      extra environment for the spawned server (repeatable)
   --server-node-arg F   a node flag for the spawned server (repeatable), e.g. --server-node-arg=--cpu-prof
@@ -190,6 +195,7 @@ const FLAGS = {
   'admin-user': { type: 'string' },
   'admin-password': { type: 'string' },
   'admin-token': { type: 'string' },
+  'admin-url': { type: 'string' },
   'server-pid': { type: 'string' },
   'server-env': { type: 'string', multiple: true },
   'server-node-arg': { type: 'string', multiple: true },
@@ -254,6 +260,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   set('adminUser', v['admin-user']);
   set('adminPassword', v['admin-password'] ?? env.WARBLER_BENCH_ADMIN_PASSWORD);
   set('adminToken', v['admin-token']);
+  set('adminUrl', v['admin-url']);
   set('serverPid', num('server-pid', v['server-pid'], 1, 2 ** 22));
   for (const kv of v['server-env'] ?? []) {
     const i = kv.indexOf('=');
@@ -272,6 +279,10 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   if (o.serverCli !== undefined && !o.spawn) throw new UsageError('--server-cli runs a build with --spawn: give --spawn');
   if (o.url !== undefined && !/^wss?:\/\//.test(o.url)) throw new UsageError(`--url must start with ws:// or wss:// (got "${o.url}")`);
   if (o.url !== undefined && !o.adminToken && !o.adminPassword)
-    throw new UsageError('with --url, give --admin-password (or WARBLER_BENCH_ADMIN_PASSWORD) or --admin-token to provision users');
+    throw new UsageError(
+      'with --url, give --admin-token KEY (an API key with users:write) to provision users (servers before API keys: --admin-password)',
+    );
+  if (o.adminUrl !== undefined && !/^https?:\/\//.test(o.adminUrl))
+    throw new UsageError(`--admin-url must start with http:// or https:// (got "${o.adminUrl}")`);
   return o;
 }

@@ -20,7 +20,7 @@ export class ProvisionError extends Error {
   override name = 'ProvisionError';
 }
 
-/** http(s)://host:port of a ws(s):// URL: where the admin API lives. */
+/** http(s)://host:port of a ws(s):// URL: where the admin API lived before the admin listener. */
 export function httpBase(wsUrl: string): string {
   const u = new URL(wsUrl);
   return `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
@@ -61,17 +61,17 @@ export function adminLogin(wsUrl: string, username: string, password: string): P
 }
 
 /**
- * Creates users `${tag}u0` … through the bulk admin API, 1000 per request, each with a device
- * token: `POST /api/admin/users` `{ users, issueTokens: true, device: "bench" }`.
+ * Creates users `${tag}u0` … through the bulk admin API at `adminBase` (http://host:port), 1000 per
+ * request, each with a device token: `POST /api/admin/users` `{ users, issueTokens: true, device: "bench" }`.
  */
 export async function provisionUsers(
-  wsUrl: string,
+  adminBase: string,
   adminToken: string,
   tag: string,
   count: number,
   onBatch: (done: number) => void = () => undefined,
 ): Promise<BenchUser[]> {
-  const url = `${httpBase(wsUrl)}/api/admin/users`;
+  const url = `${adminBase}/api/admin/users`;
   const out: BenchUser[] = [];
   for (let start = 0; start < count; start += USERS_PER_REQUEST) {
     const n = Math.min(USERS_PER_REQUEST, count - start);

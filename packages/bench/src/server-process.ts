@@ -20,6 +20,9 @@ export interface SpawnedServer {
   dataDir: string;
   adminUser: string;
   adminPassword: string;
+  /** The admin listener (http://127.0.0.1:port) and an API key with users:write; absent for builds before API keys. */
+  adminUrl: string | undefined;
+  adminKey: string | undefined;
   /** The last lines of its log (stderr). */
   stderrTail(): string;
   /** Stops it (SIGTERM, then SIGKILL) and deletes its data folder unless kept. */
@@ -37,25 +40,26 @@ export interface SpawnOptions {
   cli?: string;
 }
 
-/** Runs a command with `input` on its standard input; rejects with its stderr when it fails. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<void> {
+/** Runs a command with `input` on its standard input; resolves with its stdout, rejects with its stderr when it fails. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = execFile(cmd, args, { env, timeout: START_TIMEOUT_MS }, (err, _out, stderr) =>
-      err ? reject(new Error(`${args.slice(1, 3).join(' ')} failed: ${stderr || err.message}`)) : resolve(),
+    const p = execFile(cmd, args, { env, timeout: START_TIMEOUT_MS }, (err, out, stderr) =>
+      err ? reject(new Error(`${args.slice(1, 3).join(' ')} failed: ${stderr || err.message}`)) : resolve(out),
     );
     p.stdin?.end(input + '\n');
   });
 }
 
 /**
- * `warbler user add ADMIN --admin`, then `warbler serve --port 0 --host 127.0.0.1` on a fresh data
- * folder, pinned with `taskset -c <server CPUs>` when placed; resolves once it logs "listening".
+ * `warbler user add ADMIN --admin` and `warbler apikey create --scope users:write`, then `warbler serve
+ * --port 0 --host 127.0.0.1` with its admin listener on a free port, on a fresh data folder, pinned with
+ * `taskset -c <server CPUs>` when placed; resolves once it logs "listening".
  */
 export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
   const cli = o.cli ?? SERVER_CLI;
   if (!existsSync(cli)) throw new Error(`server CLI not found at ${cli}: build the server first (npm run build)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'warbler-bench-'));
-  const env = { ...process.env, ...o.env };
+  const env = { ...process.env, WARBLER_ADMIN_PORT: '0', ...o.env };
   const adminPassword = randomBytes(18).toString('base64url');
   // The password goes on stdin: out of `ps`, and safe whatever character it starts with.
   try {
@@ -64,6 +68,16 @@ export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
     if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
+  // The admin API's credential. A build from before API keys has no `apikey` command: its admin logs in.
+  const adminKey = await run(
+    process.execPath,
+    [cli, 'apikey', 'create', '--scope', 'users:write', '--name', 'warbler-bench', '--data-dir', dataDir],
+    env,
+    '',
+  ).then(
+    (out) => (JSON.parse(out) as { key: string }).key,
+    () => undefined,
+  );
   const args = [...(o.nodeArgs ?? []), cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
   const { taskset, serverCpus } = o.placement;
   const proc: ChildProcess =
@@ -76,6 +90,7 @@ export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
     if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
   };
   let port: number;
+  let adminUrl: string | undefined;
   try {
     port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms: ${tail}`)), START_TIMEOUT_MS);
@@ -84,6 +99,7 @@ export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
         const m = /"msg":"listening","port":(\d+)/.exec(tail);
         if (m) {
           clearTimeout(timer);
+          adminUrl = /"msg":"listening".*?"adminUrl":"(http[^"]+)"/.exec(tail)?.[1];
           resolve(Number(m[1]));
         }
       });
@@ -105,6 +121,8 @@ export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
     dataDir,
     adminUser: o.adminUser,
     adminPassword,
+    adminUrl,
+    adminKey,
     stderrTail: () => tail,
     stop: () =>
       (stopping ??= (async () => {

@@ -14,6 +14,7 @@ export const CLOSE_CODES = {
   logged_out: { code: 4100, reconnect: false, reason: 'logged out' },
   token_revoked: { code: 4101, reconnect: false, reason: 'device token revoked' },
   protocol_unsupported: { code: 4102, reconnect: false, reason: 'protocol version not supported' },
+  account_disabled: { code: 4103, reconnect: false, reason: 'account disabled or deleted' },
   frame_too_large: { code: 1009, reconnect: true, reason: 'frame too large' },
 } as const satisfies Record<string, { code: number; reconnect: boolean; reason: string }>;
 

@@ -1,35 +1,35 @@
 #!/usr/bin/env node
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { MemoryBus } from './bus/bus-memory.js';
-import { ConfigError, loadConfig, type ConfigInput } from './config.js';
+import { APIKEY_COMMANDS } from './cli/apikey-commands.js';
+import { COMMON, HELP, configFrom } from './cli/args.js';
+import { UsageError } from './cli/prompt.js';
+import { USER_COMMANDS } from './cli/user-commands.js';
+import { ConfigError, type ConfigInput } from './config.js';
 import { WarblerError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
-import { Accounts } from './services/accounts.js';
-import { createStore } from './store/factory.js';
 
 const USAGE = `warbler: a self-hosted instant-messaging server
 
 Usage:
   warbler serve [--port N] [--host H] [--data-dir DIR] [--config FILE]
-  warbler user add USERNAME [--password P] [--display-name NAME] [--admin] [--data-dir DIR] [--config FILE]
-      (without --password, the password is read from the first line of standard input)
+  warbler user add USERNAME [--password P] [--display-name NAME] [--admin]
+  warbler user list
+  warbler user passwd USER
+  warbler user disable USER
+  warbler user enable USER
+  warbler user delete USER --yes
+  warbler apikey create --scope SCOPE [--scope SCOPE ...] [--name NAME]
+  warbler apikey list
+  warbler apikey revoke ID
+
+  USER is a username or a user id. Passwords are asked for without echo on a terminal, else read from
+  the first line of standard input. Every command but serve also takes --data-dir DIR and --config FILE
+  and works on the store directly, also while a server runs (it notices within a second).
+  Scopes: users:read, users:write, metrics:read, audit:read, invites:write.
 
 Settings come from defaults, then the JSON file of --config, then WARBLER_* environment variables,
 then flags. See docs/config.md.`;
-
-const COMMON = {
-  'data-dir': { type: 'string' },
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function configFrom(values: { 'data-dir'?: string | undefined; config?: string | undefined }, extra: ConfigInput = {}) {
-  const overrides: ConfigInput = { ...extra };
-  if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
-  return loadConfig({ file: values.config, env: process.env, overrides, overridesSource: 'command-line flags' });
-}
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { ...COMMON, port: { type: 'string' }, host: { type: 'string' } }, strict: true });
@@ -61,57 +61,30 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
-async function readLine(): Promise<string> {
-  const rl = createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    rl.close();
-    return line;
-  }
-  return '';
-}
-
-async function userAdd(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { ...COMMON, password: { type: 'string' }, 'display-name': { type: 'string' }, admin: { type: 'boolean' } },
-    strict: true,
-  });
-  if (values.help) return void process.stdout.write(USAGE + '\n');
-  if (positionals.length !== 1) {
-    process.stderr.write(`warbler user add takes exactly one USERNAME\n\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const config = configFrom(values);
-  const store = await createStore(config);
-  try {
-    const accounts = new Accounts(store, new MemoryBus(), config, createLogger(config.log.level));
-    const password = values.password ?? (await readLine());
-    const user = await accounts.createUser({
-      username: positionals[0]!,
-      password,
-      displayName: values['display-name'],
-      isAdmin: values.admin ?? false,
-    });
-    process.stdout.write(
-      JSON.stringify({ id: user.id, username: user.username, displayName: user.displayName, admin: user.isAdmin }) + '\n',
-    );
-  } finally {
-    await store.close();
-  }
+/** Runs `warbler GROUP SUB …` from one of the command tables. */
+async function subcommand(
+  group: string,
+  table: Record<string, (args: string[]) => Promise<typeof HELP | void>>,
+  [sub, ...args]: string[],
+): Promise<void> {
+  const run = sub !== undefined && Object.hasOwn(table, sub) ? table[sub] : undefined;
+  if (!run)
+    throw new UsageError(`warbler ${group} takes one of: ${Object.keys(table).join(', ')}${sub === undefined ? '' : ` (got "${sub}")`}`);
+  if ((await run(args)) === HELP) process.stdout.write(USAGE + '\n');
 }
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'serve') return serve(rest);
-  if (cmd === 'user' && rest[0] === 'add') return userAdd(rest.slice(1));
+  if (cmd === 'user') return subcommand('user', USER_COMMANDS, rest);
+  if (cmd === 'apikey') return subcommand('apikey', APIKEY_COMMANDS, rest);
   process.stdout.write(USAGE + '\n');
   if (cmd !== undefined && cmd !== 'help' && cmd !== '--help' && cmd !== '-h') process.exitCode = 2;
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof ConfigError) process.stderr.write(e.message + '\n');
+  else if (e instanceof UsageError) process.stderr.write(`${e.message}\n`);
   else if (e instanceof WarblerError) process.stderr.write(`error: ${e.code}: ${e.message}\n`);
   else if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
     process.stderr.write(`${e.message}\n\n${USAGE}\n`);

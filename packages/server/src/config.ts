@@ -85,6 +85,22 @@ export const DEFAULTS = {
     /** Shortest query, in characters; shorter gets `invalid_query`. */
     minQueryChars: 2,
   },
+  admin: {
+    /** 'on': the admin listener (admin API, /metrics, health) runs on admin.host:admin.port; 'off': it does not. */
+    listener: 'on' as 'on' | 'off',
+    /** Interface of the admin listener; loopback keeps it off the network. Empty means every interface. */
+    host: '127.0.0.1',
+    /** TCP port of the admin listener; 0 picks a free one. */
+    port: 9090,
+    /** What the public port serves of the admin surface, always to an API key with the route's scope. */
+    publicPaths: 'none' as 'none' | 'metrics' | 'all',
+  },
+  audit: {
+    /** Audit entries older than this are deleted. */
+    retentionDays: 90,
+    /** Most audit entries kept; the oldest go first. */
+    maxRows: 1_000_000,
+  },
   log: {
     level: 'info' as 'debug' | 'info' | 'warn' | 'error' | 'silent',
   },
@@ -139,6 +155,11 @@ const RULES: Record<string, Rule> = {
   'presence.typingIntervalMs': { int: [0, 60000] },
   'presence.maxWatched': { int: [1, 100000] },
   'search.minQueryChars': { int: [1, 100] },
+  'admin.listener': { oneOf: ['on', 'off'] },
+  'admin.port': { int: [0, 65535] },
+  'admin.publicPaths': { oneOf: ['none', 'metrics', 'all'] },
+  'audit.retentionDays': { int: [1, 3650] },
+  'audit.maxRows': { int: [1000, 1_000_000_000] },
   'log.level': { oneOf: ['debug', 'info', 'warn', 'error', 'silent'] },
 };
 
@@ -274,5 +295,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const c = cfg as unknown as Config;
   if (c.gateway.idleTimeoutMs <= c.gateway.heartbeatMs)
     throw new ConfigError(`config: gateway.idleTimeoutMs must be greater than gateway.heartbeatMs (got ${c.gateway.idleTimeoutMs})`);
+  if (c.admin.listener === 'on' && c.admin.port !== 0 && c.admin.port === c.server.port)
+    throw new ConfigError(`config: admin.port must differ from server.port (got ${c.admin.port}; 0 picks a free port)`);
   return c;
 }

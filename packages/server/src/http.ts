@@ -1,40 +1,61 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendError, sendJson } from './api/http-json.js';
+import { WarblerError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { Store } from './store/store.js';
 
 /** A route that handles its own methods, e.g. the admin API. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-/** The plain HTTP routes: liveness, readiness, metrics, and the API routes given. */
-export function httpHandler(deps: { store: Store; metrics: Metrics; draining: () => boolean; routes: Record<string, Route> }) {
+/** The admin API's path prefix. */
+export const ADMIN_PREFIX = '/api/admin/';
+
+/** What one listener serves besides health: the public one and the admin one differ (docs/deploy.md). */
+export interface HttpRoutes {
+  store: Store;
+  draining: () => boolean;
+  /** `/metrics`, when this listener serves it. */
+  metrics?: Route | undefined;
+  /** Everything under `/api/admin/`, when this listener serves it. */
+  admin?: Route | undefined;
+  /** The text at `/`, when this listener shows one. */
+  banner?: string | undefined;
+}
+
+/**
+ * The plain HTTP routes of one listener: liveness, readiness, and what `routes` gives. Every other path
+ * is 404 `not_found`, so a listener that does not serve `/metrics` or the admin API does not tell that
+ * they exist elsewhere. Errors have the registry's body `{ "error": { code, status, message } }`.
+ */
+export function httpHandler(routes: HttpRoutes) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = deps.routes[path];
-    if (route) return void route(req, res);
-    const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'application/json', '{"error":"method_not_allowed"}');
-    switch (path) {
-      case '/healthz':
-        return send(200, 'application/json', '{"status":"ok"}');
-      case '/readyz':
-        void deps.store.ready().then((ok) => {
-          const ready = ok && !deps.draining();
-          send(
-            ready ? 200 : 503,
-            'application/json',
-            JSON.stringify({ status: ready ? 'ready' : deps.draining() ? 'draining' : 'store unavailable' }),
-          );
-        });
-        return;
-      case '/metrics':
-        return send(200, 'text/plain; version=0.0.4; charset=utf-8', deps.metrics.render());
-      case '/':
-        return send(200, 'text/plain; charset=utf-8', 'Warbler server. WebSocket endpoint: /ws. See docs/protocol.md.\n');
-      default:
-        return send(404, 'application/json', '{"error":"not_found"}');
+    if (routes.admin && (path.startsWith(ADMIN_PREFIX) || path === ADMIN_PREFIX.slice(0, -1))) return void routes.admin(req, res);
+    if (path === '/metrics' && routes.metrics) return void routes.metrics(req, res);
+    if (path !== '/healthz' && path !== '/readyz' && !(path === '/' && routes.banner !== undefined)) return sendError(res, 'not_found');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'method_not_allowed', 'use GET');
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(routes.banner);
     }
+    void routes.store.ready().then((ok) => {
+      const ready = ok && !routes.draining();
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : routes.draining() ? 'draining' : 'store unavailable' });
+    });
+  };
+}
+
+/** `GET /metrics`: Prometheus text; with `gate`, only for a request the gate lets through (an API key with `metrics:read`). */
+export function metricsRoute(metrics: Metrics, gate?: (req: IncomingMessage) => Promise<unknown>): Route {
+  return async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'method_not_allowed', 'use GET');
+    try {
+      await gate?.(req);
+    } catch (e) {
+      return sendError(res, e instanceof WarblerError ? e.code : 'internal', e instanceof WarblerError ? e.detail : undefined);
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(metrics.render());
   };
 }

@@ -1,19 +1,23 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { adminUsersRoute } from './api/admin.js';
+import { adminApi, authorize } from './api/admin.js';
 import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { httpHandler } from './http.js';
+import { httpHandler, metricsRoute, type HttpRoutes, type Route } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { AccountWatch } from './services/account-watch.js';
 import { Accounts } from './services/accounts.js';
+import { ApiKeys } from './services/api-keys.js';
+import { Audit } from './services/audit.js';
 import { Contacts } from './services/contacts.js';
 import type { ServiceDeps } from './services/deps.js';
 import { Groups } from './services/groups.js';
 import { Messaging } from './services/messaging.js';
 import { Presence } from './services/presence.js';
 import { Search } from './services/search.js';
+import { UserAdmin } from './services/user-admin.js';
 import type { ServerContext } from './session/context.js';
 import { Hub } from './session/hub.js';
 import { createStore } from './store/factory.js';
@@ -26,9 +30,13 @@ export interface WarblerServer {
   readonly url: string;
   /** ws://host:port/ws */
   readonly wsUrl: string;
+  /** http://host:port of the admin listener (admin API, /metrics); undefined when `admin.listener` is off. */
+  readonly adminUrl: string | undefined;
   readonly store: Store;
   readonly accounts: Accounts;
   readonly metrics: Metrics;
+  readonly apiKeys: ApiKeys;
+  readonly audit: Audit;
   /**
    * Graceful stop: refuse new connections and requests, store and acknowledge everything already
    * received, close clients with the reconnect code, close the store. Idempotent.
@@ -47,7 +55,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const metrics: Metrics = new Metrics((): number => gateway.size);
   const hub = new Hub(metrics);
   bus.attach(hub);
-  const accounts = new Accounts(store, bus, config, logger);
+  const audit = new Audit(store, config, logger);
+  const accounts = new Accounts(store, bus, config, logger, audit);
   const messaging = new Messaging(store, bus, config, metrics);
   const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, messaging };
   const groups = new Groups(deps);
@@ -59,26 +68,45 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   groups.membersChanged = (users, members) => presence.membershipChanged(users, members);
   const services = [groups, contacts, presence, search];
   for (const svc of services) await svc.start();
+  const watch = new AccountWatch(
+    store,
+    hub,
+    {
+      forgetUser: (id) => messaging.forgetUser(id),
+      leaveGroups: (id) => groups.removeDeletedUser(id),
+      dropContacts: (id) => contacts.removeDeletedUser(id),
+    },
+    logger,
+  );
+  await watch.start();
   const ctx: ServerContext = { config, logger, metrics, accounts, messaging, groups, contacts, presence, search, hub, draining: false };
-  const routes = { '/api/admin/users': adminUsersRoute(accounts, logger) };
-  const http: Server = createServer(httpHandler({ store, metrics, draining: () => ctx.draining, routes }));
+
+  const apiKeys = new ApiKeys(store, audit);
+  const admin = adminApi({ keys: apiKeys, users: new UserAdmin(store, config, audit, () => watch.nudge()), accounts, audit, logger });
+  const routes = listenerRoutes(config, { store, metrics, draining: () => ctx.draining, admin, apiKeys, audit });
+  const http: Server = createServer(httpHandler(routes.public));
   http.keepAliveTimeout = 5000;
   const gateway: Gateway = new Gateway(http, ctx, config, logger, metrics);
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    const done = () => {
-      http.off('error', reject);
-      resolve();
-    };
-    const backlog = config.server.listenBacklog;
-    if (config.server.host) http.listen({ port: config.server.port, host: config.server.host, backlog }, done);
-    else http.listen({ port: config.server.port, backlog }, done);
+  const port = await listen(http, config.server.host, config.server.port, config.server.listenBacklog);
+  const url = urlOf(config.server.host, port);
+  const adminHttp = routes.admin && createServer(httpHandler(routes.admin));
+  let adminUrl: string | undefined;
+  if (adminHttp) {
+    try {
+      adminUrl = urlOf(config.admin.host, await listen(adminHttp, config.admin.host, config.admin.port, 511));
+    } catch (e) {
+      http.close();
+      throw e;
+    }
+  }
+  logger.info('listening', {
+    port,
+    url,
+    adminUrl: adminUrl ?? 'off',
+    dataDir: config.dataDir,
+    store: config.store.driver,
+    bus: config.bus.driver,
   });
-  const port = (http.address() as AddressInfo).port;
-  const host = config.server.host && config.server.host !== '0.0.0.0' && config.server.host !== '::' ? config.server.host : 'localhost';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info('listening', { port, url, dataDir: config.dataDir, store: config.store.driver, bus: config.bus.driver });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -87,16 +115,65 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       ctx.draining = true;
       gateway.stopAccepting();
       http.close();
+      adminHttp?.close();
       await messaging.batcher.flush();
       await gateway.closeAll(config.server.shutdownTimeoutMs);
+      await watch.stop();
       for (const svc of services.reverse()) await svc.stop();
       http.closeAllConnections();
+      adminHttp?.closeAllConnections();
       await bus.close();
       await accounts.flushTouches();
+      await audit.flush();
       await store.close();
       metrics.stop();
       logger.info('stopped');
     })());
 
-  return { port, url, wsUrl: `${url.replace(/^http/, 'ws')}${config.gateway.path}`, store, accounts, metrics, stop };
+  const wsUrl = `${url.replace(/^http/, 'ws')}${config.gateway.path}`;
+  return { port, url, wsUrl, adminUrl, store, accounts, metrics, apiKeys, audit, stop };
+}
+
+/**
+ * What each listener serves (docs/deploy.md). The public one: health, the banner, and of the admin
+ * surface only what `admin.publicPaths` names, each to a key with its scope. The admin one (unless
+ * `admin.listener` is off): health, /metrics without a key (the listener is private), the admin API.
+ */
+function listenerRoutes(
+  config: Config,
+  d: { store: Store; metrics: Metrics; draining: () => boolean; admin: Route; apiKeys: ApiKeys; audit: Audit },
+): { public: HttpRoutes; admin: HttpRoutes | undefined } {
+  const onPublic = config.admin.publicPaths;
+  return {
+    public: {
+      store: d.store,
+      draining: d.draining,
+      banner: 'Warbler server. WebSocket endpoint: /ws. See docs/protocol.md.\n',
+      metrics: onPublic === 'none' ? undefined : metricsRoute(d.metrics, (req) => authorize(req, 'metrics:read', d.apiKeys, d.audit)),
+      admin: onPublic === 'all' ? d.admin : undefined,
+    },
+    admin:
+      config.admin.listener === 'on'
+        ? { store: d.store, draining: d.draining, metrics: metricsRoute(d.metrics), admin: d.admin }
+        : undefined,
+  };
+}
+
+/** Listens on `host` (every interface when empty) and `port` (0: a free one); resolves with the port. */
+function listen(http: Server, host: string, port: number, backlog: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    http.once('error', reject);
+    const done = () => {
+      http.off('error', reject);
+      resolve((http.address() as AddressInfo).port);
+    };
+    if (host) http.listen({ port, host, backlog }, done);
+    else http.listen({ port, backlog }, done);
+  });
+}
+
+/** The URL a client on this machine reaches a listener at. */
+function urlOf(configuredHost: string, port: number): string {
+  const host = configuredHost && configuredHost !== '0.0.0.0' && configuredHost !== '::' ? configuredHost : 'localhost';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

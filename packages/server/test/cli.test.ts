@@ -1,57 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
-import { CLI, RawClient, spawnServer, tempDir, type ChildServer, type Frame } from './helpers.js';
-
-interface Run {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI to its end with `args`, extra environment and optional standard input. */
-function cli(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Run> {
-  const proc = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_LOG_LEVEL: 'warn', ...opts.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  proc.stdin.on('error', () => undefined);
-  if (opts.input !== undefined) proc.stdin.end(opts.input);
-  else proc.stdin.end();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`warbler ${args.join(' ')} did not exit; stdout=${stdout} stderr=${stderr}`));
-    }, opts.timeoutMs ?? 10_000);
-    proc.on('close', (code, sig) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? sig ?? -1, stdout, stderr });
-    });
-  });
-}
-
-/** A temp data folder removed when the test ends. */
-function dataDir(t: TestContext): string {
-  const dir = tempDir('warbler-cli-');
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** `warbler serve` in `dir` as a child process, stopped with SIGTERM (then `dir` removed) when the test ends. */
-async function serve(t: TestContext, dir: string, env: Record<string, string> = {}): Promise<ChildServer> {
-  const srv = await spawnServer(dir, env);
-  t.after(async () => {
-    if (srv.proc.exitCode === null && srv.proc.signalCode === null) srv.proc.kill('SIGTERM');
-    await srv.exited;
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return srv;
-}
+import { cli, dataDir, serve } from './cli-helpers.js';
+import { RawClient, type Frame } from './helpers.js';
 
 /** Opens a connection, says hello and sends one auth request; returns its response. */
 async function authOver(t: TestContext, wsUrl: string, op: 'auth.login' | 'auth.register', data: object): Promise<Frame> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RawClient, uniqueName, type Frame, type TestServer } from './helpers.js';
+import { RawClient, adminFetch, apiKey, uniqueName, type Frame, type TestServer } from './helpers.js';
 
 /** A user of a group test: an authenticated raw connection (or none), and what it takes to make more. */
 export interface Member {
@@ -10,23 +10,13 @@ export interface Member {
 
 /** Creates `n` users with device tokens through the admin API (1000 per call). */
 export async function provision(s: TestServer, n: number, prefix = 'gm'): Promise<Member[]> {
-  const adminName = uniqueName('admin');
-  await s.accounts.createUser({ username: adminName, password: 'admin-password', isAdmin: true });
-  const c = await RawClient.open(s.wsUrl);
-  await c.request('hello', { protocol: 1 });
-  const login = await c.request('auth.login', { username: adminName, password: 'admin-password' });
-  c.close();
-  const adminToken = (login.data as { token: string }).token;
+  const key = await apiKey(s, 'users:write');
   const out: Member[] = [];
   for (let i = 0; i < n; i += 1000) {
     const users = Array.from({ length: Math.min(1000, n - i) }, () => ({ username: uniqueName(prefix) }));
-    const r = await fetch(`${s.url}/api/admin/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ users, issueTokens: true }),
-    });
-    assert.equal(r.status, 200, await r.clone().text());
-    out.push(...((await r.json()) as { users: Member[] }).users);
+    const r = await adminFetch(s, '/api/admin/users', { key, method: 'POST', body: { users, issueTokens: true } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    out.push(...(r.body as unknown as { users: Member[] }).users);
   }
   return out;
 }

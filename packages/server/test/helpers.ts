@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { WarblerClient, type ClientOptions } from '@warbler/sdk';
+import type { ApiScope } from '@warbler/protocol';
 import { loadConfig, startServer, type ConfigInput, type WarblerServer } from '../src/index.js';
 
 /** The CLI entry point, compiled. */
@@ -31,6 +32,7 @@ export async function startTestServer(overrides: ConfigInput = {}, dataDir = tem
       ...overrides,
       dataDir,
       server: { port: 0, host: '127.0.0.1', ...overrides.server },
+      admin: { port: 0, ...overrides.admin },
       auth: { scryptCost: 1024, ...overrides.auth },
       store: { sqliteSynchronous: 'normal', ...overrides.store },
       log: { level: 'silent', ...overrides.log },
@@ -44,6 +46,28 @@ export async function startTestServer(overrides: ConfigInput = {}, dataDir = tem
       rmSync(dataDir, { recursive: true, force: true });
     },
   });
+}
+
+/** A new API key of the server with these scopes (what `warbler apikey create` prints). */
+export async function apiKey(s: WarblerServer, ...scopes: ApiScope[]): Promise<string> {
+  return (await s.apiKeys.create(scopes, 'test', 'cli:test')).key;
+}
+
+/** A request to the server's admin listener; `key` becomes `Authorization: Bearer <key>`. */
+export async function adminFetch(
+  s: WarblerServer,
+  path: string,
+  opts: { key?: string | undefined; method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string; status: number; message: string } } }> {
+  const headers: Record<string, string> = {};
+  if (opts.key !== undefined) headers.authorization = `Bearer ${opts.key}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(`${s.adminUrl}${path}`, {
+    method: opts.method ?? 'GET',
+    headers,
+    ...(opts.body === undefined ? {} : { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) }),
+  });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 }
 
 let userSeq = 0;
@@ -163,6 +187,8 @@ export interface ChildServer {
   proc: ChildProcess;
   port: number;
   wsUrl: string;
+  /** http://127.0.0.1:port of its admin listener. */
+  adminUrl: string;
   /** Resolves with the exit code (or signal name) when the process ends. */
   exited: Promise<number | string>;
   stderr: () => string;
@@ -171,18 +197,18 @@ export interface ChildServer {
 /** Runs `warbler serve` as a child process on port 0 in `dataDir`; resolves once it listens. */
 export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ChildServer> {
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', ...extraEnv },
+    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_ADMIN_PORT: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, adminUrl] = await new Promise<[number, string]>((resolve, reject) => {
     proc.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
-      const m = /"msg":"listening","port":(\d+)/.exec(err);
-      if (m) resolve(Number(m[1]));
+      const m = /"msg":"listening","port":(\d+),"url":"[^"]*","adminUrl":"([^"]*)"/.exec(err);
+      if (m) resolve([Number(m[1]), m[2]!]);
     });
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
   });
-  return { proc, port, wsUrl: `ws://127.0.0.1:${port}/ws`, exited, stderr: () => err };
+  return { proc, port, wsUrl: `ws://127.0.0.1:${port}/ws`, adminUrl, exited, stderr: () => err };
 }

@@ -15,8 +15,9 @@ function parseMetrics(text: string): Map<string, number> {
   return m;
 }
 
+/** Reads /metrics where it is served by default: the admin listener, without a key. */
 async function scrape(s: TestServer): Promise<Map<string, number>> {
-  const r = await fetch(`${s.url}/metrics`);
+  const r = await fetch(`${s.adminUrl}/metrics`);
   assert.equal(r.status, 200);
   return parseMetrics(await r.text());
 }
@@ -69,7 +70,7 @@ test('GET /healthz is 200; /readyz is 200 while running', async (t) => {
 test('/metrics is Prometheus text with the server’s metrics', async (t) => {
   const s = await startTestServer();
   t.after(() => s.close());
-  const r = await fetch(`${s.url}/metrics`);
+  const r = await fetch(`${s.adminUrl}/metrics`);
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   const text = await r.text();
@@ -124,16 +125,22 @@ test('after 3 messages between two online users the counters and the connection 
   await eventually(async () => assert.equal(metric(await scrape(s), 'warbler_connections'), 1));
 });
 
-test('an unknown path is 404; a POST is 405', async (t) => {
+test('an unknown path is 404 not_found, a POST to a GET route 405 method_not_allowed, in the registry body', async (t) => {
   const s = await startTestServer();
   t.after(() => s.close());
-  const nf = await fetch(`${s.url}/nope`);
-  assert.equal(nf.status, 404);
-  assert.deepEqual(await nf.json(), { error: 'not_found' });
-  for (const path of ['/healthz', '/metrics', '/nope']) {
-    const r = await fetch(`${s.url}${path}`, { method: 'POST', body: 'x' });
-    assert.equal(r.status, 405, path);
-    await r.body?.cancel();
+  for (const base of [s.url, s.adminUrl!]) {
+    const nf = await fetch(`${base}/nope`);
+    assert.equal(nf.status, 404);
+    assert.deepEqual(await nf.json(), { error: { code: 'not_found', status: 404, message: 'no such HTTP route' } });
+    const paths = base === s.url ? ['/healthz', '/readyz', '/'] : ['/healthz', '/readyz', '/metrics'];
+    for (const path of paths) {
+      const r = await fetch(`${base}${path}`, { method: 'POST', body: 'x' });
+      assert.equal(r.status, 405, path);
+      assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'method_not_allowed');
+    }
+    const post = await fetch(`${base}/nope`, { method: 'POST', body: 'x' });
+    assert.equal(post.status, 404);
+    await post.body?.cancel();
   }
 });
 

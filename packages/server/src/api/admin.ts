@@ -1,31 +1,104 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ADMIN_MAX_USERS, AdminCreateUsersBody, describeFailure, type AdminCreateUsersResult } from '@warbler/protocol';
+import type { ApiScope } from '@warbler/protocol';
+import { clientAddress } from '../client-address.js';
 import { WarblerError } from '../errors.js';
+import type { Route } from '../http.js';
 import type { Logger } from '../logger.js';
 import type { Accounts } from '../services/accounts.js';
-import { bearerToken, readJson, sendError, sendJson } from './http-json.js';
+import type { ApiKeyInfo, ApiKeys } from '../services/api-keys.js';
+import type { Audit } from '../services/audit.js';
+import type { Operator, UserAdmin } from '../services/user-admin.js';
+import { AUDIT_ROUTES } from './admin-audit.js';
+import { USER_ROUTES } from './admin-users.js';
+import { bearerToken, sendError, sendJson } from './http-json.js';
+import { QueryParams } from './query.js';
 
-const checkCreateUsers = TypeCompiler.Compile(AdminCreateUsersBody);
-const MAX_BODY = 1024 * 1024;
+/** What the admin routes work with. */
+export interface AdminDeps {
+  keys: ApiKeys;
+  users: UserAdmin;
+  accounts: Accounts;
+  audit: Audit;
+  logger: Logger;
+}
 
-/** `POST /api/admin/users`: bulk account creation for an admin (docs/admin-api.md). */
-export function adminUsersRoute(accounts: Accounts, logger: Logger) {
+/** One admin request, authorized: what a route handler gets. */
+export interface AdminCall {
+  req: IncomingMessage;
+  /** The parts of the path the route's pattern captured, decoded. */
+  params: string[];
+  query: QueryParams;
+  key: ApiKeyInfo;
+  /** The key and the client address, for the audit log. */
+  by: Operator;
+  deps: AdminDeps;
+}
+
+/** An admin route: method, path pattern, the scope it needs, the query parameters it takes. */
+export interface AdminRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: RegExp;
+  scope: ApiScope;
+  query?: readonly string[];
+  /** Answers 200 with the JSON it returns, or throws a WarblerError. */
+  handle(call: AdminCall): Promise<unknown>;
+}
+
+const ROUTES: readonly AdminRoute[] = [...USER_ROUTES, ...AUDIT_ROUTES];
+
+/**
+ * Checks the request's API key for `scope`: `unauthorized` (401) without one, `api_key_invalid` (401) for
+ * an unknown or revoked key, `scope_missing` (403). A refusal is audited (`admin.denied`) and thrown.
+ */
+export async function authorize(req: IncomingMessage, scope: ApiScope, keys: ApiKeys, audit: Audit): Promise<ApiKeyInfo> {
+  try {
+    return await keys.authorize(bearerToken(req), scope);
+  } catch (e) {
+    if (e instanceof WarblerError)
+      audit.record({
+        event: 'admin.denied',
+        ip: clientAddress(req.socket),
+        detail: { code: e.code, method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, scope },
+      });
+    throw e;
+  }
+}
+
+/**
+ * The admin API under `/api/admin/` (docs/admin-api.md), for whichever listeners serve it: finds the
+ * route (404 `not_found`, 405 `method_not_allowed`), checks the API key's scope, the query parameters, runs
+ * the route and answers its JSON. Every error has the registry's body.
+ */
+export function adminApi(deps: AdminDeps): Route {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      if (req.method !== 'POST') return sendJson(res, 405, { error: { code: 'method_not_allowed', status: 405, message: 'use POST' } });
-      const admin = await accounts.adminByToken(bearerToken(req));
-      const body = await readJson(req, MAX_BODY);
-      if (!checkCreateUsers.Check(body)) throw new WarblerError('invalid_body', describeFailure(checkCreateUsers, body, 'body'));
-      if (body.users.length > ADMIN_MAX_USERS) throw new WarblerError('request_too_large', `at most ${ADMIN_MAX_USERS} users per request`);
-      const users = await accounts.createUsers(body.users, { issueTokens: body.issueTokens ?? false, device: body.device });
-      logger.info('admin created users', { admin: admin.username, count: users.length });
-      const result: AdminCreateUsersResult = { users };
-      sendJson(res, 200, result);
+      const url = new URL(req.url ?? '/', 'http://admin');
+      const matching = ROUTES.filter((r) => r.path.test(url.pathname));
+      if (matching.length === 0) throw new WarblerError('not_found', `no admin route ${url.pathname}`);
+      const route = matching.find((r) => r.method === req.method);
+      if (!route) {
+        res.setHeader('allow', matching.map((r) => r.method).join(', '));
+        throw new WarblerError('method_not_allowed', `use ${matching.map((r) => r.method).join(' or ')}`);
+      }
+      const key = await authorize(req, route.scope, deps.keys, deps.audit);
+      const params = route.path.exec(url.pathname)!.slice(1).map(decodeParam);
+      const query = new QueryParams(url.searchParams, route.query ?? []);
+      const by: Operator = { actor: `key:${key.id}`, ip: clientAddress(req.socket) };
+      const body = await route.handle({ req, params, query, key, by, deps });
+      if (route.method === 'GET') deps.audit.record({ event: 'admin.read', actor: by.actor, ip: by.ip, detail: { path: url.pathname } });
+      sendJson(res, 200, body);
     } catch (e) {
       if (e instanceof WarblerError) return sendError(res, e.code, e.detail);
-      logger.error('admin request failed', { err: e });
+      deps.logger.error('admin request failed', { err: e });
       sendError(res, 'internal');
     }
   };
+}
+
+function decodeParam(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new WarblerError('invalid_parameter', `the path part ${JSON.stringify(p)} is not valid percent-encoding`);
+  }
 }

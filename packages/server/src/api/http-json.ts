@@ -30,9 +30,9 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   }
 }
 
-/** The token of an `Authorization: Bearer <token>` header; throws unauthorized when absent. */
+/** The credential of an `Authorization: Bearer <key>` header; throws `unauthorized` when absent. */
 export function bearerToken(req: IncomingMessage): string {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  if (!m) throw new WarblerError('unauthorized', 'send Authorization: Bearer <token of an admin device>');
+  if (!m) throw new WarblerError('unauthorized', 'send Authorization: Bearer <API key> (create one with `warbler apikey create`)');
   return m[1]!;
 }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerContext } from '../session/context.js';
+import { clientAddress } from '../client-address.js';
 import { Session } from '../session/session.js';
 
 interface Conn {
@@ -145,6 +147,8 @@ export class Gateway {
           full();
         },
         close: (code, reason) => ws.close(code, reason),
+        // The upgrade's socket is the TCP socket: a net.Socket.
+        remoteAddress: clientAddress(socket as Socket),
       },
       this.ctx,
     );

@@ -3,12 +3,12 @@ import type { Handlers } from './handler.js';
 /** Registration, login, token resume and refresh, logout. */
 export const authHandlers: Handlers<'auth.register' | 'auth.login' | 'auth.resume' | 'auth.refresh' | 'auth.logout'> = {
   'auth.register': async (s, data) => {
-    const issued = await s.ctx.accounts.register(data);
+    const issued = await s.ctx.accounts.register(data, s.ip);
     s.authenticate(issued);
     return issued;
   },
   'auth.login': async (s, data) => {
-    const issued = await s.ctx.accounts.login(data);
+    const issued = await s.ctx.accounts.login(data, s.ip);
     s.authenticate(issued);
     return issued;
   },
@@ -23,7 +23,7 @@ export const authHandlers: Handlers<'auth.register' | 'auth.login' | 'auth.resum
     return r;
   },
   'auth.logout': async (s) => {
-    await s.ctx.accounts.logout(s.me.user.id, s.me.deviceId);
+    await s.ctx.accounts.logout(s.me.user.id, s.me.deviceId, s.ip);
     // Answer first, then close with the do-not-reconnect code.
     setImmediate(() => s.end('logged_out'));
     return {};

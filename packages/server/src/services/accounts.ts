@@ -8,6 +8,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { normalizeDisplayName, normalizeUsername } from '../auth/rules.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { StoreConflictError, type NewUser, type Store, type UserRow } from '../store/store.js';
+import { NO_AUDIT, loginFailed, type AuditLog } from './audit.js';
 
 const DAY = 86_400_000;
 /** The stored hash of an account without a password: matches no password (not an scrypt hash). */
@@ -52,6 +53,7 @@ export class Accounts {
     private readonly bus: Bus,
     private readonly config: Config,
     private readonly logger: Logger,
+    private readonly audit: AuditLog = NO_AUDIT,
   ) {
     this.dummyHash = hashPassword('dummy password for unknown users', config.auth.scryptCost);
   }
@@ -109,27 +111,22 @@ export class Accounts {
     }
   }
 
-  /** The admin user behind a device token: token_invalid / token_expired, or forbidden for a non-admin. */
-  async adminByToken(token: string): Promise<UserRow> {
-    const identity = await this.resume(token);
-    const user = await this.store.getUserById(identity.user.id);
-    if (!user?.isAdmin) throw new WarblerError('forbidden', 'admin only');
-    return user;
-  }
-
-  async register(input: {
-    username: string;
-    password: string;
-    displayName?: string | undefined;
-    device?: string | undefined;
-  }): Promise<IssuedSession> {
+  async register(
+    input: {
+      username: string;
+      password: string;
+      displayName?: string | undefined;
+      device?: string | undefined;
+    },
+    ip?: string,
+  ): Promise<IssuedSession> {
     if (this.config.auth.registration !== 'open') throw new WarblerError('registration_closed');
     const user = await this.createUser(input);
-    return this.issue(user, input.device);
+    return this.issue(user, input.device, 'register', ip);
   }
 
   /** Password login. A wrong password and an unknown user give the same error after the same work. */
-  async login(input: { username: string; password: string; device?: string | undefined }): Promise<IssuedSession> {
+  async login(input: { username: string; password: string; device?: string | undefined }, ip?: string): Promise<IssuedSession> {
     const username = normalizeUsername(input.username);
     const wait = this.throttle.retryAfter(username ?? '');
     if (wait > 0) throw new WarblerError('rate_limited', `too many failed logins for this username; retry in ${Math.ceil(wait / 1000)} s`);
@@ -137,13 +134,24 @@ export class Accounts {
     const ok = await verifyPassword(input.password, user ? user.passwordHash : await this.dummyHash);
     if (!user || !ok) {
       this.throttle.failed(username ?? '');
+      this.audit.record(loginFailed(user?.id, user ? 'wrong_password' : 'unknown_user', ip));
       throw new WarblerError('invalid_credentials');
     }
     this.throttle.succeeded(user.username);
-    return this.issue(user, input.device);
+    return this.issue(user, input.device, 'login', ip);
   }
 
-  private async issue(user: UserRow, deviceName: string | undefined): Promise<IssuedSession> {
+  /** A new device and its token for a user who proved who they are; a disabled account gets `account_disabled`. */
+  private async issue(
+    user: UserRow,
+    deviceName: string | undefined,
+    event: 'login' | 'register',
+    ip: string | undefined,
+  ): Promise<IssuedSession> {
+    if (user.disabledAt !== undefined) {
+      this.audit.record(loginFailed(user.id, 'account_disabled', ip));
+      throw new WarblerError('account_disabled');
+    }
     const token = newToken();
     const now = Date.now();
     const expiresAt = now + this.config.auth.tokenTtlDays * DAY;
@@ -154,17 +162,19 @@ export class Accounts {
       createdAt: now,
       expiresAt,
     });
+    this.audit.record({ event, userId: user.id, deviceId: device.id, ip });
     return { user: publicUser(user), deviceId: device.id, expiresAt, token };
   }
 
-  /** Authenticates a saved device token. */
+  /** Authenticates a saved device token; a token of a disabled account gets `account_disabled`, even revoked. */
   async resume(token: string): Promise<Identity> {
     const device = await this.store.getDeviceByTokenHash(hashToken(token));
-    if (!device || device.revokedAt !== null) throw new WarblerError('token_invalid');
+    const user = device && (await this.store.getUserById(device.userId));
+    if (!device || !user) throw new WarblerError('token_invalid');
+    if (user.disabledAt !== undefined) throw new WarblerError('account_disabled');
+    if (device.revokedAt !== null) throw new WarblerError('token_invalid');
     const now = Date.now();
     if (device.expiresAt <= now) throw new WarblerError('token_expired');
-    const user = await this.store.getUserById(device.userId);
-    if (!user) throw new WarblerError('token_invalid');
     this.touch(device.id, now);
     return { user: publicUser(user), deviceId: device.id, expiresAt: device.expiresAt };
   }
@@ -212,27 +222,30 @@ export class Accounts {
   }
 
   /** Revokes one of the user's devices and closes its connections everywhere. */
-  async revokeDevice(userId: number, deviceId: number): Promise<void> {
+  async revokeDevice(userId: number, deviceId: number, ip?: string): Promise<void> {
     const revoked = await this.store.revokeDevices(userId, [deviceId], Date.now());
     if (revoked.length === 0) throw new WarblerError('device_not_found');
+    this.audit.record({ event: 'device.revoke', userId, deviceId, ip });
     this.bus.kick(revoked, 'token_revoked');
   }
 
   /** Logs the device out: its token stops working and its connections close, everywhere. */
-  async logout(userId: number, deviceId: number): Promise<void> {
+  async logout(userId: number, deviceId: number, ip?: string): Promise<void> {
     const revoked = await this.store.revokeDevices(userId, [deviceId], Date.now());
+    this.audit.record({ event: 'logout', userId, deviceId, ip });
     // Other connections that resumed the same token would otherwise stay logged in.
     if (revoked.length > 0) this.bus.kick(revoked, 'logged_out');
   }
 
   /** Changes the password and revokes every other device of the user. */
-  async changePassword(userId: number, currentDeviceId: number, oldPassword: string, newPassword: string): Promise<number> {
+  async changePassword(userId: number, currentDeviceId: number, oldPassword: string, newPassword: string, ip?: string): Promise<number> {
     const user = await this.store.getUserById(userId);
     if (!user || !(await verifyPassword(oldPassword, user.passwordHash))) throw new WarblerError('invalid_credentials');
     this.checkPassword(newPassword);
     await this.store.setPasswordHash(userId, await hashPassword(newPassword, this.config.auth.scryptCost));
     const revoked = await this.store.revokeDevices(userId, 'all', Date.now(), currentDeviceId);
     if (revoked.length > 0) this.bus.kick(revoked, 'token_revoked');
+    this.audit.record({ event: 'password.change', userId, deviceId: currentDeviceId, ip, detail: { revokedDevices: revoked.length } });
     return revoked.length;
   }
 

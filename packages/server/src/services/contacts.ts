@@ -298,6 +298,21 @@ export class Contacts implements BlockList {
     return {};
   }
 
+  /**
+   * Ends every tie of a deleted account: its former friends get `friend.removed` in their account logs
+   * (as after a plain removal); requests and blocks both ways go silently.
+   */
+  async removeDeletedUser(userId: number): Promise<void> {
+    const applied = await this.deps.store.contacts.removeUser(userId, (o) =>
+      o.friends.map((f) => this.event(f, userId, { type: 'friend.removed', user: userId })),
+    );
+    for (const a of applied.appended) this.deps.messaging.publishAppended(a.message, a.result);
+    const { friends, blocks } = applied.outcome;
+    for (const b of blocks) this.remember(b.blocker, b.blocked, false);
+    for (const f of friends) this.relationChanged(userId, f);
+    for (const b of blocks) this.relationChanged(b.blocker, b.blocked);
+  }
+
   async listBlocked(caller: Caller, data: RequestData<'block.list'>): Promise<ResultData<'block.list'>> {
     const limit = data.limit ?? LIMITS.defaultPage;
     const p = page(await this.deps.store.contacts.listBlocked(caller.userId, data.after ?? 0, limit + 1), limit);

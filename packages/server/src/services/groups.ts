@@ -10,7 +10,7 @@ import {
   type ResultData,
 } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { GroupEventDraft, GroupPatch, GroupRow } from '../store/store-groups.js';
+import type { GroupEventDraft, GroupMemberRow, GroupPatch, GroupRow } from '../store/store-groups.js';
 import type { AppendResult } from '../store/store.js';
 import { publicUser } from './accounts.js';
 import type { ServiceDeps } from './deps.js';
@@ -182,15 +182,7 @@ export class Groups implements GroupDirectory {
   async dissolve(caller: Caller, data: RequestData<'group.dissolve'>): Promise<ResultData<'group.dissolve'>> {
     return this.roster.change(data.conv, async (g) => {
       requireOwner(g, caller.userId);
-      const everyone = [...g.members];
-      const event = this.draft(caller.userId, { type: 'dissolved', actor: caller.userId });
-      const r = await this.deps.store.groups.dissolveGroup(g.row.id, event, () => {
-        g.row.dissolvedAt = event.createdAt;
-        g.members.length = 0;
-        g.byUser.clear();
-      });
-      this.publish(g.conv, everyone, event, r);
-      this.membersChanged(everyone, everyone);
+      await this.dissolveAs(g, caller.userId);
       return {};
     });
   }
@@ -241,11 +233,7 @@ export class Groups implements GroupDirectory {
     return this.roster.change(data.conv, async (g) => {
       const role = requireMember(g, caller.userId);
       if (role === 'owner') throw new WarblerError('owner_required', 'the owner must transfer the group (group.transfer) before leaving');
-      const recipients = [...g.members];
-      const event = this.draft(caller.userId, { type: 'left', actor: caller.userId });
-      const r = await this.deps.store.groups.removeMembers(g.row.id, [caller.userId], event, () => removeFromState(g, [caller.userId]));
-      this.publish(g.conv, recipients, event, r);
-      this.membersChanged([caller.userId], g.members);
+      await this.leaveAs(g, caller.userId);
       return {};
     });
   }
@@ -336,14 +324,7 @@ export class Groups implements GroupDirectory {
       const to = g.byUser.get(data.user);
       if (!to) throw new WarblerError('not_member', `user ${data.user} is not a member`);
       if (to === from) return {};
-      const event = this.draft(caller.userId, { type: 'transferred', actor: caller.userId, users: [data.user] });
-      const r = await this.deps.store.groups.transferOwnership(g.row.id, caller.userId, data.user, event, () => {
-        from.role = 'admin';
-        to.role = 'owner';
-        g.row.ownerId = data.user;
-        g.row.updatedAt = event.createdAt;
-      });
-      this.publish(g.conv, g.members, event, r);
+      await this.transferAs(g, caller.userId, data.user);
       return {};
     });
   }
@@ -366,6 +347,65 @@ export class Groups implements GroupDirectory {
       this.publish(g.conv, g.members, event, r);
       return { mutedUntil: until };
     });
+  }
+
+  /**
+   * Takes a deleted account out of every group it is in, each step a `group` event like any other (the
+   * account as actor): an owner first hands the group to its longest-standing admin, else its
+   * longest-standing member (`transferred`), or dissolves it when alone; then it leaves (`left`).
+   */
+  async removeDeletedUser(userId: number): Promise<void> {
+    const convs = (await this.deps.store.memberConversations(userId)).filter((c) => c.kind === 'group').map((c) => c.conv);
+    for (const conv of convs) {
+      await this.roster.change(conv, async (g) => {
+        const m = g.byUser.get(userId);
+        if (!m) return;
+        if (m.role === 'owner') {
+          const heir = successor(await this.deps.store.groups.listMembers(conv), userId);
+          if (heir === undefined) return this.dissolveAs(g, userId);
+          await this.transferAs(g, userId, heir);
+        }
+        await this.leaveAs(g, userId);
+      });
+    }
+  }
+
+  // The changes that several ops share, run inside `roster.change` after the op's own checks.
+
+  /** `user` leaves (`left`); the event goes to the members before. */
+  private async leaveAs(g: GroupState, user: number): Promise<void> {
+    const recipients = [...g.members];
+    const event = this.draft(user, { type: 'left', actor: user });
+    const r = await this.deps.store.groups.removeMembers(g.row.id, [user], event, () => removeFromState(g, [user]));
+    this.publish(g.conv, recipients, event, r);
+    this.membersChanged([user], g.members);
+  }
+
+  /** `actor` dissolves the group (`dissolved`), told to every member of before. */
+  private async dissolveAs(g: GroupState, actor: number): Promise<void> {
+    const everyone = [...g.members];
+    const event = this.draft(actor, { type: 'dissolved', actor });
+    const r = await this.deps.store.groups.dissolveGroup(g.row.id, event, () => {
+      g.row.dissolvedAt = event.createdAt;
+      g.members.length = 0;
+      g.byUser.clear();
+    });
+    this.publish(g.conv, everyone, event, r);
+    this.membersChanged(everyone, everyone);
+  }
+
+  /** The owner hands the group to `heir` (`transferred`) and becomes an admin. */
+  private async transferAs(g: GroupState, owner: number, heir: number): Promise<void> {
+    const from = g.byUser.get(owner)!;
+    const to = g.byUser.get(heir)!;
+    const event = this.draft(owner, { type: 'transferred', actor: owner, users: [heir] });
+    const r = await this.deps.store.groups.transferOwnership(g.row.id, owner, heir, event, () => {
+      from.role = 'admin';
+      to.role = 'owner';
+      g.row.ownerId = heir;
+      g.row.updatedAt = event.createdAt;
+    });
+    this.publish(g.conv, g.members, event, r);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -417,6 +457,12 @@ export class Groups implements GroupDirectory {
 
 function summary(r: GroupRow, memberCount: number): GroupSummary {
   return { name: r.name, ...(r.avatar ? { avatar: r.avatar } : {}), memberCount };
+}
+
+/** Who inherits a group from `owner`: the admin who joined first, else the member who joined first. */
+function successor(members: readonly GroupMemberRow[], owner: number): number | undefined {
+  const others = members.filter((m) => m.userId !== owner).sort((a, b) => a.joinedAt - b.joinedAt || a.userId - b.userId);
+  return (others.find((m) => m.role === 'admin') ?? others[0])?.userId;
 }
 
 function tooMany(): WarblerError {

@@ -125,7 +125,9 @@ export class Messaging {
     if (pair[0] !== caller.userId && pair[1] !== caller.userId) throw new WarblerError('not_member');
     // A conversation id may name a user who does not exist: that conversation does not exist either.
     const peer = pair[0] === caller.userId ? pair[1] : pair[0];
-    if (!(await this.userExists(caller, peer))) throw new WarblerError('conversation_not_found');
+    // A deleted peer's conversation is still read; nothing new goes to it.
+    if (!(await this.userExists(caller, peer)) && (mode === 'send' || !(await this.store.getConversation(conv))))
+      throw new WarblerError('conversation_not_found');
     if (mode === 'send' && peer !== caller.userId && this.blocks.isBlocked(peer, caller.userId)) throw new WarblerError('blocked');
     return { kind: 'direct', members: pair[0] === pair[1] ? [pair[0]] : pair, admin: false };
   }
@@ -159,6 +161,11 @@ export class Messaging {
   /** Publishes an event frame built from a message another store call appended (in its own transaction). */
   publishAppended(m: NewMessage, r: AppendResult, origin?: string): void {
     if (!r.duplicate) this.push(m, r, origin);
+  }
+
+  /** Forgets that user `id` exists (the account was deleted): sends to it are refused from now on. */
+  forgetUser(id: number): void {
+    this.knownUsers.delete(id);
   }
 
   /** True when user `id` exists (the caller does); remembers the answer. */

@@ -65,6 +65,13 @@ export class Hub implements LocalDelivery {
     });
   }
 
+  /** Closes every connection of these users here (accounts disabled or deleted), on the next turn like `kick`. */
+  kickUsers(userIds: readonly number[], close: CloseName): void {
+    setImmediate(() => {
+      for (const u of userIds) for (const s of [...(this.byUser.get(u) ?? [])]) s.end(close);
+    });
+  }
+
   /** Number of users with at least one connection here. */
   get users(): number {
     return this.byUser.size;

@@ -21,6 +21,8 @@ export interface Transport {
   /** Writes a frame that goes to many connections; like `send`, but its bytes are made once (see SharedFrame). */
   sendShared(frame: SharedFrame): void;
   close(code: number, reason: string): void;
+  /** The client's IP address as the server's socket sees it (a proxy's, behind one); '' when unknown. */
+  readonly remoteAddress: string;
 }
 
 /**
@@ -56,6 +58,11 @@ export class Session {
     readonly ctx: ServerContext,
   ) {
     this.tokens = ctx.config.gateway.framesBurst;
+  }
+
+  /** The client's address, for the audit log. */
+  get ip(): string {
+    return this.transport.remoteAddress;
   }
 
   get authenticated(): boolean {

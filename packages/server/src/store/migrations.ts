@@ -247,4 +247,49 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       { only: ['sqlite'], sql: 'DROP TABLE messages_v5' },
     ],
   },
+  {
+    version: 8,
+    name: 'admin: API keys, audit log, disabled and deleted accounts, account changes',
+    up: [
+      // Admin credentials, apart from chat tokens: only the SHA-256 of a key is kept (like device tokens).
+      // `scopes` is a comma-separated list of API_SCOPES.
+      `CREATE TABLE api_keys (
+        id {{id}},
+        name VARCHAR(64) NOT NULL,
+        scopes VARCHAR(256) NOT NULL,
+        key_hash CHAR(64) NOT NULL UNIQUE,
+        created_at {{bigint}} NOT NULL,
+        last_used_at {{bigint}},
+        revoked_at {{bigint}}
+      )`,
+      // Logins, account changes and admin actions; bounded by audit.retentionDays and audit.maxRows.
+      // No foreign key on user_id: an entry may name a username that never existed (a failed login).
+      `CREATE TABLE audit_log (
+        id {{id}},
+        at {{bigint}} NOT NULL,
+        event VARCHAR(32) NOT NULL,
+        user_id {{bigint}},
+        actor VARCHAR(128),
+        ip VARCHAR(64),
+        device_id {{bigint}},
+        detail {{text}}
+      )`,
+      `CREATE INDEX audit_log_at ON audit_log (at)`,
+      `CREATE INDEX audit_log_user ON audit_log (user_id, id)`,
+      `CREATE INDEX audit_log_event ON audit_log (event, id)`,
+      // A disabled account cannot log in or resume; a deleted one is a tombstone (its personal data
+      // cleared, its username freed) that keeps its id for the messages it sent.
+      `ALTER TABLE users ADD COLUMN disabled_at {{bigint}}`,
+      `ALTER TABLE users ADD COLUMN deleted_at {{bigint}}`,
+      `CREATE INDEX users_deleted ON users (deleted_at)`,
+      // What running servers must act on (close sessions, finish a deletion) when an account changes,
+      // wherever the change was made (the admin API, or the CLI in another process). Short-lived rows.
+      `CREATE TABLE account_changes (
+        id {{id}},
+        user_id {{bigint}} NOT NULL,
+        kind VARCHAR(16) NOT NULL,
+        at {{bigint}} NOT NULL
+      )`,
+    ],
+  },
 ];

@@ -8,6 +8,7 @@ import type {
   FriendRequestRow,
   ProfileChanges,
   ProfileRow,
+  RemovedTies,
   RequestOutcome,
   UserSinceRow,
 } from './store-contacts.js';
@@ -90,7 +91,7 @@ export class SqlContactStore implements ContactStore {
     return tx.run('DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [from, to]);
   }
   private userExists(tx: SqlQueries, id: number): Promise<boolean> {
-    return this.exists(tx, 'SELECT 1 AS x FROM users WHERE id = ?', [id]);
+    return this.exists(tx, 'SELECT 1 AS x FROM users WHERE id = ? AND deleted_at IS NULL', [id]);
   }
 
   async settings(userIds: readonly number[]): Promise<Map<number, ContactSettings>> {
@@ -153,9 +154,10 @@ export class SqlContactStore implements ContactStore {
     events: EventsFor<RequestOutcome>,
   ): Promise<Applied<RequestOutcome>> {
     return this.change(async (tx): Promise<RequestOutcome> => {
-      const target = await tx.get<{ policy: ContactSettings['friendPolicy'] }>('SELECT friend_policy AS policy FROM users WHERE id = ?', [
-        to,
-      ]);
+      const target = await tx.get<{ policy: ContactSettings['friendPolicy'] }>(
+        'SELECT friend_policy AS policy FROM users WHERE id = ? AND deleted_at IS NULL',
+        [to],
+      );
       if (!target) return 'no_user';
       if (await this.isBlocking(tx, to, from)) return 'blocked';
       if (await this.isBlocking(tx, from, to)) return 'blocking';
@@ -206,6 +208,25 @@ export class SqlContactStore implements ContactStore {
       await this.deleteRequest(tx, blocker, blocked);
       await this.deleteRequest(tx, blocked, blocker);
       return (await this.unfriend(tx, blocker, blocked)) ? 'blocked_unfriended' : 'blocked';
+    }, events);
+  }
+
+  removeUser(userId: number, events: EventsFor<RemovedTies>): Promise<Applied<RemovedTies>> {
+    return this.change(async (tx): Promise<RemovedTies> => {
+      const friends = await tx.all<{ id: number }>('SELECT friend_id AS id FROM friendships WHERE user_id = ? ORDER BY friend_id', [
+        userId,
+      ]);
+      const blocks = await tx.all<{ blocker: number; blocked: number }>(
+        'SELECT blocker_id AS blocker, blocked_id AS blocked FROM blocks WHERE blocker_id = ? OR blocked_id = ? ORDER BY blocker_id, blocked_id',
+        [userId, userId],
+      );
+      await tx.run('DELETE FROM friendships WHERE user_id = ? OR friend_id = ?', [userId, userId]);
+      await tx.run('DELETE FROM friend_requests WHERE from_id = ? OR to_id = ?', [userId, userId]);
+      await tx.run('DELETE FROM blocks WHERE blocker_id = ? OR blocked_id = ?', [userId, userId]);
+      return {
+        friends: friends.map((r) => num(r.id)),
+        blocks: blocks.map((b) => ({ blocker: num(b.blocker), blocked: num(b.blocked) })),
+      };
     }, events);
   }
 

@@ -61,6 +61,12 @@ export type RequestOutcome = 'no_user' | 'blocked' | 'blocking' | 'closed' | 'al
  */
 export type BlockOutcome = 'no_user' | 'already_blocked' | 'blocked' | 'blocked_unfriended';
 
+/** What `removeUser` ended: the user's friends, and every block from or to the user. */
+export interface RemovedTies {
+  friends: number[];
+  blocks: { blocker: number; blocked: number }[];
+}
+
 /**
  * The part of the Store that keeps friends, friend requests, blocks, profiles and privacy settings:
  * see `Store.contacts`. Contract tests: test/store-contacts.contract.ts.
@@ -70,7 +76,8 @@ export type BlockOutcome = 'no_user' | 'already_blocked' | 'blocked' | 'blocked_
  * never both act on stale state; and the account-log events its `events` callback returns are
  * appended in that transaction (gapless sequences, dedup on sender and client id), so a change and
  * its events are stored together or not at all. Friendships are symmetric; requests and blocks are
- * directed. Unknown users are not an error: reads leave them out, changes report them as an outcome.
+ * directed. Unknown users are not an error: reads leave them out, changes report them as an outcome; a
+ * deleted account is unknown to `requestFriend` and `block`.
  */
 export interface ContactStore {
   /** Settings of these users; unknown ids are left out. */
@@ -116,6 +123,11 @@ export interface ContactStore {
   removeFriend(a: number, b: number, events: EventsFor<'removed' | 'not_friends'>): Promise<Applied<'removed' | 'not_friends'>>;
   /** `blocker` blocks `blocked`: ends their friendship and deletes requests both ways. */
   block(blocker: number, blocked: number, at: number, events: EventsFor<BlockOutcome>): Promise<Applied<BlockOutcome>>;
+  /**
+   * Ends every tie of a user (an account being deleted): friendships, friend requests both ways, blocks
+   * both ways. The outcome lists the friends and blocks there were (empty when none: changes nothing).
+   */
+  removeUser(userId: number, events: EventsFor<RemovedTies>): Promise<Applied<RemovedTies>>;
   /** Lifts a block; `not_blocked` when there was none. */
   unblock(blocker: number, blocked: number, events: EventsFor<'unblocked' | 'not_blocked'>): Promise<Applied<'unblocked' | 'not_blocked'>>;
 

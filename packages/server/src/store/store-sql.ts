@@ -1,6 +1,9 @@
 import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
+import { USER_COLS, toUser, type RawUser } from './user-rows.js';
 import { SqlAppender } from './sql-append.js';
 import { MIGRATIONS, stepSql } from './migrations.js';
+import { SqlAdminStore } from './sql-admin.js';
+import { SqlAuditStore } from './sql-audit.js';
 import { SqlContactStore } from './sql-contacts.js';
 import { SqlGroupStore } from './sql-groups.js';
 import { SqlSearchStore } from './sql-search.js';
@@ -23,8 +26,8 @@ import {
   type UserRow,
 } from './store.js';
 
-const USER_COLS =
-  'id, username, display_name AS displayName, password_hash AS passwordHash, is_admin AS isAdmin, created_at AS createdAt, avatar, bio';
+/** Deleted accounts are tombstones: no user lookup finds them. */
+const LIVE = 'deleted_at IS NULL';
 const DEVICE_COLS =
   'id, user_id AS userId, name, token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt';
 /** Joined to `messages m` for a viewer (the first parameter): their deletions for themself. */
@@ -35,14 +38,6 @@ const CURSOR_COLUMNS = { read: 'read_seq', delivered: 'delivered_seq' } as const
 const USER_INSERT = '(username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)';
 const userParams = (u: NewUser): SqlValue[] => [u.username, u.displayName, u.passwordHash, u.isAdmin ? 1 : 0, u.createdAt];
 
-type RawUser = Omit<UserRow, 'isAdmin' | 'avatar' | 'bio'> & { isAdmin: number; avatar: string | null; bio: string | null };
-/** A user row; `avatar` and `bio` only when set. */
-const toUser = ({ avatar, bio, ...r }: RawUser): UserRow => ({
-  ...r,
-  isAdmin: r.isAdmin === 1,
-  ...(avatar != null ? { avatar } : {}),
-  ...(bio != null ? { bio } : {}),
-});
 const num = (v: unknown): number => Number(v);
 /** A member row's list flags (`pinned`, `muted`, `archived` columns, stored as 0/1). */
 const listFlags = (r: Record<string, unknown>): { pinned: boolean; muted: boolean; archived: boolean } => ({
@@ -60,12 +55,16 @@ export class SqlStore implements Store {
   readonly groups: SqlGroupStore;
   readonly contacts: SqlContactStore;
   readonly search: SqlSearchStore;
+  readonly admin: SqlAdminStore;
+  readonly audit: SqlAuditStore;
 
   constructor(private readonly db: SqlClient) {
     this.appender = new SqlAppender(db);
     this.groups = new SqlGroupStore(db, this.appender.inTx);
     this.contacts = new SqlContactStore(db, this.appender.inTx);
     this.search = new SqlSearchStore(db);
+    this.admin = new SqlAdminStore(db);
+    this.audit = new SqlAuditStore(db);
   }
 
   async migrate(): Promise<void> {
@@ -122,12 +121,12 @@ export class SqlStore implements Store {
   }
 
   async getUserById(id: number): Promise<UserRow | undefined> {
-    const r = await this.db.get<RawUser>(`SELECT ${USER_COLS} FROM users WHERE id = ?`, [id]);
+    const r = await this.db.get<RawUser>(`SELECT ${USER_COLS} FROM users WHERE id = ? AND ${LIVE}`, [id]);
     return r && toUser(r);
   }
 
   async getUserByUsername(username: string): Promise<UserRow | undefined> {
-    const r = await this.db.get<RawUser>(`SELECT ${USER_COLS} FROM users WHERE username = ?`, [username]);
+    const r = await this.db.get<RawUser>(`SELECT ${USER_COLS} FROM users WHERE username = ? AND ${LIVE}`, [username]);
     return r && toUser(r);
   }
 
@@ -137,7 +136,10 @@ export class SqlStore implements Store {
     // Chunked so a placeholder list never grows past what every database accepts.
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = await this.db.all<RawUser>(`SELECT ${USER_COLS} FROM users WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      const rows = await this.db.all<RawUser>(
+        `SELECT ${USER_COLS} FROM users WHERE id IN (${chunk.map(() => '?').join(',')}) AND ${LIVE}`,
+        chunk,
+      );
       out.push(...rows.map(toUser));
     }
     return out;

@@ -1,3 +1,5 @@
+import type { AdminStore } from './store-admin.js';
+import type { AuditStore } from './store-audit.js';
 import type { ContactStore } from './store-contacts.js';
 import type { GroupStore } from './store-groups.js';
 import type { SearchStore } from './store-search.js';
@@ -22,9 +24,10 @@ export interface Store {
    * A username taken in the store or repeated in the list throws StoreConflictError and creates nothing.
    */
   createUsers(users: readonly NewUser[], devices?: readonly (Omit<NewDevice, 'userId'> | undefined)[]): Promise<CreatedUser[]>;
+  /** The user, or undefined when there is none or it was deleted (the same for every lookup below). */
   getUserById(id: number): Promise<UserRow | undefined>;
   getUserByUsername(username: string): Promise<UserRow | undefined>;
-  /** Users by id, in no particular order; unknown ids are left out. */
+  /** Users by id, in no particular order; unknown and deleted ids are left out. */
   getUsersByIds(ids: readonly number[]): Promise<UserRow[]>;
   setPasswordHash(userId: number, hash: string): Promise<void>;
 
@@ -90,6 +93,10 @@ export interface Store {
   readonly contacts: ContactStore;
   /** Full-text search over messages. */
   readonly search: SearchStore;
+  /** API keys, disabled and deleted accounts, and the account changes servers act on. */
+  readonly admin: AdminStore;
+  /** The audit log. */
+  readonly audit: AuditStore;
 }
 
 /** A user's membership of a conversation. */
@@ -126,6 +133,8 @@ export interface UserRow extends NewUser {
   /** Profile fields, present only when set (profile.update). */
   avatar?: string;
   bio?: string;
+  /** When an operator disabled the account; absent while it is enabled. */
+  disabledAt?: number;
 }
 
 export interface CreatedUser {
