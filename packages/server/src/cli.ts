@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { INVITE_USAGE, inviteCommand } from './cli-invite.js';
 import { MemoryBus } from './bus/bus-memory.js';
 import { ConfigError, loadConfig, type ConfigInput } from './config.js';
 import { WarblerError } from './errors.js';
@@ -15,6 +16,7 @@ Usage:
   warbler serve [--port N] [--host H] [--data-dir DIR] [--config FILE]
   warbler user add USERNAME [--password P] [--display-name NAME] [--admin] [--data-dir DIR] [--config FILE]
       (without --password, the password is read from the first line of standard input)
+${INVITE_USAGE}
 
 Settings come from defaults, then the JSON file of --config, then WARBLER_* environment variables,
 then flags. See docs/config.md.`;
@@ -106,6 +108,7 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'serve') return serve(rest);
   if (cmd === 'user' && rest[0] === 'add') return userAdd(rest.slice(1));
+  if (cmd === 'invite') return inviteCommand(rest, (v) => configFrom(v), USAGE);
   process.stdout.write(USAGE + '\n');
   if (cmd !== undefined && cmd !== 'help' && cmd !== '--help' && cmd !== '-h') process.exitCode = 2;
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminUsersRoute } from './api/admin.js';
+import { adminInvitesRoute, adminRevokeInviteRoute } from './api/admin-invites.js';
 import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -11,11 +12,14 @@ import { Accounts } from './services/accounts.js';
 import { Contacts } from './services/contacts.js';
 import type { ServiceDeps } from './services/deps.js';
 import { Groups } from './services/groups.js';
+import { Invites } from './services/invites.js';
+import { Lookups } from './services/lookups.js';
 import { Messaging } from './services/messaging.js';
 import { Presence } from './services/presence.js';
 import { Search } from './services/search.js';
 import type { ServerContext } from './session/context.js';
 import { Hub } from './session/hub.js';
+import { logRegistrationPolicy } from './services/registration-notice.js';
 import { createStore } from './store/factory.js';
 import type { Store } from './store/store.js';
 
@@ -48,8 +52,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const hub = new Hub(metrics);
   bus.attach(hub);
   const accounts = new Accounts(store, bus, config, logger);
-  const messaging = new Messaging(store, bus, config, metrics);
-  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, messaging };
+  const lookups = new Lookups(store, config);
+  const messaging = new Messaging(store, bus, config, metrics, lookups);
+  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, messaging, lookups };
   const groups = new Groups(deps);
   const contacts = new Contacts(deps);
   const presence = new Presence(deps, { contacts, groups });
@@ -59,8 +64,26 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   groups.membersChanged = (users, members) => presence.membershipChanged(users, members);
   const services = [groups, contacts, presence, search];
   for (const svc of services) await svc.start();
-  const ctx: ServerContext = { config, logger, metrics, accounts, messaging, groups, contacts, presence, search, hub, draining: false };
-  const routes = { '/api/admin/users': adminUsersRoute(accounts, logger) };
+  const ctx: ServerContext = {
+    config,
+    logger,
+    metrics,
+    accounts,
+    messaging,
+    groups,
+    contacts,
+    presence,
+    search,
+    lookups,
+    hub,
+    draining: false,
+  };
+  const invites = new Invites(store.registration, logger);
+  const routes = {
+    '/api/admin/users': adminUsersRoute(accounts, logger),
+    '/api/admin/invites': adminInvitesRoute(accounts, invites, logger),
+    '/api/admin/invites/revoke': adminRevokeInviteRoute(accounts, invites, logger),
+  };
   const http: Server = createServer(httpHandler({ store, metrics, draining: () => ctx.draining, routes }));
   http.keepAliveTimeout = 5000;
   const gateway: Gateway = new Gateway(http, ctx, config, logger, metrics);
@@ -79,6 +102,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const host = config.server.host && config.server.host !== '0.0.0.0' && config.server.host !== '::' ? config.server.host : 'localhost';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('listening', { port, url, dataDir: config.dataDir, store: config.store.driver, bus: config.bus.driver });
+  await logRegistrationPolicy(config, store, logger);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -92,7 +116,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       for (const svc of services.reverse()) await svc.stop();
       http.closeAllConnections();
       await bus.close();
-      await accounts.flushTouches();
+      await accounts.flush();
       await store.close();
       metrics.stop();
       logger.info('stopped');

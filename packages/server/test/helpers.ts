@@ -22,8 +22,9 @@ export interface TestServer extends WarblerServer {
 }
 
 /**
- * Starts a server in this process on port 0 with a temp data folder, quiet logs and a cheap scrypt
- * cost (tests make many accounts). `t.after(() => s.close())` tears it down.
+ * Starts a server in this process on port 0 with a temp data folder, quiet logs, a cheap scrypt cost
+ * (tests make many accounts) and open registration (tests register freely; the default is `invite`).
+ * `t.after(() => s.close())` tears it down.
  */
 export async function startTestServer(overrides: ConfigInput = {}, dataDir = tempDir()): Promise<TestServer> {
   const config = loadConfig({
@@ -31,7 +32,7 @@ export async function startTestServer(overrides: ConfigInput = {}, dataDir = tem
       ...overrides,
       dataDir,
       server: { port: 0, host: '127.0.0.1', ...overrides.server },
-      auth: { scryptCost: 1024, ...overrides.auth },
+      auth: { scryptCost: 1024, registration: 'open', ...overrides.auth },
       store: { sqliteSynchronous: 'normal', ...overrides.store },
       log: { level: 'silent', ...overrides.log },
     },
@@ -168,10 +169,10 @@ export interface ChildServer {
   stderr: () => string;
 }
 
-/** Runs `warbler serve` as a child process on port 0 in `dataDir`; resolves once it listens. */
+/** Runs `warbler serve` as a child process on port 0 in `dataDir` (registration open); resolves once it listens. */
 export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ChildServer> {
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', ...extraEnv },
+    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_AUTH_REGISTRATION: 'open', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

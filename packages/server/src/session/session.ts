@@ -21,6 +21,8 @@ export interface Transport {
   /** Writes a frame that goes to many connections; like `send`, but its bytes are made once (see SharedFrame). */
   sendShared(frame: SharedFrame): void;
   close(code: number, reason: string): void;
+  /** The client's address as per-IP limits key it (see gateway/client-ip.ts). */
+  readonly ip: string;
 }
 
 /**
@@ -60,6 +62,11 @@ export class Session {
 
   get authenticated(): boolean {
     return this.identity !== undefined;
+  }
+
+  /** The client's address, as per-IP limits key it. */
+  get ip(): string {
+    return this.transport.ip;
   }
 
   /** The authenticated user and device; handlers of non-public ops may rely on it. */

@@ -1,5 +1,7 @@
+import type { AuthLimitStore } from './store-auth-limits.js';
 import type { ContactStore } from './store-contacts.js';
 import type { GroupStore } from './store-groups.js';
+import type { RegistrationStore } from './store-registration.js';
 import type { SearchStore } from './store-search.js';
 
 /**
@@ -90,6 +92,10 @@ export interface Store {
   readonly contacts: ContactStore;
   /** Full-text search over messages. */
   readonly search: SearchStore;
+  /** The login throttle's and per-IP limits' state, kept across restarts. */
+  readonly authLimits: AuthLimitStore;
+  /** Registration invites. */
+  readonly registration: RegistrationStore;
 }
 
 /** A user's membership of a conversation. */
