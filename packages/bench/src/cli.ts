@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Harness } from './harness.js';
 import { parseOptions, UsageError, USAGE, type BenchOptions } from './options.js';
 import { ProvisionError } from './provision.js';
-import { groupCapEnv, machineInfo, publicOptions, rateLimitEnv, type BenchReport } from './report.js';
+import { groupCapEnv, machineInfo, oneMachineEnv, publicOptions, rateLimitEnv, type BenchReport } from './report.js';
 import { renderHtml } from './report-html.js';
 import { SCENARIO_RUNNERS } from './scenarios/index.js';
 import { parseSlo, SloError, type SloTerm } from './slo.js';
@@ -29,9 +29,11 @@ async function run(o: BenchOptions, slo: { spec: string; terms: SloTerm[] } | un
   if (limits.note) notes.push(limits.note);
   const cap = groupCapEnv(o);
   if (cap.note) notes.push(cap.note);
+  const oneMachine = oneMachineEnv(o);
+  if (oneMachine.note) notes.push(oneMachine.note);
   for (const n of notes) log(n);
   const startedAt = new Date().toISOString();
-  const h = await Harness.open(o, { ...limits.env, ...cap.env, ...o.serverEnv }, log);
+  const h = await Harness.open(o, { ...oneMachine.env, ...limits.env, ...cap.env, ...o.serverEnv }, log);
   // Interrupted: still stop the spawned server and delete its data (workers end with this process).
   const onSignal = (sig: string) => {
     process.stderr.write(`warbler-bench: ${sig}: stopping\n`);

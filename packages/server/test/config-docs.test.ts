@@ -8,6 +8,7 @@ import { CONFIG_KEYS, DEFAULTS, envName } from '../src/config.js';
 const ROOT = new URL('../../../../', import.meta.url);
 const DOC = readFileSync(fileURLToPath(new URL('docs/config.md', ROOT)), 'utf8');
 const CLI_SOURCE = readFileSync(fileURLToPath(new URL('packages/server/src/cli.ts', ROOT)), 'utf8');
+const INVITE_CLI_SOURCE = readFileSync(fileURLToPath(new URL('packages/server/src/cli-invite.ts', ROOT)), 'utf8');
 
 const HEADER = ['key', 'env', 'default', 'meaning'];
 
@@ -134,9 +135,12 @@ test('envName follows the documented rule', () => {
 test('every flag of the CLI usage is documented under "## Command line"', () => {
   const usage = /const USAGE = `([^`]*)`/.exec(CLI_SOURCE);
   assert.ok(usage, 'cli.ts has a USAGE text');
-  const flags = new Set(usage[1]!.match(/--[a-z][a-z-]*/g) ?? []);
+  const invites = /export const INVITE_USAGE = `([^`]*)`/.exec(INVITE_CLI_SOURCE);
+  assert.ok(invites, 'cli-invite.ts has an INVITE_USAGE text');
+  const flags = new Set((usage[1]! + invites[1]!).match(/--[a-z][a-z-]*/g) ?? []);
   assert.ok(flags.size >= 6, `found the flags ${[...flags].join(' ')}`);
   const documented = section(DOC, 'Command line').join('\n');
   for (const flag of flags) assert.ok(documented.includes(`\`${flag}`), `${flag} is not documented under "## Command line"`);
-  for (const cmd of ['warbler serve', 'warbler user add']) assert.ok(documented.includes(cmd), `${cmd} is not documented`);
+  for (const cmd of ['warbler serve', 'warbler user add', 'warbler invite create', 'warbler invite list', 'warbler invite revoke'])
+    assert.ok(documented.includes(cmd), `${cmd} is not documented`);
 });

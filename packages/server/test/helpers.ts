@@ -10,6 +10,35 @@ import { loadConfig, startServer, type ConfigInput, type WarblerServer } from '.
 /** The CLI entry point, compiled. */
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 
+/** What a CLI run printed, and how it ended. */
+export interface CliRun {
+  code: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI (`warbler ARGS`) to its end with a cheap scrypt cost, warnings only, and extra environment. */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<CliRun> {
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`warbler ${args.join(' ')} did not exit; stdout=${stdout} stderr=${stderr}`));
+    }, timeoutMs);
+    proc.on('close', (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? sig ?? -1, stdout, stderr });
+    });
+  });
+}
+
 /** A fresh data folder under the system temp folder. */
 export function tempDir(prefix = 'warbler-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

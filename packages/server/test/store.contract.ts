@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { StoreConflictError, type NewMessage, type Store, type UserRow } from '../src/store/store.js';
+import { storeAuthCases } from './store-auth.contract.js';
 import { storeGroupCases } from './store-groups.contract.js';
 import { storeContactCases } from './store-contacts.contract.js';
 import { NO_USER, storeMessageCases } from './store-messages.contract.js';
@@ -254,5 +255,6 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     storeMessageCases(fx);
     storeGroupCases(fx);
     storeContactCases(fx);
+    storeAuthCases(fx);
   });
 }

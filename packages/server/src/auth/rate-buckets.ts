@@ -97,7 +97,10 @@ export class RateBuckets {
       const b = this.buckets.get(key);
       const level = b ? this.levelAt(b, now) : 0;
       if (level <= 0) remove.push(key);
-      else upsert.push({ key, count: Math.ceil(level), until: 0, at: now, expiresAt: now + Math.ceil(level / this.perMs) });
+      else {
+        const count = Math.ceil(level);
+        upsert.push({ key, count, until: 0, at: now, expiresAt: now + Math.ceil(count / this.perMs) });
+      }
     }
     this.changed.clear();
     return { upsert, remove };
