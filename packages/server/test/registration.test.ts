@@ -316,7 +316,7 @@ test('every start logs the registration policy; a fresh install with open regist
   await eventually(() =>
     assert.match(fresh.stderr(), /"level":"warn","msg":"registration is open to anyone.*WARBLER_AUTH_REGISTRATION=invite/),
   );
-  await newUser(fresh.wsUrl);
+  (await newUser(fresh.wsUrl)).client.close();
   fresh.proc.kill('SIGTERM');
   await fresh.exited;
   // Accounts exist now: the policy is logged, the warning is not repeated.

@@ -146,13 +146,9 @@ export class Accounts {
     await this.limits.beginRegistration(ip);
     if (policy === 'open') return this.issue(await this.createUser(input), input.device);
     const row = await this.newUserRow(input, false);
-    let r;
-    try {
-      r = await this.store.registration.registerWithInvite(hashToken(input.invite!), row, Date.now());
-    } catch (e) {
-      if (e instanceof StoreConflictError) throw new WarblerError('username_taken');
-      throw e;
-    }
+    const r = await this.store.registration.registerWithInvite(hashToken(input.invite!), row, Date.now()).catch((e: unknown) => {
+      throw e instanceof StoreConflictError ? new WarblerError('username_taken') : e;
+    });
     if ('refused' in r) throw new WarblerError('invite_invalid', INVITE_REFUSALS[r.refused]);
     this.logger.info('registered with an invite', { user: r.user.id, invite: r.inviteId });
     return this.issue(r.user, input.device);
