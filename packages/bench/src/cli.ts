@@ -8,7 +8,7 @@ import { isMixScenario, parseOptions, SWEEP_SCENARIOS, UsageError, USAGE, type B
 import { preparePrefill, type Prefilled } from './prefill.js';
 import { ProvisionError } from './provision.js';
 import { Relay } from './relay.js';
-import { groupCapEnv, machineInfo, publicOptions, rateLimitEnv, type BenchReport } from './report.js';
+import { groupCapEnv, machineInfo, oneMachineEnv, publicOptions, rateLimitEnv, type BenchReport } from './report.js';
 import { renderHtml } from './report-html.js';
 import type { ScenarioResult } from './result.js';
 import { SCENARIO_RUNNERS } from './scenarios/index.js';
@@ -43,6 +43,8 @@ async function run(o: BenchOptions, slo: { spec: string; terms: SloTerm[] } | un
   if (limits.note) notes.push(limits.note);
   const cap = groupCapEnv(o);
   if (cap.note) notes.push(cap.note);
+  const oneMachine = oneMachineEnv(o);
+  if (oneMachine.note) notes.push(oneMachine.note);
   for (const n of notes) log(n);
   const startedAt = new Date().toISOString();
   const targets: ('warbler' | 'relay')[] = o.against === 'both' ? ['warbler', 'relay'] : [o.against];
@@ -67,7 +69,7 @@ async function run(o: BenchOptions, slo: { spec: string; terms: SloTerm[] } | un
   const runs: ScenarioResult[] = [];
   const infos: ServerInfo[] = [];
   for (const target of targets) {
-    const h = await Harness.open(o, { ...limits.env, ...cap.env, ...o.serverEnv }, log, {
+    const h = await Harness.open(o, { ...oneMachine.env, ...limits.env, ...cap.env, ...o.serverEnv }, log, {
       target,
       prefilled,
       placement: current?.placement,

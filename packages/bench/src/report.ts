@@ -101,3 +101,18 @@ export function groupCapEnv(o: BenchOptions): { env: Record<string, string>; not
     note: `raised the spawned server's group cap to ${members} members (groups.maxMembers, default ${SERVER_GROUP_CAP})`,
   };
 }
+
+/**
+ * The environment that lets a spawned server take the whole load from this one machine: every bench
+ * connection comes from one address, and group owners add thousands of users who are not their contacts,
+ * past the server's per-IP and lookup limits (gateway.maxConnectionsPerIp, directory.lookupBurst), which
+ * exist for people, not for a load generator.
+ */
+export function oneMachineEnv(o: BenchOptions): { env: Record<string, string>; note: string | undefined } {
+  if (!o.spawn)
+    return {
+      env: {},
+      note: 'all load comes from one address: a server at its default per-IP and lookup limits may refuse it (HTTP 429, rate_limited)',
+    };
+  return { env: { WARBLER_GATEWAY_MAX_CONNECTIONS_PER_IP: '0', WARBLER_DIRECTORY_LOOKUP_BURST: '0' }, note: undefined };
+}

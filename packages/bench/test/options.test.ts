@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULTS, UsageError, parseOptions, type BenchOptions } from '../src/options.js';
 import { cpuPlacement, parseCpuList, portsPerAddress, sourceAddress, sourceAddressPlan, workerCount } from '../src/placement.js';
-import { groupCapEnv, rateLimitEnv } from '../src/report.js';
+import { groupCapEnv, oneMachineEnv, rateLimitEnv } from '../src/report.js';
 import { suiteGroups } from '../src/scenarios/suite.js';
 import { shares } from '../src/trial.js';
 
@@ -129,4 +129,14 @@ test('CPU lists parse, and the server and the load get different CPUs', () => {
     assert.ok(!parseCpuList(p.loadCpus!).includes(Number(p.serverCpus)));
     assert.equal(parseCpuList(p.loadCpus!).length, p.loadCpuCount);
   } else assert.equal(p.serverCpus, undefined);
+});
+
+test('a spawned server takes the load of one machine: per-IP connection and lookup limits off; an external one gets a note', () => {
+  assert.deepEqual(oneMachineEnv(parse('chat', '--spawn')).env, {
+    WARBLER_GATEWAY_MAX_CONNECTIONS_PER_IP: '0',
+    WARBLER_DIRECTORY_LOOKUP_BURST: '0',
+  });
+  const ext = oneMachineEnv(parse('chat', '--url', 'ws://127.0.0.1:1/ws', '--admin-token', 't'));
+  assert.deepEqual(ext.env, {});
+  assert.match(ext.note ?? '', /one address/);
 });

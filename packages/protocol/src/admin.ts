@@ -75,6 +75,8 @@ export const AUDIT_EVENTS = [
   'user.password',
   'apikey.create',
   'apikey.revoke',
+  'invite.create',
+  'invite.revoke',
   'admin.read',
   'admin.denied',
 ] as const;

@@ -6,5 +6,6 @@ export * from './schemas.js';
 export * from './frames.js';
 export * from './conversations.js';
 export * from './admin.js';
+export * from './admin-invites.js';
 export * from './ops-groups.js';
 export * from './ops-contacts.js';

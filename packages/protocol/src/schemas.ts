@@ -60,6 +60,8 @@ export const OPS = {
       password: Password,
       displayName: Type.Optional(Type.String({ maxLength: 256 })),
       device: Type.Optional(DeviceName),
+      /** An invite code, when the server's registration policy is `invite`. */
+      invite: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     }),
     result: Session,
   },

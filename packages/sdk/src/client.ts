@@ -209,8 +209,24 @@ export class WarblerClient extends Emitter<ClientEvents> {
     });
   }
 
-  async register(username: string, password: string, displayName?: string): Promise<ResultData<'auth.register'>> {
-    const r = await this.request('auth.register', { username, password, ...(displayName ? { displayName } : {}), ...this.deviceField() });
+  /**
+   * Creates an account and logs in. `opts` is the display name, or `{ displayName?, invite? }`: `invite`
+   * is the invite code a server whose registration policy is `invite` asks for.
+   * @example await c.register('alice', 'a long password', { invite: 'wbi_…' });
+   */
+  async register(
+    username: string,
+    password: string,
+    opts?: string | { displayName?: string; invite?: string },
+  ): Promise<ResultData<'auth.register'>> {
+    const { displayName, invite } = typeof opts === 'string' ? { displayName: opts, invite: undefined } : (opts ?? {});
+    const r = await this.request('auth.register', {
+      username,
+      password,
+      ...(displayName ? { displayName } : {}),
+      ...(invite ? { invite } : {}),
+      ...this.deviceField(),
+    });
     await this.authenticated(r.token, r.user, r.deviceId);
     return r;
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { APIKEY_COMMANDS } from './cli/apikey-commands.js';
+import { INVITE_COMMANDS } from './cli/invite-commands.js';
 import { COMMON, HELP, configFrom } from './cli/args.js';
 import { UsageError } from './cli/prompt.js';
 import { USER_COMMANDS } from './cli/user-commands.js';
@@ -22,11 +23,15 @@ Usage:
   warbler apikey create --scope SCOPE [--scope SCOPE ...] [--name NAME]
   warbler apikey list
   warbler apikey revoke ID
+  warbler invite create [--uses N] [--expires-in 7d] [--note TEXT]
+  warbler invite list
+  warbler invite revoke ID
 
   USER is a username or a user id. Passwords are asked for without echo on a terminal, else read from
   the first line of standard input. Every command but serve also takes --data-dir DIR and --config FILE
   and works on the store directly, also while a server runs (it notices within a second).
-  Scopes: users:read, users:write, metrics:read, audit:read, invites:write.
+  Scopes: users:read, users:write, metrics:read, audit:read, invites:write. An invite code (for
+  auth.registration = invite) is printed once, when it is created.
 
 Settings come from defaults, then the JSON file of --config, then WARBLER_* environment variables,
 then flags. See docs/config.md.`;
@@ -78,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'serve') return serve(rest);
   if (cmd === 'user') return subcommand('user', USER_COMMANDS, rest);
   if (cmd === 'apikey') return subcommand('apikey', APIKEY_COMMANDS, rest);
+  if (cmd === 'invite') return subcommand('invite', INVITE_COMMANDS, rest);
   process.stdout.write(USAGE + '\n');
   if (cmd !== undefined && cmd !== 'help' && cmd !== '--help' && cmd !== '-h') process.exitCode = 2;
 }

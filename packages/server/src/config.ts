@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { LIMITS } from '@warbler/protocol';
 
 /**
@@ -18,6 +19,11 @@ export const DEFAULTS = {
     listenBacklog: 4096,
     /** How long a graceful shutdown waits for clients to close before cutting them off. */
     shutdownTimeoutMs: 5000,
+    /**
+     * Addresses of reverse proxies (nginx) whose `X-Forwarded-For` names the client; empty: the header is
+     * ignored and the TCP peer is the client. Per-IP limits key on the client this gives.
+     */
+    trustedProxies: [] as string[],
   },
   /** Folder for the SQLite file and other data; created if missing. */
   dataDir: './data',
@@ -36,8 +42,17 @@ export const DEFAULTS = {
     driver: 'memory' as const,
   },
   auth: {
-    /** 'open': anyone may register; 'closed': only `warbler user add` creates accounts. */
-    registration: 'open' as 'open' | 'closed',
+    /**
+     * 'open': anyone may register; 'invite': registration needs an invite code an admin created
+     * (`warbler invite create`); 'closed': only `warbler user add` and the admin API create accounts.
+     */
+    registration: 'invite' as 'open' | 'invite' | 'closed',
+    /** `auth.register` attempts one client IP may make per hour (0: no limit). */
+    registrationsPerIpPerHour: 200,
+    /** `auth.login` attempts one client IP may make per minute, right or wrong (0: no limit). */
+    loginsPerIpPerMinute: 300,
+    /** Failed logins one client IP may make per hour, across all usernames (password spraying; 0: no limit). */
+    failedLoginsPerIpPerHour: 100,
     tokenTtlDays: 30,
     minPasswordLength: 8,
     /** scrypt cost parameter N (a power of two). */
@@ -57,6 +72,8 @@ export const DEFAULTS = {
     /** Sustained request frames per second per connection, and the burst above it. */
     framesPerSecond: 200,
     framesBurst: 400,
+    /** Open WebSocket connections one client IP may have; more are refused with HTTP 429 (0: no limit). */
+    maxConnectionsPerIp: 2000,
   },
   limits: {
     maxTextChars: LIMITS.maxTextChars,
@@ -68,6 +85,8 @@ export const DEFAULTS = {
     recallWindowSeconds: 120,
     /** How long after sending the author may edit a message; 0 means no limit. */
     editWindowSeconds: 172800,
+    /** Who may start a one-to-one conversation with a user: 'anyone', or only 'contacts' (friends and group mates). */
+    directFrom: 'anyone' as 'anyone' | 'contacts',
   },
   groups: {
     /** Most members a group may have; more gets `group_full`. */
@@ -82,8 +101,18 @@ export const DEFAULTS = {
     maxWatched: 1000,
   },
   search: {
-    /** Shortest query, in characters; shorter gets `invalid_query`. */
+    /** Shortest `msg.search` query, in characters; shorter gets `invalid_query`. */
     minQueryChars: 2,
+  },
+  directory: {
+    /** Shortest `user.search` prefix, in characters; shorter gets `invalid_query`. */
+    searchMinChars: 3,
+    /** Most users one `user.search` answers with, whatever its `limit`. */
+    searchMaxResults: 20,
+    /** Lookups of strangers (users who are not friends or group mates) a user may make at once (0: no limit). */
+    lookupBurst: 100,
+    /** Lookups of strangers a user regains per hour, after the burst. */
+    lookupsPerHour: 200,
   },
   admin: {
     /** 'on': the admin listener (admin API, /metrics, health) runs on admin.host:admin.port; 'off': it does not. */
@@ -125,17 +154,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Rule = { int?: [number, number]; oneOf?: readonly string[]; powerOfTwo?: boolean };
+type Rule = { int?: [number, number]; oneOf?: readonly string[]; powerOfTwo?: boolean; ips?: boolean };
 const RULES: Record<string, Rule> = {
   'server.port': { int: [0, 65535] },
   'server.shutdownTimeoutMs': { int: [0, 600000] },
   'server.listenBacklog': { int: [1, 65535] },
+  'server.trustedProxies': { ips: true },
   'store.driver': { oneOf: ['sqlite'] },
   'store.sqliteSynchronous': { oneOf: ['full', 'normal'] },
   'store.sqliteCheckpointPages': { int: [100, 1000000] },
   'store.batchMaxMessages': { int: [1, 100000] },
   'bus.driver': { oneOf: ['memory'] },
-  'auth.registration': { oneOf: ['open', 'closed'] },
+  'auth.registration': { oneOf: ['open', 'invite', 'closed'] },
+  'auth.registrationsPerIpPerHour': { int: [0, 1000000] },
+  'auth.loginsPerIpPerMinute': { int: [0, 1000000] },
+  'auth.failedLoginsPerIpPerHour': { int: [0, 1000000] },
   'auth.tokenTtlDays': { int: [1, 3650] },
   'auth.minPasswordLength': { int: [1, 1024] },
   'auth.scryptCost': { int: [1024, 1048576], powerOfTwo: true },
@@ -146,10 +179,12 @@ const RULES: Record<string, Rule> = {
   'gateway.maxBufferedBytes': { int: [1024, 1024 * 1024 * 1024] },
   'gateway.framesPerSecond': { int: [1, 1000000] },
   'gateway.framesBurst': { int: [1, 1000000] },
+  'gateway.maxConnectionsPerIp': { int: [0, 10000000] },
   'limits.maxTextChars': { int: [1, 1000000] },
   'limits.maxContentBytes': { int: [256, 1048576] },
   'messages.recallWindowSeconds': { int: [0, 31536000] },
   'messages.editWindowSeconds': { int: [0, 31536000] },
+  'messages.directFrom': { oneOf: ['anyone', 'contacts'] },
   'groups.maxMembers': { int: [2, 100000] },
   'groups.whoReadMaxMembers': { int: [0, 100000] },
   'presence.typingIntervalMs': { int: [0, 60000] },
@@ -160,6 +195,10 @@ const RULES: Record<string, Rule> = {
   'admin.publicPaths': { oneOf: ['none', 'metrics', 'all'] },
   'audit.retentionDays': { int: [1, 3650] },
   'audit.maxRows': { int: [1000, 1_000_000_000] },
+  'directory.searchMinChars': { int: [1, 32] },
+  'directory.searchMaxResults': { int: [1, 50] },
+  'directory.lookupBurst': { int: [0, 1000000] },
+  'directory.lookupsPerHour': { int: [1, 100000000] },
   'log.level': { oneOf: ['debug', 'info', 'warn', 'error', 'silent'] },
 };
 
@@ -199,6 +238,10 @@ function checkValue(key: string, value: unknown, source: string): unknown {
   };
   if (Array.isArray(def)) {
     if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) fail('must be a list of strings');
+    if (rule.ips) {
+      const bad = (value as string[]).find((v) => isIP(v) === 0);
+      if (bad !== undefined) fail(`must be a list of IP addresses (${JSON.stringify(bad)} is not one)`);
+    }
     return value;
   }
   if (typeof def === 'number') {

@@ -14,12 +14,15 @@ import { Audit } from './services/audit.js';
 import { Contacts } from './services/contacts.js';
 import type { ServiceDeps } from './services/deps.js';
 import { Groups } from './services/groups.js';
+import { Invites } from './services/invites.js';
+import { Lookups } from './services/lookups.js';
 import { Messaging } from './services/messaging.js';
 import { Presence } from './services/presence.js';
 import { Search } from './services/search.js';
 import { UserAdmin } from './services/user-admin.js';
 import type { ServerContext } from './session/context.js';
 import { Hub } from './session/hub.js';
+import { logRegistrationPolicy } from './services/registration-notice.js';
 import { createStore } from './store/factory.js';
 import type { Store } from './store/store.js';
 
@@ -57,8 +60,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   bus.attach(hub);
   const audit = new Audit(store, config, logger);
   const accounts = new Accounts(store, bus, config, logger, audit);
-  const messaging = new Messaging(store, bus, config, metrics);
-  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, messaging };
+  const lookups = new Lookups(store, config);
+  const messaging = new Messaging(store, bus, config, metrics, lookups);
+  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, messaging, lookups };
   const groups = new Groups(deps);
   const contacts = new Contacts(deps);
   const presence = new Presence(deps, { contacts, groups });
@@ -79,10 +83,25 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger,
   );
   await watch.start();
-  const ctx: ServerContext = { config, logger, metrics, accounts, messaging, groups, contacts, presence, search, hub, draining: false };
+  const ctx: ServerContext = {
+    config,
+    logger,
+    metrics,
+    accounts,
+    messaging,
+    groups,
+    contacts,
+    presence,
+    search,
+    lookups,
+    hub,
+    draining: false,
+  };
 
   const apiKeys = new ApiKeys(store, audit);
-  const admin = adminApi({ keys: apiKeys, users: new UserAdmin(store, config, audit, () => watch.nudge()), accounts, audit, logger });
+  const invites = new Invites(store.registration, logger);
+  const users = new UserAdmin(store, config, audit, () => watch.nudge());
+  const admin = adminApi({ keys: apiKeys, users, accounts, invites, audit, logger });
   const routes = listenerRoutes(config, { store, metrics, draining: () => ctx.draining, admin, apiKeys, audit });
   const http: Server = createServer(httpHandler(routes.public));
   http.keepAliveTimeout = 5000;
@@ -107,6 +126,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     store: config.store.driver,
     bus: config.bus.driver,
   });
+  await logRegistrationPolicy(config, store, invites, logger);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -123,7 +143,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       http.closeAllConnections();
       adminHttp?.closeAllConnections();
       await bus.close();
-      await accounts.flushTouches();
+      await accounts.flush();
       await audit.flush();
       await store.close();
       metrics.stop();

@@ -20,7 +20,7 @@ async function loggedServer(t: TestContext, overrides: ConfigInput = {}): Promis
       dataDir,
       server: { port: 0, host: '127.0.0.1' },
       admin: { port: 0 },
-      auth: { scryptCost: 1024 },
+      auth: { scryptCost: 1024, registration: 'open' },
       store: { sqliteSynchronous: 'normal' },
     },
   });

@@ -138,5 +138,6 @@ test('every flag of the CLI usage is documented under "## Command line"', () => 
   assert.ok(flags.size >= 6, `found the flags ${[...flags].join(' ')}`);
   const documented = section(DOC, 'Command line').join('\n');
   for (const flag of flags) assert.ok(documented.includes(`\`${flag}`), `${flag} is not documented under "## Command line"`);
-  for (const cmd of ['warbler serve', 'warbler user add']) assert.ok(documented.includes(cmd), `${cmd} is not documented`);
+  for (const cmd of ['warbler serve', 'warbler user add', 'warbler invite create', 'warbler invite list', 'warbler invite revoke'])
+    assert.ok(documented.includes(cmd), `${cmd} is not documented`);
 });

@@ -36,7 +36,7 @@ test('with nothing given, the defaults apply', () => {
   assert.equal(c.dataDir, './data');
   assert.equal(c.store.driver, 'sqlite');
   assert.equal(c.bus.driver, 'memory');
-  assert.equal(c.auth.registration, 'open');
+  assert.equal(c.auth.registration, 'invite');
   assert.deepEqual(c.server.allowedOrigins, ['*']);
   assert.ok(c.gateway.idleTimeoutMs > c.gateway.heartbeatMs);
   // The result is a copy: changing it leaves the defaults (and the next load) alone.
@@ -103,7 +103,14 @@ test('a bad value is a ConfigError naming the key and where it came from', (t) =
   rejects({ env: { WARBLER_SERVER_PORT: '99999' } }, 'server.port', 'WARBLER_SERVER_PORT', '65535');
   rejects({ env: { WARBLER_SERVER_PORT: '' } }, 'server.port', 'WARBLER_SERVER_PORT');
   rejects({ env: { WARBLER_SERVER_PORT: '80.5' } }, 'server.port', 'WARBLER_SERVER_PORT');
-  rejects({ env: { WARBLER_AUTH_REGISTRATION: 'sometimes' } }, 'auth.registration', 'WARBLER_AUTH_REGISTRATION', 'open', 'closed');
+  rejects(
+    { env: { WARBLER_AUTH_REGISTRATION: 'sometimes' } },
+    'auth.registration',
+    'WARBLER_AUTH_REGISTRATION',
+    'open',
+    'invite',
+    'closed',
+  );
   rejects({ env: { WARBLER_STORE_DRIVER: 'oracle' } }, 'store.driver', 'WARBLER_STORE_DRIVER');
   rejects({ overrides: { log: { level: 'loud' as 'info' } } }, 'log.level', 'overrides');
   const file = configFile(t, { server: { port: '8080' } });
@@ -162,4 +169,19 @@ test('a missing, unreadable or non-JSON file is rejected, naming the file', (t) 
   }
   // An empty JSON object is fine: defaults.
   assert.deepEqual(loadConfig({ file: configFile(t, '{}') }), DEFAULTS);
+});
+
+test('server.trustedProxies takes IP addresses only; the limits and policies of issue 9 are checked like any key', () => {
+  assert.deepEqual(loadConfig({ env: { WARBLER_SERVER_TRUSTED_PROXIES: '127.0.0.1, ::1' } }).server.trustedProxies, ['127.0.0.1', '::1']);
+  rejects({ env: { WARBLER_SERVER_TRUSTED_PROXIES: '127.0.0.1,nginx.local' } }, 'server.trustedProxies', 'nginx.local', 'IP');
+  rejects({ overrides: { server: { trustedProxies: ['10.0.0.0/8'] } } }, 'server.trustedProxies', '10.0.0.0/8');
+  rejects({ env: { WARBLER_MESSAGES_DIRECT_FROM: 'friends' } }, 'messages.directFrom', 'anyone', 'contacts');
+  rejects({ env: { WARBLER_GATEWAY_MAX_CONNECTIONS_PER_IP: '-1' } }, 'gateway.maxConnectionsPerIp');
+  rejects({ env: { WARBLER_DIRECTORY_SEARCH_MIN_CHARS: '0' } }, 'directory.searchMinChars');
+  rejects({ env: { WARBLER_DIRECTORY_LOOKUPS_PER_HOUR: '0' } }, 'directory.lookupsPerHour');
+  assert.equal(
+    loadConfig({ env: { WARBLER_AUTH_FAILED_LOGINS_PER_IP_PER_HOUR: '0' } }).auth.failedLoginsPerIpPerHour,
+    0,
+    '0 turns a limit off',
+  );
 });

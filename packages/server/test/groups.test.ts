@@ -28,7 +28,9 @@ interface Info {
 }
 
 test('a group of 2000: one message reaches every online member device exactly once, offline members sync it, no gaps', async (t) => {
-  const s = await startTestServer({ groups: { maxMembers: 2000 } });
+  // 2000 connections from this one machine, and an owner who adds 2000 strangers: past the per-IP and
+  // lookup limits, which other tests check.
+  const s = await startTestServer({ groups: { maxMembers: 2000 }, gateway: { maxConnectionsPerIp: 0 }, directory: { lookupBurst: 0 } });
   t.after(() => s.close());
   const users = await provision(s, 2000);
   const [owner, ...others] = users;

@@ -11,6 +11,35 @@ import { loadConfig, startServer, type ConfigInput, type WarblerServer } from '.
 /** The CLI entry point, compiled. */
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 
+/** What a CLI run printed, and how it ended. */
+export interface CliRun {
+  code: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI (`warbler ARGS`) to its end with a cheap scrypt cost, warnings only, and extra environment. */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<CliRun> {
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`warbler ${args.join(' ')} did not exit; stdout=${stdout} stderr=${stderr}`));
+    }, timeoutMs);
+    proc.on('close', (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? sig ?? -1, stdout, stderr });
+    });
+  });
+}
+
 /** A fresh data folder under the system temp folder. */
 export function tempDir(prefix = 'warbler-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -23,8 +52,9 @@ export interface TestServer extends WarblerServer {
 }
 
 /**
- * Starts a server in this process on port 0 with a temp data folder, quiet logs and a cheap scrypt
- * cost (tests make many accounts). `t.after(() => s.close())` tears it down.
+ * Starts a server in this process on port 0 with a temp data folder, quiet logs, a cheap scrypt cost
+ * (tests make many accounts) and open registration (tests register freely; the default is `invite`).
+ * `t.after(() => s.close())` tears it down.
  */
 export async function startTestServer(overrides: ConfigInput = {}, dataDir = tempDir()): Promise<TestServer> {
   const config = loadConfig({
@@ -33,7 +63,7 @@ export async function startTestServer(overrides: ConfigInput = {}, dataDir = tem
       dataDir,
       server: { port: 0, host: '127.0.0.1', ...overrides.server },
       admin: { port: 0, ...overrides.admin },
-      auth: { scryptCost: 1024, ...overrides.auth },
+      auth: { scryptCost: 1024, registration: 'open', ...overrides.auth },
       store: { sqliteSynchronous: 'normal', ...overrides.store },
       log: { level: 'silent', ...overrides.log },
     },
@@ -194,10 +224,10 @@ export interface ChildServer {
   stderr: () => string;
 }
 
-/** Runs `warbler serve` as a child process on port 0 in `dataDir`; resolves once it listens. */
+/** Runs `warbler serve` as a child process on port 0 in `dataDir` (registration open); resolves once it listens. */
 export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ChildServer> {
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_ADMIN_PORT: '0', ...extraEnv },
+    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_AUTH_REGISTRATION: 'open', WARBLER_ADMIN_PORT: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

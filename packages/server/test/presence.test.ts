@@ -151,7 +151,7 @@ test('presence privacy: contacts (friends, group mates) by default, everyone, no
   assert.equal(events(friend.c, 'presence', a.id).length, 3);
 });
 
-test('presence.watch: at most presence.maxWatched users per connection (request_too_large, nothing added); unknown users left out; unwatch stops events', async (t) => {
+test('presence.watch: at most presence.maxWatched users per connection (request_too_large, nothing added); unknown ids answered offline and counted; unwatch stops events', async (t) => {
   const s = await startTestServer({ presence: { maxWatched: 3 } });
   t.after(() => s.close());
   const w = await rawUser(s);
@@ -169,13 +169,14 @@ test('presence.watch: at most presence.maxWatched users per connection (request_
   await settle();
   assert.deepEqual(events(w.c, 'presence', u2), []);
 
-  const r = await ok(w.c, 'presence.watch', { users: [u2, u3, 987_654_321, u1] });
+  // An id that belongs to nobody is answered like a user who hides their presence, and counts as a watch.
+  const r = await ok(w.c, 'presence.watch', { users: [u2, 987_654_321, u1] });
   assert.deepEqual(r.presence, [
     { user: u2, online: true },
-    { user: u3, online: true },
+    { user: 987_654_321, online: false },
     { user: u1, online: true },
   ]);
-  await fails(w.c, 'presence.watch', { users: [u4] }, 'request_too_large');
+  await fails(w.c, 'presence.watch', { users: [u3] }, 'request_too_large');
   await ok(w.c, 'presence.unwatch', { users: [u1, 987_654_321] });
   await ok(w.c, 'presence.watch', { users: [u4] });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { StoreConflictError, type NewMessage, type Store, type UserRow } from '../src/store/store.js';
 import { storeAdminCases } from './store-admin.contract.js';
+import { storeAuthCases } from './store-auth.contract.js';
 import { storeGroupCases } from './store-groups.contract.js';
 import { storeContactCases } from './store-contacts.contract.js';
 import { NO_USER, storeMessageCases } from './store-messages.contract.js';
@@ -256,5 +257,6 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     storeGroupCases(fx);
     storeContactCases(fx);
     storeAdminCases(fx);
+    storeAuthCases(fx);
   });
 }

@@ -7,8 +7,10 @@ import type { Logger } from '../logger.js';
 import type { Accounts } from '../services/accounts.js';
 import type { ApiKeyInfo, ApiKeys } from '../services/api-keys.js';
 import type { Audit } from '../services/audit.js';
+import type { Invites } from '../services/invites.js';
 import type { Operator, UserAdmin } from '../services/user-admin.js';
 import { AUDIT_ROUTES } from './admin-audit.js';
+import { INVITE_ROUTES } from './admin-invites.js';
 import { USER_ROUTES } from './admin-users.js';
 import { bearerToken, sendError, sendJson } from './http-json.js';
 import { QueryParams } from './query.js';
@@ -18,6 +20,7 @@ export interface AdminDeps {
   keys: ApiKeys;
   users: UserAdmin;
   accounts: Accounts;
+  invites: Invites;
   audit: Audit;
   logger: Logger;
 }
@@ -44,7 +47,7 @@ export interface AdminRoute {
   handle(call: AdminCall): Promise<unknown>;
 }
 
-const ROUTES: readonly AdminRoute[] = [...USER_ROUTES, ...AUDIT_ROUTES];
+const ROUTES: readonly AdminRoute[] = [...USER_ROUTES, ...INVITE_ROUTES, ...AUDIT_ROUTES];
 
 /**
  * Checks the request's API key for `scope`: `unauthorized` (401) without one, `api_key_invalid` (401) for

@@ -9,3 +9,8 @@ export function newToken(): string {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+/** A new invite code: 16 random bytes, base64url, with a prefix. Only its hash (`hashToken`) is stored. */
+export function newInviteCode(): string {
+  return 'wbi_' + randomBytes(16).toString('base64url');
+}

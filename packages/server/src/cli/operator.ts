@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { Accounts } from '../services/accounts.js';
 import { ApiKeys } from '../services/api-keys.js';
 import { Audit, type AuditLog } from '../services/audit.js';
+import { Invites } from '../services/invites.js';
 import { UserAdmin, type Operator } from '../services/user-admin.js';
 import { createStore } from '../store/factory.js';
 
@@ -13,6 +14,7 @@ export interface OperatorTools {
   accounts: Accounts;
   users: UserAdmin;
   keys: ApiKeys;
+  invites: Invites;
   audit: AuditLog;
   /** Who acts, for the audit log: `cli:<system user>`. */
   by: Operator;
@@ -41,6 +43,7 @@ export async function asOperator<T>(config: Config, fn: (tools: OperatorTools) =
       accounts: new Accounts(store, new MemoryBus(), config, logger, audit),
       users: new UserAdmin(store, config, audit),
       keys: new ApiKeys(store, audit),
+      invites: new Invites(store.registration, logger),
       audit,
       by: { actor: `cli:${systemUser()}` },
     });

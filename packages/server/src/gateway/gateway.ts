@@ -1,13 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerContext } from '../session/context.js';
-import { clientAddress } from '../client-address.js';
 import { Session } from '../session/session.js';
+import { clientIp, proxySet } from './client-ip.js';
+import { IpConnections } from './ip-connections.js';
 
 interface Conn {
   ws: WebSocket;
@@ -60,6 +60,8 @@ export class Gateway {
   /** Connections whose writes are held until the end of this event-loop turn (see `cork`). */
   private corkedConns: Conn[] = [];
   private uncorkScheduled = false;
+  private readonly perIp: IpConnections;
+  private readonly proxies: ReadonlySet<string>;
 
   constructor(
     private readonly http: Server,
@@ -74,6 +76,8 @@ export class Gateway {
       perMessageDeflate: false,
       clientTracking: false,
     });
+    this.perIp = new IpConnections(config.gateway.maxConnectionsPerIp);
+    this.proxies = proxySet(config.server.trustedProxies);
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     const g = config.gateway;
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(50, Math.min(g.heartbeatMs, g.authTimeoutMs) / 2));
@@ -94,7 +98,10 @@ export class Gateway {
     const origin = req.headers.origin;
     const allowed = this.config.server.allowedOrigins;
     if (origin !== undefined && !allowed.includes('*') && !allowed.includes(origin)) return reject(403, 'Forbidden');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket));
+    const ip = clientIp(req, this.proxies);
+    if (!this.perIp.tryAdd(ip)) return reject(429, 'Too Many Requests');
+    socket.once('close', () => this.perIp.remove(ip));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, ip));
   }
 
   /**
@@ -122,7 +129,7 @@ export class Gateway {
     }
   };
 
-  private accept(ws: WebSocket, socket: Duplex): void {
+  private accept(ws: WebSocket, socket: Duplex, ip: string): void {
     const max = this.config.gateway.maxBufferedBytes;
     const full = () => {
       if (ws.bufferedAmount > max) {
@@ -147,8 +154,7 @@ export class Gateway {
           full();
         },
         close: (code, reason) => ws.close(code, reason),
-        // The upgrade's socket is the TCP socket: a net.Socket.
-        remoteAddress: clientAddress(socket as Socket),
+        ip,
       },
       this.ctx,
     );

@@ -10,5 +10,5 @@ export const accountHandlers: Handlers<'account.password' | 'device.list' | 'dev
     await s.ctx.accounts.revokeDevice(s.me.user.id, data.deviceId, s.ip);
     return {};
   },
-  'user.get': async (s, data) => ({ user: await s.ctx.accounts.getUser(data) }),
+  'user.get': async (s, data) => ({ user: await s.ctx.lookups.getUser(s.me.user.id, data) }),
 };

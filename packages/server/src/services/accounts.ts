@@ -3,7 +3,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { WarblerError } from '../errors.js';
-import { LoginThrottle } from '../auth/login-throttle.js';
+import { AuthLimits } from '../auth/auth-limits.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { normalizeDisplayName, normalizeUsername } from '../auth/rules.js';
 import { hashToken, newToken } from '../auth/tokens.js';
@@ -11,6 +11,12 @@ import { StoreConflictError, type NewUser, type Store, type UserRow } from '../s
 import { NO_AUDIT, loginFailed, type AuditLog } from './audit.js';
 
 const DAY = 86_400_000;
+const INVITE_REFUSALS = {
+  unknown: 'no such invite code',
+  revoked: 'this invite was revoked',
+  expired: 'this invite has expired',
+  used_up: 'this invite has been used up',
+} as const;
 /** The stored hash of an account without a password: matches no password (not an scrypt hash). */
 const NO_PASSWORD = '!';
 
@@ -43,7 +49,8 @@ export const publicUser = (u: UserRow): User => ({
 export class Accounts {
   /** Verified against when a username is unknown, so both failures cost the same. */
   private dummyHash: Promise<string>;
-  private readonly throttle = new LoginThrottle();
+  /** The login throttle and the per-IP limits of logins and registrations. */
+  private readonly limits: AuthLimits;
   /** Last-seen times not yet written, by device id. */
   private readonly touches = new Map<number, number>();
   private touchTimer: NodeJS.Timeout | undefined;
@@ -56,6 +63,7 @@ export class Accounts {
     private readonly audit: AuditLog = NO_AUDIT,
   ) {
     this.dummyHash = hashPassword('dummy password for unknown users', config.auth.scryptCost);
+    this.limits = new AuthLimits(config, store.authLimits, logger);
   }
 
   private checkPassword(password: string): void {
@@ -111,33 +119,57 @@ export class Accounts {
     }
   }
 
+  /**
+   * Registration by `auth.registration`: `open`, `invite` (an admin's invite code in `invite`; ignored
+   * when open) or `closed`. Every attempt from `ip` counts against `auth.registrationsPerIpPerHour`.
+   */
   async register(
     input: {
       username: string;
       password: string;
       displayName?: string | undefined;
       device?: string | undefined;
+      invite?: string | undefined;
     },
-    ip?: string,
+    ip: string,
   ): Promise<IssuedSession> {
-    if (this.config.auth.registration !== 'open') throw new WarblerError('registration_closed');
-    const user = await this.createUser(input);
-    return this.issue(user, input.device, 'register', ip);
+    const policy = this.config.auth.registration;
+    if (policy === 'closed') throw new WarblerError('registration_closed');
+    if (policy === 'invite' && input.invite === undefined)
+      throw new WarblerError('invite_required', 'this server registers with an invite code only: give data.invite');
+    await this.limits.beginRegistration(ip);
+    if (policy === 'open') return this.issue(await this.createUser(input), input.device, 'register', ip);
+    const row = await this.newUserRow(input, false);
+    const r = await this.store.registration.registerWithInvite(hashToken(input.invite!), row, Date.now()).catch((e: unknown) => {
+      throw e instanceof StoreConflictError ? new WarblerError('username_taken') : e;
+    });
+    if ('refused' in r) throw new WarblerError('invite_invalid', INVITE_REFUSALS[r.refused]);
+    this.logger.info('registered with an invite', { user: r.user.id, invite: r.inviteId });
+    return this.issue(r.user, input.device, 'register', ip);
   }
 
-  /** Password login. A wrong password and an unknown user give the same error after the same work. */
-  async login(input: { username: string; password: string; device?: string | undefined }, ip?: string): Promise<IssuedSession> {
+  /**
+   * Password login from `ip`. A wrong password and an unknown user give the same error after the same
+   * work. The attempt takes its slots of the login limits before the password is hashed (see AuthLimits).
+   */
+  async login(input: { username: string; password: string; device?: string | undefined }, ip: string): Promise<IssuedSession> {
     const username = normalizeUsername(input.username);
-    const wait = this.throttle.retryAfter(username ?? '');
-    if (wait > 0) throw new WarblerError('rate_limited', `too many failed logins for this username; retry in ${Math.ceil(wait / 1000)} s`);
-    const user = username ? await this.store.getUserByUsername(username) : undefined;
-    const ok = await verifyPassword(input.password, user ? user.passwordHash : await this.dummyHash);
-    if (!user || !ok) {
-      this.throttle.failed(username ?? '');
+    const ticket = await this.limits.beginLogin(username ?? '', ip).catch((e: unknown) => {
+      if (e instanceof WarblerError && e.code === 'rate_limited') this.audit.record(loginFailed(undefined, 'rate_limited', ip));
+      throw e;
+    });
+    let user: UserRow | undefined;
+    let ok: boolean | undefined;
+    try {
+      user = username ? await this.store.getUserByUsername(username) : undefined;
+      ok = (await verifyPassword(input.password, user ? user.passwordHash : await this.dummyHash)) && user !== undefined;
+    } finally {
+      this.limits.endLogin(ticket, ok);
+    }
+    if (!ok || !user) {
       this.audit.record(loginFailed(user?.id, user ? 'wrong_password' : 'unknown_user', ip));
       throw new WarblerError('invalid_credentials');
     }
-    this.throttle.succeeded(user.username);
     return this.issue(user, input.device, 'login', ip);
   }
 
@@ -191,7 +223,13 @@ export class Accounts {
     }, 1000).unref();
   }
 
-  /** Writes the pending last-seen times; the server's stop calls it before closing the store. */
+  /** Writes what is pending (last-seen times, the login throttle's state); the server's stop calls it before closing the store. */
+  async flush(): Promise<void> {
+    await this.flushTouches();
+    await this.limits.flush();
+  }
+
+  /** Writes the pending last-seen times. */
   async flushTouches(): Promise<void> {
     clearTimeout(this.touchTimer);
     this.touchTimer = undefined;
@@ -247,16 +285,5 @@ export class Accounts {
     if (revoked.length > 0) this.bus.kick(revoked, 'token_revoked');
     this.audit.record({ event: 'password.change', userId, deviceId: currentDeviceId, ip, detail: { revokedDevices: revoked.length } });
     return revoked.length;
-  }
-
-  async getUser(query: { id?: number | undefined; username?: string | undefined }): Promise<User> {
-    let user: UserRow | undefined;
-    if (query.id !== undefined) user = await this.store.getUserById(query.id);
-    else if (query.username !== undefined) {
-      const u = normalizeUsername(query.username);
-      user = u ? await this.store.getUserByUsername(u) : undefined;
-    } else throw new WarblerError('invalid_frame', 'data: give id or username');
-    if (!user) throw new WarblerError('user_not_found');
-    return publicUser(user);
   }
 }

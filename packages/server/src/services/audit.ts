@@ -19,7 +19,7 @@ export const NO_AUDIT: AuditLog = { record: () => undefined };
 /** A failed login: the account when it exists (never the name typed, which may be a password typed in the wrong field). */
 export const loginFailed = (
   userId: number | undefined,
-  reason: 'wrong_password' | 'unknown_user' | 'account_disabled',
+  reason: 'wrong_password' | 'unknown_user' | 'account_disabled' | 'rate_limited',
   ip?: string,
 ): AuditRecord => ({
   event: 'login.failed',

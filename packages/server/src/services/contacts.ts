@@ -16,10 +16,6 @@ export interface ContactListener {
   presencePrivacyChanged(userId: number, presence: ContactSettings['presence']): void;
 }
 
-/** Usernames are made of these characters only: a query with others matches no username. */
-const USERNAME_CHARS = /^[a-z0-9_.-]+$/;
-const DEFAULT_SEARCH_LIMIT = 20;
-
 /**
  * Free text of a profile or request (bio, request message): NFC, trimmed, line breaks allowed but no
  * other control characters; undefined when empty.
@@ -38,7 +34,7 @@ function page<R>(rows: R[], limit: number): { rows: R[]; more: boolean } {
 const userSince = (r: UserSinceRow): { user: User; since: number } => ({ user: r.user, since: r.since });
 
 /**
- * Contacts: friends and friend requests, blocking, profiles, privacy settings, user search.
+ * Contacts: friends and friend requests, blocking, profiles, privacy settings. (Finding users: Lookups.)
  *
  * Every change is stored with its `account` events (in the account log `u:<id>` of each user it
  * concerns) in one transaction, then the events are pushed; a device that was offline replays them
@@ -143,20 +139,12 @@ export class Contacts implements BlockList {
     return settings;
   }
 
-  /** Users whose username starts with the query (trimmed, lowercased), by username. */
-  async search(data: RequestData<'user.search'>): Promise<ResultData<'user.search'>> {
-    const q = data.q.trim().toLowerCase();
-    const min = this.deps.config.search.minQueryChars;
-    if ([...q].length < min) throw new WarblerError('invalid_query', `the query needs at least ${min} characters`);
-    if (!USERNAME_CHARS.test(q)) return { users: [] };
-    return { users: await this.deps.store.contacts.searchByUsername(q, data.limit ?? DEFAULT_SEARCH_LIMIT) };
-  }
-
   async request(caller: Caller, data: RequestData<'friend.request'>): Promise<ResultData<'friend.request'>> {
     const me = caller.userId;
     const them = data.user;
     if (them === me) throw new WarblerError('forbidden', 'you cannot befriend yourself');
     const message = data.message === undefined ? undefined : freeText(data.message, 'message');
+    await this.deps.lookups.chargeStrangers(me, [them]);
     const outcome = this.publish(
       caller,
       await this.deps.store.contacts.requestFriend(me, them, message ?? null, Date.now(), (o) => {
@@ -265,6 +253,7 @@ export class Contacts implements BlockList {
     const me = caller.userId;
     const them = data.user;
     if (them === me) throw new WarblerError('forbidden', 'you cannot block yourself');
+    await this.deps.lookups.chargeStrangers(me, [them]);
     const outcome = this.publish(
       caller,
       await this.deps.store.contacts.block(me, them, Date.now(), (o) => {

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { Hub } from '../session/hub.js';
 import type { Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
+import type { Lookups } from './lookups.js';
 import type { Messaging } from './messaging.js';
 
 /** What every feature service is built from. */
@@ -17,4 +18,5 @@ export interface ServiceDeps {
   readonly hub: Hub;
   readonly accounts: Accounts;
   readonly messaging: Messaging;
+  readonly lookups: Lookups;
 }

@@ -97,6 +97,7 @@ export class Groups implements GroupDirectory {
     if (listed.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
     const others = unique(listed).filter((u) => u !== owner);
     this.checkCap(others.length + 1);
+    await this.deps.lookups.chargeStrangers(owner, others);
     await this.checkUsersExist(others);
     const createdAt = Date.now();
     const joinPolicy = data.joinPolicy ?? 'open';
@@ -198,6 +199,7 @@ export class Groups implements GroupDirectory {
       const already = users.find((u) => g.byUser.has(u));
       if (already !== undefined) throw new WarblerError('already_member', `user ${already} is already a member`);
       this.checkCap(g.members.length + users.length);
+      await this.deps.lookups.chargeStrangers(caller.userId, users);
       await this.checkUsersExist(users);
       const event = this.draft(caller.userId, { type: 'added', actor: caller.userId, users });
       const r = await this.deps.store.groups.addMembers(g.row.id, users, event, () => addToState(g, users));

@@ -20,6 +20,7 @@ import { publicUser } from './accounts.js';
 import { MessageActions } from './actions.js';
 import { buildContent, liveTarget, quoteOf } from './content.js';
 import { NO_BLOCKS, NO_GROUPS, type BlockList, type GroupDirectory } from './directory.js';
+import type { Lookups } from './lookups.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /** Who is asking: the authenticated user, and the connection to leave out of pushes. */
@@ -95,6 +96,8 @@ export class Messaging {
     private readonly bus: Bus,
     private readonly config: Config,
     private readonly metrics: Metrics,
+    /** Who may start a one-to-one conversation, and what it costs (messages.directFrom, lookups). */
+    private readonly lookups: Lookups,
   ) {
     this.actions = new MessageActions(store, config, this);
     this.batcher = new WriteBatcher(store, config.store.batchMaxMessages, metrics, (m, r, origin) => this.push(m, r, origin));
@@ -107,7 +110,8 @@ export class Messaging {
 
   /**
    * The caller's access to `conv`, to read it or to send to it. Throws `conversation_not_found`,
-   * `not_member`, `forbidden` (sending to an account log), `blocked`, and the group's refusals.
+   * `not_member`, `forbidden` (sending to an account log), `blocked`, the group's refusals, and for the
+   * first message of a one-to-one conversation `not_contact` or `rate_limited` (see Lookups.admitDirect).
    */
   async access(caller: Caller, conv: string, mode: 'read' | 'send'): Promise<ConvAccess> {
     const kind = convKind(conv);
@@ -129,6 +133,7 @@ export class Messaging {
     if (!(await this.userExists(caller, peer)) && (mode === 'send' || !(await this.store.getConversation(conv))))
       throw new WarblerError('conversation_not_found');
     if (mode === 'send' && peer !== caller.userId && this.blocks.isBlocked(peer, caller.userId)) throw new WarblerError('blocked');
+    if (mode === 'send') await this.lookups.admitDirect(caller.userId, peer, conv);
     return { kind: 'direct', members: pair[0] === pair[1] ? [pair[0]] : pair, admin: false };
   }
 

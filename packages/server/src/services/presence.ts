@@ -81,6 +81,8 @@ export class Presence implements HubListener, ContactListener {
     const wanted = [...new Set(data.users)];
     const { contacts } = this.deps.store;
     const settings = await contacts.settings(wanted);
+    // Every id is answered and watched, one that belongs to nobody as a user who hides their presence:
+    // the answer must not tell how many of the ids exist.
     const known = wanted.filter((u) => settings.has(u));
     // Asked whatever the privacy is now: it may change to `contacts` while the watch lasts.
     const others = known.filter((u) => u !== me);
@@ -90,12 +92,12 @@ export class Presence implements HubListener, ContactListener {
     // From here on nothing waits: the watches and the states they answer with are one snapshot.
     const mine = this.watching.get(s) ?? new Map<number, Watch>();
     const max = this.deps.config.presence.maxWatched;
-    const total = mine.size + known.filter((u) => !mine.has(u)).length;
+    const total = mine.size + wanted.filter((u) => !mine.has(u)).length;
     if (total > max)
       throw new WarblerError('request_too_large', `a connection may watch at most ${max} users; this one would watch ${total}`);
     const presence: PresenceState[] = [];
-    for (const u of known) {
-      this.privacy.set(u, settings.get(u)!.presence);
+    for (const u of wanted) {
+      this.privacy.set(u, settings.get(u)?.presence ?? 'nobody');
       const w: Watch = { contact: mates.has(u), shown: false };
       w.shown = this.visible(s, u, w);
       mine.set(u, w);

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.js';
 import type { Accounts } from '../services/accounts.js';
 import type { Contacts } from '../services/contacts.js';
 import type { Groups } from '../services/groups.js';
+import type { Lookups } from '../services/lookups.js';
 import type { Messaging } from '../services/messaging.js';
 import type { Presence } from '../services/presence.js';
 import type { Search } from '../services/search.js';
@@ -20,6 +21,7 @@ export interface ServerContext {
   readonly contacts: Contacts;
   readonly presence: Presence;
   readonly search: Search;
+  readonly lookups: Lookups;
   readonly hub: Hub;
   /** Set when a graceful shutdown starts: new requests get `unavailable`. */
   draining: boolean;

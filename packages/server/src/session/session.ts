@@ -21,8 +21,8 @@ export interface Transport {
   /** Writes a frame that goes to many connections; like `send`, but its bytes are made once (see SharedFrame). */
   sendShared(frame: SharedFrame): void;
   close(code: number, reason: string): void;
-  /** The client's IP address as the server's socket sees it (a proxy's, behind one); '' when unknown. */
-  readonly remoteAddress: string;
+  /** The client's address as per-IP limits key it (see gateway/client-ip.ts). */
+  readonly ip: string;
 }
 
 /**
@@ -60,13 +60,13 @@ export class Session {
     this.tokens = ctx.config.gateway.framesBurst;
   }
 
-  /** The client's address, for the audit log. */
-  get ip(): string {
-    return this.transport.remoteAddress;
-  }
-
   get authenticated(): boolean {
     return this.identity !== undefined;
+  }
+
+  /** The client's address as per-IP limits key it; the audit log records the same. */
+  get ip(): string {
+    return this.transport.ip;
   }
 
   /** The authenticated user and device; handlers of non-public ops may rely on it. */

@@ -248,6 +248,36 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
     ],
   },
   {
+    version: 7,
+    name: 'login throttle state, registration invites',
+    up: [
+      // The login throttle and per-IP limits, kept across restarts (written in batches, about once a second):
+      // one row per limiter key, e.g. `login:user:alice`. A row past expires_at means nothing; each write
+      // deletes those.
+      `CREATE TABLE auth_limits (
+        limit_key VARCHAR(128) NOT NULL PRIMARY KEY,
+        hits {{bigint}} NOT NULL,
+        locked_until {{bigint}} NOT NULL,
+        set_at {{bigint}} NOT NULL,
+        expires_at {{bigint}} NOT NULL
+      )`,
+      `CREATE INDEX auth_limits_expiry ON auth_limits (expires_at)`,
+      // Invite codes for auth.registration = 'invite': only the SHA-256 of a code is stored. created_by is
+      // the admin account that made it, NULL for the CLI.
+      `CREATE TABLE invites (
+        id {{id}},
+        code_hash CHAR(64) NOT NULL UNIQUE,
+        note VARCHAR(256),
+        max_uses {{bigint}} NOT NULL,
+        uses {{bigint}} NOT NULL DEFAULT 0,
+        created_at {{bigint}} NOT NULL,
+        expires_at {{bigint}} NOT NULL,
+        created_by {{bigint}} REFERENCES users(id),
+        revoked_at {{bigint}}
+      )`,
+    ],
+  },
+  {
     version: 8,
     name: 'admin: API keys, audit log, disabled and deleted accounts, account changes',
     up: [

@@ -1,11 +1,13 @@
 import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
 import { USER_COLS, toUser, type RawUser } from './user-rows.js';
 import { SqlAppender } from './sql-append.js';
+import { SqlAuthLimitStore } from './sql-auth-limits.js';
 import { MIGRATIONS, stepSql } from './migrations.js';
 import { SqlAdminStore } from './sql-admin.js';
 import { SqlAuditStore } from './sql-audit.js';
 import { SqlContactStore } from './sql-contacts.js';
 import { SqlGroupStore } from './sql-groups.js';
+import { SqlRegistrationStore } from './sql-registration.js';
 import { SqlSearchStore } from './sql-search.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
@@ -57,6 +59,8 @@ export class SqlStore implements Store {
   readonly search: SqlSearchStore;
   readonly admin: SqlAdminStore;
   readonly audit: SqlAuditStore;
+  readonly authLimits: SqlAuthLimitStore;
+  readonly registration: SqlRegistrationStore;
 
   constructor(private readonly db: SqlClient) {
     this.appender = new SqlAppender(db);
@@ -65,6 +69,8 @@ export class SqlStore implements Store {
     this.search = new SqlSearchStore(db);
     this.admin = new SqlAdminStore(db);
     this.audit = new SqlAuditStore(db);
+    this.authLimits = new SqlAuthLimitStore(db);
+    this.registration = new SqlRegistrationStore(db, (tx, u) => this.insertUser(tx, u));
   }
 
   async migrate(): Promise<void> {
@@ -99,8 +105,12 @@ export class SqlStore implements Store {
     return this.db.close();
   }
 
-  async createUser(u: NewUser): Promise<UserRow> {
-    const r = await this.db.run(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
+  createUser(u: NewUser): Promise<UserRow> {
+    return this.insertUser(this.db, u);
+  }
+
+  private async insertUser(q: SqlQueries, u: NewUser): Promise<UserRow> {
+    const r = await q.run(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
     if (r.changes === 0) throw new StoreConflictError(`username taken: ${u.username}`);
     return { ...u, id: r.lastId };
   }
@@ -109,10 +119,7 @@ export class SqlStore implements Store {
     return this.db.transaction(async (tx) => {
       const out: CreatedUser[] = [];
       for (let i = 0; i < users.length; i++) {
-        const u = users[i]!;
-        const r = await tx.run(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
-        if (r.changes === 0) throw new StoreConflictError(`username taken: ${u.username}`);
-        const user: UserRow = { ...u, id: r.lastId };
+        const user = await this.insertUser(tx, users[i]!);
         const d = devices[i];
         out.push({ user, device: d && (await this.insertDevice(tx, { ...d, userId: user.id })) });
       }

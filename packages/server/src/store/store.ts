@@ -1,7 +1,9 @@
 import type { AdminStore } from './store-admin.js';
 import type { AuditStore } from './store-audit.js';
+import type { AuthLimitStore } from './store-auth-limits.js';
 import type { ContactStore } from './store-contacts.js';
 import type { GroupStore } from './store-groups.js';
+import type { RegistrationStore } from './store-registration.js';
 import type { SearchStore } from './store-search.js';
 
 /**
@@ -97,6 +99,10 @@ export interface Store {
   readonly admin: AdminStore;
   /** The audit log. */
   readonly audit: AuditStore;
+  /** The login throttle's and per-IP limits' state, kept across restarts. */
+  readonly authLimits: AuthLimitStore;
+  /** Registration invites. */
+  readonly registration: RegistrationStore;
 }
 
 /** A user's membership of a conversation. */
