@@ -21,16 +21,16 @@ const CONTENT = new Set<string>(CONTENT_KINDS);
 /** Kinds whose text an edit may replace: text, and the caption of media. */
 const EDITABLE = new Set(['text', ...MEDIA_KINDS]);
 /** The fields each content kind may carry besides mentions; a field from another kind is `invalid_message`. */
-const ALLOWED: Record<string, readonly string[]> = {
-  text: ['text'],
-  image: ['text', 'media'],
-  file: ['text', 'media'],
-  audio: ['text', 'media'],
-  video: ['text', 'media'],
-  location: ['location'],
+const ALLOWED = new Map<string, readonly string[]>([
+  ['text', ['text']],
+  ['image', ['text', 'media']],
+  ['file', ['text', 'media']],
+  ['audio', ['text', 'media']],
+  ['video', ['text', 'media']],
+  ['location', ['location']],
   // `text` is a plain-text fallback for clients that do not know the custom type.
-  custom: ['text', 'custom'],
-};
+  ['custom', ['text', 'custom']],
+]);
 const CONTENT_FIELDS = ['text', 'media', 'location', 'custom'] as const;
 const MEDIA_KEYS = ['url', 'attachment', 'name', 'mime', 'size', 'width', 'height', 'duration', 'thumbnail'] as const;
 /** Longest text a reply's quote copies, in characters (code points). */
@@ -75,7 +75,8 @@ export function buildContent(data: RequestData<'msg.send'>, config: Config): Con
     checkText(data.text, config);
     return { kind, fields: { text: data.text } };
   }
-  const allowed = ALLOWED[kind]!;
+  const allowed = ALLOWED.get(kind);
+  if (!allowed) throw new WarblerError('invalid_frame', `data.kind: ${kind.slice(0, 16)} is not a content kind`);
   for (const f of CONTENT_FIELDS)
     if (data[f] !== undefined && !allowed.includes(f))
       throw new WarblerError('invalid_message', `data.${f}: not allowed in a ${kind} message`);
@@ -168,7 +169,8 @@ export function checkReaction(target: MessageRow, emoji: string, on: boolean): v
   if (/[\s\p{Cc}]/u.test(emoji)) throw new WarblerError('invalid_message', 'data.emoji: no spaces or control characters');
   if (!on || target.reactions === undefined) return;
   const all = JSON.parse(target.reactions) as Record<string, unknown>;
-  if (!(emoji in all) && Object.keys(all).length >= MAX_REACTIONS)
+  // Own keys only: `emoji in all` would find `constructor` or `toString` on every object.
+  if (!Object.hasOwn(all, emoji) && Object.keys(all).length >= MAX_REACTIONS)
     throw new WarblerError('invalid_message', `data.emoji: message ${target.seq} has ${MAX_REACTIONS} different reactions already`);
 }
 

@@ -188,13 +188,19 @@ export class SqlAppender {
 /**
  * A message's reactions (JSON text of emoji -> user ids, or null for none) after `userId` adds (`on`) or
  * takes back `emoji`; the same text when nothing changes. Emptied emojis are dropped, none at all is null.
+ * A Map, not a plain object: an emoji may be any name, `constructor` or `__proto__` too.
  */
 function applyReaction(json: string | null, userId: number, emoji: string, on: boolean): string | null {
-  const all = json === null ? {} : (JSON.parse(json) as Record<string, number[]>);
-  const users = all[emoji] ?? [];
+  const all = new Map(json === null ? [] : Object.entries(JSON.parse(json) as Record<string, number[]>));
+  const users = all.get(emoji) ?? [];
   if (users.includes(userId) === on) return json;
-  if (on) all[emoji] = [...users, userId];
-  else if (users.length > 1) all[emoji] = users.filter((u) => u !== userId);
-  else delete all[emoji];
-  return Object.keys(all).length === 0 ? null : JSON.stringify(all);
+  if (on) all.set(emoji, [...users, userId]);
+  else if (users.length > 1)
+    all.set(
+      emoji,
+      users.filter((u) => u !== userId),
+    );
+  else all.delete(emoji);
+  // Object.fromEntries defines own properties, so a `__proto__` key is kept as a key.
+  return all.size === 0 ? null : JSON.stringify(Object.fromEntries(all));
 }
