@@ -30,8 +30,9 @@ export interface WarblerServer {
   readonly accounts: Accounts;
   readonly metrics: Metrics;
   /**
-   * Graceful stop: refuse new connections and requests, store and acknowledge everything already
-   * received, close clients with the reconnect code, close the store. Idempotent.
+   * Graceful stop: refuse new connections and requests (the listener answers 503 until the stop ends),
+   * store and acknowledge everything already received, close clients with the reconnect code, close the
+   * store, then the listener. Idempotent.
    */
   stop(): Promise<void>;
 }
@@ -86,15 +87,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       logger.info('shutting down');
       ctx.draining = true;
       gateway.stopAccepting();
-      http.close();
       await messaging.batcher.flush();
       await gateway.closeAll(config.server.shutdownTimeoutMs);
       for (const svc of services.reverse()) await svc.stop();
-      http.closeAllConnections();
       await bus.close();
       await accounts.flushTouches();
       await store.close();
       metrics.stop();
+      // The listener stays open until the very end, so that while the stop drains a load balancer's probe
+      // gets /readyz 503 and a new client its upgrade 503 (docs/deploy.md), not a refused connection.
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await closed;
       logger.info('stopped');
     })());
 
