@@ -33,6 +33,11 @@ const ALLOWED = new Map<string, readonly string[]>([
 ]);
 const CONTENT_FIELDS = ['text', 'media', 'location', 'custom'] as const;
 const MEDIA_KEYS = ['url', 'attachment', 'name', 'mime', 'size', 'width', 'height', 'duration', 'thumbnail'] as const;
+/**
+ * Deepest nesting of arrays and objects in `custom` content. JSON parses any depth, but encoding a value
+ * (storing it, answering a sync that holds it) recurses: a few thousand levels overflow the stack.
+ */
+export const MAX_CUSTOM_DEPTH = 32;
 /** Longest text a reply's quote copies, in characters (code points). */
 export const QUOTE_CHARS = 200;
 /** Most different reactions one message may have. */
@@ -46,6 +51,18 @@ export function isContentKind(kind: string): boolean {
 function checkText(text: string, config: Config): void {
   if (text.length > config.limits.maxTextChars)
     throw new WarblerError('text_too_long', `text is longer than ${config.limits.maxTextChars} characters`);
+}
+
+/** True when `value` nests arrays and objects more than `max` levels deep; walks without recursion. */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function checkSize(field: string, value: unknown, config: Config): void {
@@ -93,6 +110,9 @@ export function buildContent(data: RequestData<'msg.send'>, config: Config): Con
   }
   if (kind === 'custom') {
     if (data.custom === undefined) throw new WarblerError('invalid_message', 'data.custom: a custom message needs custom content');
+    // Before anything encodes it: see MAX_CUSTOM_DEPTH.
+    if (deeperThan(data.custom, MAX_CUSTOM_DEPTH))
+      throw new WarblerError('content_too_large', `data.custom: nested more than ${MAX_CUSTOM_DEPTH} levels deep`);
     checkSize('custom', data.custom, config);
     fields.custom = data.custom;
   }
