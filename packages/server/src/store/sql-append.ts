@@ -227,12 +227,9 @@ function applyReaction(json: string | null, userId: number, emoji: string, on: b
   const all = new Map(json === null ? [] : Object.entries(JSON.parse(json) as Record<string, number[]>));
   const users = all.get(emoji) ?? [];
   if (users.includes(userId) === on) return json;
+  const rest = users.filter((u) => u !== userId);
   if (on) all.set(emoji, [...users, userId]);
-  else if (users.length > 1)
-    all.set(
-      emoji,
-      users.filter((u) => u !== userId),
-    );
+  else if (rest.length > 0) all.set(emoji, rest);
   else all.delete(emoji);
   // Object.fromEntries defines own properties, so a `__proto__` key is kept as a key.
   return all.size === 0 ? null : JSON.stringify(Object.fromEntries(all));
