@@ -2,7 +2,8 @@
  * WebSocket close codes. The range says what a client does next:
  * 4000–4099: reconnect with backoff (and re-authenticate with the saved token);
  * 4100–4199: do not reconnect until the user acts (log in again, upgrade the client).
- * Standard codes the server also uses: 1009 (frame too large: reconnect, do not resend that frame).
+ * Standard codes the server also uses: 1009 (frame too large: reconnect, do not resend that frame) and
+ * 1007 (a text frame that is not valid UTF-8: reconnect, do not resend that frame).
  * `docs/protocol.md` lists the same table; `test/registry.test.ts` keeps the two in step.
  */
 export const CLOSE_CODES = {
@@ -16,6 +17,7 @@ export const CLOSE_CODES = {
   protocol_unsupported: { code: 4102, reconnect: false, reason: 'protocol version not supported' },
   account_disabled: { code: 4103, reconnect: false, reason: 'account disabled or deleted' },
   frame_too_large: { code: 1009, reconnect: true, reason: 'frame too large' },
+  invalid_utf8: { code: 1007, reconnect: true, reason: 'text frame is not valid UTF-8' },
 } as const satisfies Record<string, { code: number; reconnect: boolean; reason: string }>;
 
 export type CloseName = keyof typeof CLOSE_CODES;

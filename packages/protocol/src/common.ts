@@ -70,6 +70,8 @@ export const Quote = Type.Object({
   kind: Type.String(),
   /** The start of the quoted text (at most 200 characters), when it has text. */
   text: Type.Optional(Type.String()),
+  /** The quoted message was recalled: the quote has lost its text. */
+  recalled: Type.Optional(Type.Boolean()),
 });
 export type Quote = Static<typeof Quote>;
 
@@ -114,7 +116,10 @@ export const Message = Type.Object({
   on: Type.Optional(Type.Boolean()),
   /** A `group` or `account` event: `type` says which, the rest is documented per type. */
   event: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  /** State of a content message as of when it was read: edited (text is the latest), recalled (content removed). */
+  /**
+   * State of a content message as of when it was read: edited (text is the latest), recalled (content
+   * removed). On an `edit` entry, `recalled` says its target was recalled and the entry lost its text.
+   */
   edited: Type.Optional(Type.Boolean()),
   recalled: Type.Optional(Type.Boolean()),
   /** Emoji → user ids that reacted with it. */

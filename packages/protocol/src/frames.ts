@@ -2,6 +2,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { type ErrorBody, type ErrorCode } from './errors.js';
 import { LIMITS } from './limits.js';
+import { describeIllFormed, illFormedString, isWellFormed, mayHoldLoneSurrogate, type IllFormed } from './well-formed.js';
 import { OPS, type EventData, type EventName, type Op, type RequestData, type ResultData } from './schemas.js';
 
 /** A request id chosen by the client: a short string or a safe integer; echoed in the response. */
@@ -53,8 +54,19 @@ function readId(v: unknown): RequestId | undefined {
   return undefined;
 }
 
+/** The first member of a frame (its key, or a string at any depth of its value) with a lone surrogate. */
+function illFormedMember(f: Record<string, unknown>): IllFormed | undefined {
+  for (const [k, v] of Object.entries(f)) {
+    if (!isWellFormed(k)) return { path: 'frame', inKey: true };
+    const bad = illFormedString(v, k);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
 /**
- * Reads and validates one client text frame with the compiled validators.
+ * Reads and validates one client text frame with the compiled validators. Every string of the frame
+ * (values and object keys, at any depth) must be well-formed UTF-16 (see well-formed.ts).
  * Never throws: a bad frame gives the error to answer with.
  */
 export function parseRequest(text: string): ParseResult {
@@ -68,13 +80,17 @@ export function parseRequest(text: string): ParseResult {
     return { ok: false, id: null, code: 'invalid_frame', message: 'frame must be a JSON object' };
   }
   const f = raw as Record<string, unknown>;
+  const bad = mayHoldLoneSurrogate(text) ? illFormedMember(f) : undefined;
+  if (bad?.path === 'id') return { ok: false, id: null, code: 'invalid_frame', message: describeIllFormed(bad) };
   const id = readId(f.id);
   if (id === undefined) {
     return { ok: false, id: null, code: 'invalid_frame', message: 'id must be a non-empty string of at most 64 characters or an integer' };
   }
+  if (bad) return { ok: false, id, code: 'invalid_frame', message: describeIllFormed(bad) };
   if (typeof f.op !== 'string') return { ok: false, id, code: 'invalid_frame', message: 'op must be a string' };
   const check = validators.get(f.op);
-  if (!check) return { ok: false, id, code: 'unknown_op', message: `unknown op: ${f.op.slice(0, 64)}` };
+  // Cut by code points, so the message never ends in half a pair.
+  if (!check) return { ok: false, id, code: 'unknown_op', message: `unknown op: ${Array.from(f.op.slice(0, 128)).slice(0, 64).join('')}` };
   const data = f.data === undefined ? {} : f.data;
   if (!check.Check(data)) return { ok: false, id, code: 'invalid_frame', message: describeFailure(check, data, 'data') };
   return { ok: true, frame: { id, op: f.op as Op, data: data as RequestData<Op> } };

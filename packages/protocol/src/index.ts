@@ -4,6 +4,7 @@ export * from './limits.js';
 export * from './common.js';
 export * from './schemas.js';
 export * from './frames.js';
+export * from './well-formed.js';
 export * from './conversations.js';
 export * from './admin.js';
 export * from './admin-invites.js';

@@ -30,7 +30,13 @@ export interface HttpRoutes {
 export function httpHandler(routes: HttpRoutes) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (routes.admin && (path.startsWith(ADMIN_PREFIX) || path === ADMIN_PREFIX.slice(0, -1))) return void routes.admin(req, res);
+    // While draining, no keep-alive: the listener closes when the stop ends.
+    if (routes.draining()) res.setHeader('connection', 'close');
+    if (routes.admin && (path.startsWith(ADMIN_PREFIX) || path === ADMIN_PREFIX.slice(0, -1))) {
+      // While draining the store is about to close: API requests are refused, the probes still answer.
+      if (routes.draining()) return sendError(res, 'unavailable', 'the server is shutting down');
+      return void routes.admin(req, res);
+    }
     if (path === '/metrics' && routes.metrics) return void routes.metrics(req, res);
     if (path !== '/healthz' && path !== '/readyz' && !(path === '/' && routes.banner !== undefined)) return sendError(res, 'not_found');
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'method_not_allowed', 'use GET');

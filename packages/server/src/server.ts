@@ -41,8 +41,9 @@ export interface WarblerServer {
   readonly apiKeys: ApiKeys;
   readonly audit: Audit;
   /**
-   * Graceful stop: refuse new connections and requests, store and acknowledge everything already
-   * received, close clients with the reconnect code, close the store. Idempotent.
+   * Graceful stop: refuse new connections and requests (the listener answers 503 until the stop ends),
+   * store and acknowledge everything already received, close clients with the reconnect code, close the
+   * store, then the listener. Idempotent.
    */
   stop(): Promise<void>;
 }
@@ -134,19 +135,21 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       logger.info('shutting down');
       ctx.draining = true;
       gateway.stopAccepting();
-      http.close();
-      adminHttp?.close();
       await messaging.batcher.flush();
       await gateway.closeAll(config.server.shutdownTimeoutMs);
       await watch.stop();
       for (const svc of services.reverse()) await svc.stop();
-      http.closeAllConnections();
-      adminHttp?.closeAllConnections();
       await bus.close();
       await accounts.flush();
       await audit.flush();
       await store.close();
       metrics.stop();
+      // The listener stays open until the very end, so that while the stop drains a load balancer's probe
+      // gets /readyz 503 and a new client its upgrade 503 (docs/deploy.md), not a refused connection.
+      const closed = [http, adminHttp].map((h) => h && new Promise<void>((resolve) => h.close(() => resolve())));
+      http.closeAllConnections();
+      adminHttp?.closeAllConnections();
+      await Promise.all(closed);
       logger.info('stopped');
     })());
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { eventually, newUser, RawClient, startTestServer, type TestServer } from './helpers.js';
+import { apiKey, eventually, newUser, RawClient, startTestServer, type TestServer } from './helpers.js';
 
 /** Parses Prometheus text into `name{labels}` → value. */
 function parseMetrics(text: string): Map<string, number> {
@@ -29,8 +29,8 @@ function metric(m: Map<string, number>, name: string): number {
 }
 
 /** A TCP connection to the server, closed when the test ends. */
-async function tcp(t: TestContext, s: TestServer): Promise<Socket> {
-  const sock = connect(s.port, '127.0.0.1');
+async function tcp(t: TestContext, s: TestServer, port = s.port): Promise<Socket> {
+  const sock = connect(port, '127.0.0.1');
   t.after(() => sock.destroy());
   await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
   return sock;
@@ -174,4 +174,64 @@ test('during a graceful stop /readyz turns 503 (draining) and clients are told t
   await stopping;
   // Once stopped, the port refuses new connections.
   await assert.rejects(fetch(`${s.url}/healthz`));
+});
+
+/** One HTTP request on a connection of its own (opened now); resolves with everything the server sent before closing it. */
+async function freshRequest(t: TestContext, s: TestServer, head: string, body = '', port = s.port): Promise<string> {
+  const sock = await tcp(t, s, port);
+  let got = '';
+  sock.on('data', (d: Buffer) => (got += d.toString('utf8')));
+  const ended = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+  sock.write(`${head}\r\nHost: x\r\nConnection: close\r\n${body ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : ''}\r\n${body}`);
+  await ended;
+  return got;
+}
+
+test('while a client that does not read holds a graceful stop open, new connections are answered: 503 for readiness, upgrades and the API; healthz 200', async (t) => {
+  const s = await startTestServer({ server: { shutdownTimeoutMs: 2500 } });
+  t.after(() => s.close());
+  const key = await apiKey(s, 'users:write');
+  const adminPort = Number(new URL(s.adminUrl!).port);
+  // Upgraded, then never reads and never answers the close handshake: the stop waits the whole timeout for it.
+  const slow = await tcp(t, s);
+  slow.write(
+    `GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  await readUntil(slow, /^HTTP\/1\.1 101 /);
+  slow.pause();
+  await eventually(async () => assert.equal(metric(await scrape(s), 'warbler_connections'), 1));
+
+  let stopped = false;
+  const stopping = s.stop().then(() => (stopped = true));
+  await new Promise((r) => setImmediate(r));
+
+  const ready = await freshRequest(t, s, 'GET /readyz HTTP/1.1');
+  assert.match(ready, /^HTTP\/1\.1 503 /, 'a load balancer probing readiness is told 503, not refused');
+  assert.match(ready, /"status":"draining"/);
+  const upgrade = await freshRequest(
+    t,
+    s,
+    `GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13`,
+  );
+  assert.match(upgrade, /^HTTP\/1\.1 503 /, 'a new WebSocket is refused with 503');
+  const health = await freshRequest(t, s, 'GET /healthz HTTP/1.1');
+  assert.match(health, /^HTTP\/1\.1 200 /, 'the process is alive');
+  const admin = await freshRequest(
+    t,
+    s,
+    `POST /api/admin/users HTTP/1.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${key}`,
+    '{"users":[{"username":"late"}]}',
+    adminPort,
+  );
+  const adminReady = await freshRequest(t, s, 'GET /readyz HTTP/1.1', '', adminPort);
+  assert.match(adminReady, /^HTTP\/1\.1 503 /, 'the admin listener drains too');
+  assert.match(admin, /^HTTP\/1\.1 503 /);
+  assert.match(admin, /"code":"unavailable"/);
+  assert.equal(stopped, false, 'all of that while the stop was still waiting for the slow client');
+  assert.equal(await s.store.getUserByUsername('late'), undefined);
+
+  await stopping;
+  await assert.rejects(fetch(`${s.url}/healthz`), 'once stopped, the port refuses connections');
+  await assert.rejects(fetch(`${s.adminUrl}/healthz`), 'and so does the admin port');
 });

@@ -323,6 +323,50 @@ export function storeMessageCases(fx: StoreFixture): void {
       );
     });
 
+    test('a recall empties every recorded copy of its target’s text; an edit or reply of a target recalled since loses its own', async (t) => {
+      const store = await fresh(t);
+      const [a, b] = [await user(store), await user(store)];
+      const conv = convOf(a, b);
+      const entry = (from: UserRow, clientId: string, kind: string, body: object, effect: NewMessage['effect']): NewMessage => ({
+        ...msg(from, from === a ? b : a, clientId, 2000),
+        kind,
+        body: JSON.stringify(body),
+        effect,
+      });
+      const quote = (seq: number, text: string) => ({ seq, from: a.id, kind: 'text', text });
+      const gone = (seq: number) => ({ seq, from: a.id, kind: 'text', recalled: true });
+      await store.appendMessages([msg(a, b, 'one', 1000, 'secret'), msg(a, b, 'two', 1000, 'other')]); // 1, 2
+      await store.appendMessages([
+        entry(a, 'e1', 'edit', { target: 1, text: 'secret 2' }, { type: 'edit', target: 1, text: 'secret 2' }), // 3
+        entry(b, 'q1', 'text', { text: 'hm', replyTo: quote(1, 'secret 2') }, { type: 'reply', target: 1, mentions: [a.id] }), // 4
+        entry(b, 'q2', 'text', { text: 'ok', replyTo: quote(2, 'other') }, { type: 'reply', target: 2 }), // 5
+      ]);
+      assert.equal((await store.getMemberState(conv, a.id))?.mentionSeq, 4, 'a reply that mentions sets the mention cursor');
+      // Checked before the recall was stored, stored after it in the same batch.
+      const late = [
+        entry(a, 'e2', 'edit', { target: 1, text: 'secret 3' }, { type: 'edit', target: 1, text: 'secret 3' }), // 7
+        entry(b, 'q3', 'text', { text: 'hm?', replyTo: quote(1, 'secret 2') }, { type: 'reply', target: 1 }), // 8
+      ];
+      await store.appendMessages([entry(a, 'x1', 'recall', { target: 1 }, { type: 'recall', target: 1 }), ...late]); // 6
+      const bodies = new Map((await store.messagesAfter(conv, 0, 100)).map((m) => [m.seq, JSON.parse(m.body) as unknown]));
+      assert.deepEqual(
+        [3, 4, 5, 7, 8].map((seq) => bodies.get(seq)),
+        [
+          { target: 1, recalled: true },
+          { text: 'hm', replyTo: gone(1) },
+          { text: 'ok', replyTo: quote(2, 'other') },
+          { target: 1, recalled: true },
+          { text: 'hm?', replyTo: gone(1) },
+        ],
+      );
+      assert.deepEqual(
+        late.map((m) => JSON.parse(m.body) as unknown),
+        [bodies.get(7), bodies.get(8)],
+        'the entries to push carry the body as stored',
+      );
+      assert.doesNotMatch(JSON.stringify([...bodies.values()]), /secret/);
+    });
+
     test('hide marks messages for one viewer only; flags and mentions set the member row', async (t) => {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];

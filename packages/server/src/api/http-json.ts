@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorBody, type ErrorCode } from '@warbler/protocol';
+import { describeIllFormed, errorBody, illFormedString, mayHoldLoneSurrogate, type ErrorCode } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
 
 /** Writes `body` as JSON with `status`. */
@@ -14,7 +14,10 @@ export function sendError(res: ServerResponse, code: ErrorCode, message?: string
   sendJson(res, body.status, { error: body });
 }
 
-/** Reads a JSON request body of at most `maxBytes`; throws invalid_body or request_too_large. */
+/**
+ * Reads a JSON request body of at most `maxBytes`; throws invalid_body (also for a string with a lone
+ * surrogate) or request_too_large.
+ */
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -23,11 +26,17 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
     if (size > maxBytes) throw new WarblerError('request_too_large', `body is over ${maxBytes} bytes`);
     chunks.push(chunk);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(text);
   } catch {
     throw new WarblerError('invalid_body', 'body is not valid JSON');
   }
+  // The frames' rule for strings holds for API bodies too: well-formed UTF-16 only.
+  const bad = mayHoldLoneSurrogate(text) ? illFormedString(body, 'body') : undefined;
+  if (bad) throw new WarblerError('invalid_body', describeIllFormed(bad));
+  return body;
 }
 
 /** The credential of an `Authorization: Bearer <key>` header; throws `unauthorized` when absent. */

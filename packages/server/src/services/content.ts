@@ -21,18 +21,23 @@ const CONTENT = new Set<string>(CONTENT_KINDS);
 /** Kinds whose text an edit may replace: text, and the caption of media. */
 const EDITABLE = new Set(['text', ...MEDIA_KINDS]);
 /** The fields each content kind may carry besides mentions; a field from another kind is `invalid_message`. */
-const ALLOWED: Record<string, readonly string[]> = {
-  text: ['text'],
-  image: ['text', 'media'],
-  file: ['text', 'media'],
-  audio: ['text', 'media'],
-  video: ['text', 'media'],
-  location: ['location'],
+const ALLOWED = new Map<string, readonly string[]>([
+  ['text', ['text']],
+  ['image', ['text', 'media']],
+  ['file', ['text', 'media']],
+  ['audio', ['text', 'media']],
+  ['video', ['text', 'media']],
+  ['location', ['location']],
   // `text` is a plain-text fallback for clients that do not know the custom type.
-  custom: ['text', 'custom'],
-};
+  ['custom', ['text', 'custom']],
+]);
 const CONTENT_FIELDS = ['text', 'media', 'location', 'custom'] as const;
 const MEDIA_KEYS = ['url', 'attachment', 'name', 'mime', 'size', 'width', 'height', 'duration', 'thumbnail'] as const;
+/**
+ * Deepest nesting of arrays and objects in `custom` content. JSON parses any depth, but encoding a value
+ * (storing it, answering a sync that holds it) recurses: a few thousand levels overflow the stack.
+ */
+export const MAX_CUSTOM_DEPTH = 32;
 /** Longest text a reply's quote copies, in characters (code points). */
 export const QUOTE_CHARS = 200;
 /** Most different reactions one message may have. */
@@ -46,6 +51,18 @@ export function isContentKind(kind: string): boolean {
 function checkText(text: string, config: Config): void {
   if (text.length > config.limits.maxTextChars)
     throw new WarblerError('text_too_long', `text is longer than ${config.limits.maxTextChars} characters`);
+}
+
+/** True when `value` nests arrays and objects more than `max` levels deep; walks without recursion. */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function checkSize(field: string, value: unknown, config: Config): void {
@@ -75,7 +92,8 @@ export function buildContent(data: RequestData<'msg.send'>, config: Config): Con
     checkText(data.text, config);
     return { kind, fields: { text: data.text } };
   }
-  const allowed = ALLOWED[kind]!;
+  const allowed = ALLOWED.get(kind);
+  if (!allowed) throw new WarblerError('invalid_frame', `data.kind: ${kind.slice(0, 16)} is not a content kind`);
   for (const f of CONTENT_FIELDS)
     if (data[f] !== undefined && !allowed.includes(f))
       throw new WarblerError('invalid_message', `data.${f}: not allowed in a ${kind} message`);
@@ -92,6 +110,9 @@ export function buildContent(data: RequestData<'msg.send'>, config: Config): Con
   }
   if (kind === 'custom') {
     if (data.custom === undefined) throw new WarblerError('invalid_message', 'data.custom: a custom message needs custom content');
+    // Before anything encodes it: see MAX_CUSTOM_DEPTH.
+    if (deeperThan(data.custom, MAX_CUSTOM_DEPTH))
+      throw new WarblerError('content_too_large', `data.custom: nested more than ${MAX_CUSTOM_DEPTH} levels deep`);
     checkSize('custom', data.custom, config);
     fields.custom = data.custom;
   }
@@ -168,7 +189,8 @@ export function checkReaction(target: MessageRow, emoji: string, on: boolean): v
   if (/[\s\p{Cc}]/u.test(emoji)) throw new WarblerError('invalid_message', 'data.emoji: no spaces or control characters');
   if (!on || target.reactions === undefined) return;
   const all = JSON.parse(target.reactions) as Record<string, unknown>;
-  if (!(emoji in all) && Object.keys(all).length >= MAX_REACTIONS)
+  // Own keys only: `emoji in all` would find `constructor` or `toString` on every object.
+  if (!Object.hasOwn(all, emoji) && Object.keys(all).length >= MAX_REACTIONS)
     throw new WarblerError('invalid_message', `data.emoji: message ${target.seq} has ${MAX_REACTIONS} different reactions already`);
 }
 

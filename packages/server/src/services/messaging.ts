@@ -217,6 +217,9 @@ export class Messaging {
       const again = await this.storedAgain(caller, data.clientId);
       if (again) return again;
       content.fields.replyTo = quoteOf(liveTarget(await this.message(conv, data.replyTo), data.replyTo));
+      // The quote copies the target's text: the store records it, so a recall of the target removes it.
+      const mentions = effect?.type === 'mention' ? effect.users : undefined;
+      effect = { type: 'reply', target: data.replyTo, ...(mentions ? { mentions } : {}) };
     }
     return this.newMessage(caller, conv, access, data.clientId, content.kind, content.fields, effect);
   }

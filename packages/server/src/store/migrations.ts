@@ -322,4 +322,54 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'copies of message text, emptied by a recall',
+    // A recall removes its target's text from every entry that copied it: the target's `edit` entries and
+    // the quotes in replies. message_copies records those entries by their target as they are stored, so
+    // a recall finds them with one index lookup inside its transaction instead of scanning the
+    // conversation. Before this version a recall emptied its target only: the SQLite steps record the
+    // copies already stored (one pass over messages, reading JSON only where it can be a copy), empty those
+    // of messages recalled already, and forget the copies of recalled messages. PostgreSQL and MySQL will
+    // bring their own steps with their JSON functions, before they hold data.
+    up: [
+      `CREATE TABLE message_copies (
+        conv_id VARCHAR(40) NOT NULL,
+        target_seq {{bigint}} NOT NULL,
+        seq {{bigint}} NOT NULL,
+        PRIMARY KEY (conv_id, target_seq, seq)
+      )`,
+      {
+        only: ['sqlite'],
+        sql: `INSERT OR IGNORE INTO message_copies (conv_id, target_seq, seq)
+          SELECT conv_id, json_extract(body, '$.target'), seq FROM messages
+          WHERE kind = 'edit' AND json_valid(body) AND json_type(body, '$.target') = 'integer'`,
+      },
+      {
+        only: ['sqlite'],
+        sql: `INSERT OR IGNORE INTO message_copies (conv_id, target_seq, seq)
+          SELECT conv_id, json_extract(body, '$.replyTo.seq'), seq FROM messages
+          WHERE kind IN ('text', 'image', 'file', 'audio', 'video', 'location', 'custom') AND instr(body, '"replyTo"') > 0
+            AND json_valid(body) AND json_type(body, '$.replyTo.seq') = 'integer'`,
+      },
+      {
+        only: ['sqlite'],
+        sql: `UPDATE messages SET body = json_object('target', json_extract(body, '$.target'), 'recalled', json('true'))
+          WHERE kind = 'edit' AND (conv_id, seq) IN (
+            SELECT c.conv_id, c.seq FROM message_copies c JOIN messages t ON t.conv_id = c.conv_id AND t.seq = c.target_seq
+            WHERE t.recalled_at IS NOT NULL)`,
+      },
+      {
+        only: ['sqlite'],
+        sql: `UPDATE messages SET body = json_set(json_remove(body, '$.replyTo.text'), '$.replyTo.recalled', json('true'))
+          WHERE kind <> 'edit' AND (conv_id, seq) IN (
+            SELECT c.conv_id, c.seq FROM message_copies c JOIN messages t ON t.conv_id = c.conv_id AND t.seq = c.target_seq
+            WHERE t.recalled_at IS NOT NULL)`,
+      },
+      {
+        only: ['sqlite'],
+        sql: `DELETE FROM message_copies WHERE (conv_id, target_seq) IN (SELECT conv_id, seq FROM messages WHERE recalled_at IS NOT NULL)`,
+      },
+    ],
+  },
 ];

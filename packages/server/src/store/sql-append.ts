@@ -1,5 +1,6 @@
 import { convKind } from '@warbler/protocol';
 import type { SqlClient, SqlQueries } from './sql-client.js';
+import { withoutCopiedText } from './recall-copies.js';
 import type { AppendResult, MessageEffect, NewMessage } from './store.js';
 
 const num = (v: unknown): number => Number(v);
@@ -82,18 +83,13 @@ export class SqlAppender {
     const lock = this.db.dialect.forUpdate;
     switch (e.type) {
       case 'mention':
-        if (e.users === 'all')
-          await tx.run('UPDATE members SET mention_seq = ? WHERE conv_id = ? AND user_id <> ?', [seq, m.conv, m.senderId]);
-        else
-          for (const u of e.users)
-            if (u !== m.senderId) await tx.run('UPDATE members SET mention_seq = ? WHERE conv_id = ? AND user_id = ?', [seq, m.conv, u]);
-        return;
+        return this.mention(tx, m, e.users, seq);
       case 'edit': {
         const t = await tx.get<{ body: string }>(`SELECT body FROM messages WHERE conv_id = ? AND seq = ? AND recalled_at IS NULL${lock}`, [
           m.conv,
           e.target,
         ]);
-        if (!t) return;
+        if (!t) return this.dropCopiedText(tx, m, seq);
         const body = { ...(JSON.parse(t.body) as Record<string, unknown>), text: e.text };
         await tx.run('UPDATE messages SET body = ?, edited_at = ? WHERE conv_id = ? AND seq = ?', [
           JSON.stringify(body),
@@ -101,14 +97,29 @@ export class SqlAppender {
           m.conv,
           e.target,
         ]);
-        return;
+        return this.recordCopy(tx, m.conv, e.target, seq);
       }
-      case 'recall':
+      case 'reply': {
+        if (e.mentions) await this.mention(tx, m, e.mentions, seq);
+        const t = await tx.get(`SELECT seq FROM messages WHERE conv_id = ? AND seq = ? AND recalled_at IS NULL${lock}`, [m.conv, e.target]);
+        return t ? this.recordCopy(tx, m.conv, e.target, seq) : this.dropCopiedText(tx, m, seq);
+      }
+      case 'recall': {
         await tx.run(
           "UPDATE messages SET body = '{}', reactions = NULL, recalled_at = ? WHERE conv_id = ? AND seq = ? AND recalled_at IS NULL",
           [m.createdAt, m.conv, e.target],
         );
+        // Every entry that copied the target's text (its edits, quotes in replies) loses that text too.
+        const copies = await tx.all<{ seq: number; kind: string; body: string }>(
+          `SELECT x.seq, x.kind, x.body FROM message_copies c JOIN messages x ON x.conv_id = c.conv_id AND x.seq = c.seq
+           WHERE c.conv_id = ? AND c.target_seq = ?`,
+          [m.conv, e.target],
+        );
+        for (const c of copies)
+          await tx.run('UPDATE messages SET body = ? WHERE conv_id = ? AND seq = ?', [withoutCopiedText(c.kind, c.body), m.conv, c.seq]);
+        await tx.run('DELETE FROM message_copies WHERE conv_id = ? AND target_seq = ?', [m.conv, e.target]);
         return;
+      }
       case 'reaction': {
         const t = await tx.get<{ reactions: string | null }>(
           `SELECT reactions FROM messages WHERE conv_id = ? AND seq = ? AND recalled_at IS NULL${lock}`,
@@ -136,6 +147,28 @@ export class SqlAppender {
         return;
       }
     }
+  }
+
+  /** Sets the mention cursor of the mentioned members (all but the sender for 'all') to `seq`. */
+  private async mention(tx: SqlQueries, m: NewMessage, users: readonly number[] | 'all', seq: number): Promise<void> {
+    if (users === 'all') await tx.run('UPDATE members SET mention_seq = ? WHERE conv_id = ? AND user_id <> ?', [seq, m.conv, m.senderId]);
+    else
+      for (const u of users)
+        if (u !== m.senderId) await tx.run('UPDATE members SET mention_seq = ? WHERE conv_id = ? AND user_id = ?', [seq, m.conv, u]);
+  }
+
+  /** Records entry `seq` of `conv` as a copy of the text of `target`, for a recall of the target to find. */
+  private async recordCopy(tx: SqlQueries, conv: string, target: number, seq: number): Promise<void> {
+    await tx.run('INSERT INTO message_copies (conv_id, target_seq, seq) VALUES (?, ?, ?)', [conv, target, seq]);
+  }
+
+  /**
+   * The entry `m`, just stored as `seq`, copied text of a message recalled since it was checked: it keeps
+   * none of it, in the store and in the push (which sends `m.body`).
+   */
+  private async dropCopiedText(tx: SqlQueries, m: NewMessage, seq: number): Promise<void> {
+    m.body = withoutCopiedText(m.kind, m.body);
+    await tx.run('UPDATE messages SET body = ? WHERE conv_id = ? AND seq = ?', [m.body, m.conv, seq]);
   }
 
   /** `appendInTx` for sub-stores: they call it inside their own transaction. */
@@ -188,13 +221,16 @@ export class SqlAppender {
 /**
  * A message's reactions (JSON text of emoji -> user ids, or null for none) after `userId` adds (`on`) or
  * takes back `emoji`; the same text when nothing changes. Emptied emojis are dropped, none at all is null.
+ * A Map, not a plain object: an emoji may be any name, `constructor` or `__proto__` too.
  */
 function applyReaction(json: string | null, userId: number, emoji: string, on: boolean): string | null {
-  const all = json === null ? {} : (JSON.parse(json) as Record<string, number[]>);
-  const users = all[emoji] ?? [];
+  const all = new Map(json === null ? [] : Object.entries(JSON.parse(json) as Record<string, number[]>));
+  const users = all.get(emoji) ?? [];
   if (users.includes(userId) === on) return json;
-  if (on) all[emoji] = [...users, userId];
-  else if (users.length > 1) all[emoji] = users.filter((u) => u !== userId);
-  else delete all[emoji];
-  return Object.keys(all).length === 0 ? null : JSON.stringify(all);
+  const rest = users.filter((u) => u !== userId);
+  if (on) all.set(emoji, [...users, userId]);
+  else if (rest.length > 0) all.set(emoji, rest);
+  else all.delete(emoji);
+  // Object.fromEntries defines own properties, so a `__proto__` key is kept as a key.
+  return all.size === 0 ? null : JSON.stringify(Object.fromEntries(all));
 }

@@ -168,7 +168,10 @@ export interface NewMessage {
   senderId: number;
   clientId: string;
   kind: string;
-  /** JSON text of the message's content. */
+  /**
+   * JSON text of the message's content. An effect may rewrite it as it stores the message (an edit or a
+   * reply of a message recalled since it was checked loses the copied text); the push sends it as stored.
+   */
   body: string;
   createdAt: number;
   /**
@@ -185,9 +188,21 @@ export interface NewMessage {
 export type MessageEffect =
   /** The new message mentions these members (or every member but the sender): sets their mention cursor. */
   | { type: 'mention'; users: readonly number[] | 'all' }
-  /** Replaces the text of the target and marks it edited (a recalled target is left as is). */
+  /**
+   * Replaces the text of the target and marks it edited; the entry is recorded as a copy of the target's
+   * text. A target recalled since the edit was checked is left as is, and the entry loses its text.
+   */
   | { type: 'edit'; target: number; text: string }
-  /** Empties the target's body and reactions and marks it recalled. */
+  /**
+   * The new message replies to `target` and its body quotes it (`replyTo`); it may mention members too
+   * (as `mention` does). The reply is recorded as a copy of the target's text; a target recalled since
+   * the reply was checked leaves the quote without text at once.
+   */
+  | { type: 'reply'; target: number; mentions?: readonly number[] | 'all' }
+  /**
+   * Empties the target's body and reactions, marks it recalled, and removes the copied text from every
+   * recorded copy of it (its `edit` entries, the quotes in replies): see recall-copies.ts.
+   */
   | { type: 'recall'; target: number }
   /** Adds (on) or takes back the sender's `emoji` on the target (a recalled target is left as is). */
   | { type: 'reaction'; target: number; emoji: string; on: boolean }
