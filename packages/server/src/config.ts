@@ -13,8 +13,11 @@ export const DEFAULTS = {
     /** Interface to listen on; empty means every interface (IPv6 and IPv4). */
     host: '',
     port: 8080,
-    /** Origins allowed to open a WebSocket; '*' allows any. Requests without Origin are always allowed. */
-    allowedOrigins: ['*'] as string[],
+    /**
+     * Browser origins allowed to open a WebSocket besides the server's own (an Origin whose host is the
+     * request's Host); '*' allows any. Requests without Origin (not a browser) are always allowed.
+     */
+    allowedOrigins: [] as string[],
     /** Pending TCP connections the kernel queues (capped by net.core.somaxconn): room for reconnect storms. */
     listenBacklog: 4096,
     /** How long a graceful shutdown waits for clients to close before cutting them off. */

@@ -37,13 +37,13 @@ test('with nothing given, the defaults apply', () => {
   assert.equal(c.store.driver, 'sqlite');
   assert.equal(c.bus.driver, 'memory');
   assert.equal(c.auth.registration, 'invite');
-  assert.deepEqual(c.server.allowedOrigins, ['*']);
+  assert.equal(c.server.allowedOrigins.length, 0, "only the server's own pages");
   assert.ok(c.gateway.idleTimeoutMs > c.gateway.heartbeatMs);
   // The result is a copy: changing it leaves the defaults (and the next load) alone.
   c.server.port = 1;
   c.server.allowedOrigins.push('https://x.example');
   assert.equal(loadConfig().server.port, 8080);
-  assert.deepEqual(loadConfig().server.allowedOrigins, ['*']);
+  assert.deepEqual(loadConfig().server.allowedOrigins, []);
 });
 
 test('the process environment is read only when passed', () => {

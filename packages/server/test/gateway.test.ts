@@ -108,6 +108,21 @@ test('an Origin not in allowedOrigins is refused with 403; an allowed one or non
   assert.equal((await allowed.request('hello', { protocol: 1 })).ok, true);
 });
 
+test('by default only pages of the server itself (or behind its proxy) may open a WebSocket; "*" allows any', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.close());
+  const self = new URL(s.url);
+  assert.equal(await upgradeStatus(s.wsUrl, { Origin: `http://${self.host}` }), 101, 'a page this server served');
+  assert.equal(await upgradeStatus(s.wsUrl, { Origin: `https://${self.host}` }), 101, 'the same host behind a TLS proxy');
+  assert.equal(await upgradeStatus(s.wsUrl, { Origin: 'https://evil.example.com' }), 403, "another site's page");
+  assert.equal(await upgradeStatus(s.wsUrl, { Origin: `http://${self.hostname}:1` }), 403, 'another port is another origin');
+  assert.equal(await upgradeStatus(s.wsUrl, { Origin: 'null' }), 403, 'a sandboxed page or a file');
+  assert.equal(await upgradeStatus(s.wsUrl), 101, 'no Origin (not a browser) is allowed');
+  const open = await startTestServer({ server: { allowedOrigins: ['*'] } });
+  t.after(() => open.close());
+  assert.equal(await upgradeStatus(open.wsUrl, { Origin: 'https://evil.example.com' }), 101);
+});
+
 test('a slow consumer is closed with 4001, counted, and catches up by sync without losing anything', async (t) => {
   const s = await startTestServer({
     gateway: { maxBufferedBytes: 65536, maxFrameBytes: 256 * 1024 },

@@ -42,6 +42,20 @@ export function wsTextFrame(text: string): Buffer {
   return b;
 }
 
+/**
+ * True when a browser's `Origin` names the host the request was sent to (the page was served by this
+ * server, or by the proxy in front of it that forwards `Host`). The scheme is not compared: behind a TLS
+ * proxy the page is https and the request reaches the server as http.
+ */
+export function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined) return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false; // 'null' (a sandboxed page or a file) and anything unparsable
+  }
+}
+
 /** Resolves after at least one poll phase of the event loop, so data already received has been read. */
 const ioTurn = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
@@ -97,7 +111,8 @@ export class Gateway {
     if (!this.accepting) return reject(503, 'Service Unavailable');
     const origin = req.headers.origin;
     const allowed = this.config.server.allowedOrigins;
-    if (origin !== undefined && !allowed.includes('*') && !allowed.includes(origin)) return reject(403, 'Forbidden');
+    if (origin !== undefined && !allowed.includes('*') && !allowed.includes(origin) && !sameOrigin(origin, req.headers.host))
+      return reject(403, 'Forbidden');
     const ip = clientIp(req, this.proxies);
     if (!this.perIp.tryAdd(ip)) return reject(429, 'Too Many Requests');
     socket.once('close', () => this.perIp.remove(ip));
