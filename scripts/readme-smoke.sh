@@ -30,6 +30,13 @@ fi
 [ -f data/warbler.db ] || { echo "readme-smoke: no data/warbler.db after start" >&2; exit 1; }
 echo "readme-smoke: npm start serves http://localhost:8080 with its data in ./data"
 
+# A fresh install's first start logs an invite code; with it, two people chat as the README shows.
+if [ $data_existed -eq 0 ]; then
+  code=$(grep -o '"msg":"first start: an invite code for the first accounts","code":"wbi_[A-Za-z0-9_-]*"' "$log" | grep -o 'wbi_[A-Za-z0-9_-]*' || true)
+  [ -n "$code" ] || { echo "readme-smoke: the first start logged no invite code" >&2; cat "$log" >&2; exit 1; }
+  node scripts/readme-chat.mjs ws://localhost:8080/ws "$code"
+fi
+
 # Signal the server process itself (as a supervisor would); npm passes its exit code through.
 pkill -TERM -s "$pid" -f '^node [^ ]*dist/src/cli.js serve'
 code=0
