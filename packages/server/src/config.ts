@@ -29,8 +29,15 @@ export const DEFAULTS = {
     sqliteSynchronous: 'full' as 'full' | 'normal',
     /** WAL pages after which a commit copies the log back into the database (SQLite `wal_autocheckpoint`). */
     sqliteCheckpointPages: 1000,
-    /** Most messages one write transaction carries. */
+    /** Most writes (messages, actions, cursor moves) one write transaction carries: bounds one event-loop turn. */
     batchMaxMessages: 1000,
+    /**
+     * Most milliseconds a write batch waits for more writes before it commits. Below this bound the wait
+     * follows the recent cost of a commit, so a slow disk's fsyncs are shared by more writes. 0: never wait.
+     */
+    commitDelayMaxMs: 5,
+    /** Once the oldest queued write has waited this long, new sends are refused with `overloaded` (retry later). */
+    writeQueueMaxWaitMs: 1000,
   },
   bus: {
     driver: 'memory' as const,
@@ -118,6 +125,8 @@ const RULES: Record<string, Rule> = {
   'store.sqliteSynchronous': { oneOf: ['full', 'normal'] },
   'store.sqliteCheckpointPages': { int: [100, 1000000] },
   'store.batchMaxMessages': { int: [1, 100000] },
+  'store.commitDelayMaxMs': { int: [0, 1000] },
+  'store.writeQueueMaxWaitMs': { int: [10, 600000] },
   'bus.driver': { oneOf: ['memory'] },
   'auth.registration': { oneOf: ['open', 'closed'] },
   'auth.tokenTtlDays': { int: [1, 3650] },

@@ -6,6 +6,8 @@ export class WarblerError extends Error {
   constructor(
     readonly code: ErrorCode,
     message?: string,
+    /** Extra fields of the error body: `retryAfterMs` for `overloaded`. */
+    readonly extra?: { retryAfterMs?: number },
   ) {
     super(message ?? code);
   }

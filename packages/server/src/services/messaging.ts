@@ -97,7 +97,12 @@ export class Messaging {
     private readonly metrics: Metrics,
   ) {
     this.actions = new MessageActions(store, config, this);
-    this.batcher = new WriteBatcher(store, config.store.batchMaxMessages, metrics, (m, r, origin) => this.push(m, r, origin));
+    this.batcher = new WriteBatcher(
+      store,
+      { maxBatch: config.store.batchMaxMessages, maxDelayMs: config.store.commitDelayMaxMs, maxWaitMs: config.store.writeQueueMaxWaitMs },
+      metrics,
+      (m, r, origin) => this.push(m, r, origin),
+    );
   }
 
   private push(m: NewMessage, r: AppendResult, origin: string | undefined): void {
@@ -281,9 +286,12 @@ export class Messaging {
     return { conv: data.conv, ...flags };
   }
 
-  /** Queues a prepared message; resolves with its ack once it is durable. */
+  /**
+   * Queues a prepared message; resolves with its ack once it is durable. Refused with `overloaded`
+   * (nothing stored) while the write queue is too far behind: the client retries it later.
+   */
   async submit(caller: Caller, msg: NewMessage): Promise<ResultData<'msg.send'>> {
-    const r = await this.batcher.submit(msg, caller.connId);
+    const r = await this.batcher.submit(msg, caller.connId, true);
     return { id: r.id, conv: r.conv, seq: r.seq, ts: r.createdAt, clientId: msg.clientId, duplicate: r.duplicate };
   }
 
@@ -429,7 +437,9 @@ export class Messaging {
     const lastSeq = head?.lastSeq ?? 0;
     if (seq > lastSeq) throw new WarblerError('invalid_cursor', `seq ${seq} is beyond the conversation's last sequence ${lastSeq}`);
     if (!head) return { seq: 0 };
-    const r = await this.store.advanceCursor(conv, caller.userId, cursor, seq);
+    // Through the group commit: one transaction for every cursor and message of the batch, and a
+    // cursor moved many times in it is written once.
+    const r = await this.batcher.move({ conv, userId: caller.userId, cursor, seq });
     const peer = peerOf(conv, caller.userId);
     if (r.moved && peer !== undefined)
       this.bus.publish([peer], JSON.stringify({ ev: 'receipt', data: { conv, user: caller.userId, [cursor]: r.seq } }));
