@@ -29,6 +29,8 @@ export interface WarblerServer {
   readonly store: Store;
   readonly accounts: Accounts;
   readonly metrics: Metrics;
+  /** Messaging and its write queue (the group commit). */
+  readonly messaging: Messaging;
   /**
    * Graceful stop: refuse new connections and requests, store and acknowledge everything already
    * received, close clients with the reconnect code, close the store. Idempotent.
@@ -98,5 +100,5 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       logger.info('stopped');
     })());
 
-  return { port, url, wsUrl: `${url.replace(/^http/, 'ws')}${config.gateway.path}`, store, accounts, metrics, stop };
+  return { port, url, wsUrl: `${url.replace(/^http/, 'ws')}${config.gateway.path}`, store, accounts, metrics, messaging, stop };
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { Dialect, Row, SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 
 const SQLITE: Dialect = {
@@ -15,6 +16,15 @@ export interface SqliteOptions {
   synchronous: 'full' | 'normal';
   /** `wal_autocheckpoint`: WAL pages after which a commit checkpoints (SQLite's default 1000). */
   checkpointPages?: number;
+  /**
+   * Checkpoints on a thread of their own (see SqliteCheckpointer), every `checkpointPages` pages; this
+   * connection then checkpoints only as a backstop, at ten times that.
+   */
+  checkpointThread?: boolean;
+  /** Page cache of the connection, MiB (`cache_size`; SQLite's default is 2 MiB). */
+  cacheMiB?: number;
+  /** Bytes of the database file read through a memory map instead of read calls (`mmap_size`), MiB; 0: none. */
+  mmapMiB?: number;
 }
 
 /**
@@ -28,6 +38,7 @@ export class SqliteClient implements SqlClient {
   private readonly statements = new Map<string, Database.Statement>();
   private txTail: Promise<void> = Promise.resolve();
   private inTx = false;
+  private readonly checkpointer: SqliteCheckpointer | undefined;
   private readonly tx: SqlQueries = {
     all: async (sql, p) => this.allNow(sql, p),
     get: async (sql, p) => this.getNow(sql, p),
@@ -40,7 +51,13 @@ export class SqliteClient implements SqlClient {
     this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    if (opts.checkpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${opts.checkpointPages}`);
+    const pages = opts.checkpointPages ?? 1000;
+    if (opts.checkpointThread) {
+      this.db.pragma(`wal_autocheckpoint = ${pages * 10}`);
+      this.checkpointer = new SqliteCheckpointer(opts.file, pages);
+    } else if (opts.checkpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${pages}`);
+    if (opts.cacheMiB !== undefined) this.db.pragma(`cache_size = ${-opts.cacheMiB * 1024}`);
+    if (opts.mmapMiB !== undefined) this.db.pragma(`mmap_size = ${opts.mmapMiB * 1024 * 1024}`);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -110,6 +127,7 @@ export class SqliteClient implements SqlClient {
 
   async close(): Promise<void> {
     await this.txTail;
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
