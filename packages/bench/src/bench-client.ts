@@ -25,13 +25,18 @@ export interface ClientOwner {
   response(c: BenchClient, f: Frame): void;
   /** A push of a bench message (`p` is reused for the next one: read it now); `slow`: not by the scan. */
   benchPush(c: BenchClient, p: ScannedPush, slow?: boolean): void;
-  /** A pushed message that is not the bench's (another text, a group event). */
-  foreignPush(c: BenchClient): void;
+  /** A pushed message that is not the bench's (another text, a group event), with its data when it had any. */
+  foreignPush(c: BenchClient, data?: Record<string, unknown>): void;
+  /** An event other than `msg` (receipt, typing, read, presence, …), by name; never parsed. */
+  event?(c: BenchClient, name: string): void;
 }
 
 /** One for every client of the process: a push is read into it and handed on synchronously. */
 const SCANNED = newScannedPush();
 const GROUP_CONV = /^g:(\d{1,16})$/;
+/** How every event frame starts: `{"ev":"<name>"`. */
+const EV_PREFIX = Buffer.from('{"ev":"');
+const QUOTE = 0x22;
 const HELLO = JSON.stringify({ id: -1, op: 'hello', data: { protocol: PROTOCOL_VERSION, client: 'warbler-bench' } });
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** Close code when the connection ended without a close frame (RFC 6455 "abnormal closure"). */
@@ -367,6 +372,19 @@ export class BenchClient {
   private onMessage(b: Buffer, start: number, end: number): void {
     // The hot path: a bench message's push, read from the bytes (see push-scan.ts).
     if (scanPush(b, SCANNED, start, end)) return this.owner.benchPush(this, SCANNED);
+    // Other events (receipts, typing, …) are counted by name, not parsed: the client mix receives many.
+    if (
+      this.owner.event &&
+      end - start > EV_PREFIX.length &&
+      b.compare(EV_PREFIX, 0, EV_PREFIX.length, start, start + EV_PREFIX.length) === 0
+    ) {
+      const from = start + EV_PREFIX.length;
+      const q = b.indexOf(QUOTE, from);
+      if (q > from && q < end) {
+        const name = b.toString('latin1', from, q);
+        if (name !== 'msg') return this.owner.event(this, name);
+      }
+    }
     let f: Frame;
     try {
       f = JSON.parse(b.toString('utf8', start, end)) as Frame;
@@ -393,7 +411,7 @@ export class BenchClient {
   /** A push the scan did not take: a bench message in another layout, or someone else's. */
   private slowPush(d: Record<string, unknown>): void {
     const text = typeof d.text === 'string' ? decodeText(d.text) : undefined;
-    if (!text || typeof d.seq !== 'number' || typeof d.from !== 'number') return this.owner.foreignPush(this);
+    if (!text || typeof d.seq !== 'number' || typeof d.from !== 'number') return this.owner.foreignPush(this, d);
     const g = typeof d.conv === 'string' ? GROUP_CONV.exec(d.conv) : null;
     Object.assign(SCANNED, { group: g ? Number(g[1]) : 0, seq: d.seq, from: d.from, ...text });
     this.owner.benchPush(this, SCANNED, true);

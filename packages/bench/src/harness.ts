@@ -1,10 +1,14 @@
 import type { BenchOptions } from './options.js';
 import { cpuPlacement, pinSelf, type CpuPlacement } from './placement.js';
+import type { Prefilled } from './prefill.js';
 import { adminLogin, createGroups, provisionUsers, runTag, type BenchUser, type GroupPlan } from './provision.js';
+import { spawnRelay } from './relay-process.js';
 import { spawnServer, type SpawnedServer } from './server-process.js';
 
 /** How the server under test was reached, for the report. */
 export interface ServerInfo {
+  /** Warbler, or the bare relay (the same-hour reference). */
+  against: 'warbler' | 'relay';
   url: string;
   spawned: boolean;
   pid: number | null;
@@ -21,6 +25,8 @@ export interface ServerInfo {
 export class Harness {
   private tagSeq = 0;
   private readonly tag = runTag();
+  /** What the client-mix scenarios keep between the trials (rates) of one server: see mix-population.ts. */
+  population: unknown;
 
   private constructor(
     readonly opts: BenchOptions,
@@ -28,13 +34,35 @@ export class Harness {
     readonly info: ServerInfo,
     private readonly adminToken: string,
     private readonly spawned: SpawnedServer | undefined,
+    /** The store the spawned server started on, when pre-filled. */
+    readonly prefilled: Prefilled | undefined,
   ) {}
 
-  /** Starts (with --spawn) or reaches the server and logs in as its admin. */
-  static async open(opts: BenchOptions, serverEnv: Record<string, string>, log: (s: string) => void): Promise<Harness> {
+  get target(): 'warbler' | 'relay' {
+    return this.info.against;
+  }
+
+  /**
+   * Starts (with --spawn) or reaches the server and logs in as its admin. `target` relay spawns the
+   * bare relay instead; `prefilled` starts the spawned server on a copy of that store.
+   */
+  static async open(
+    opts: BenchOptions,
+    serverEnv: Record<string, string>,
+    log: (s: string) => void,
+    target: 'warbler' | 'relay' = 'warbler',
+    prefilled?: Prefilled,
+  ): Promise<Harness> {
     const placement = cpuPlacement(opts.pin && opts.spawn);
     let spawned: SpawnedServer | undefined;
-    if (opts.spawn) {
+    if (opts.spawn && target === 'relay') {
+      spawned = await spawnRelay({ placement, adminUser: opts.adminUser });
+      pinSelf(placement);
+      log(
+        `spawned the relay pid ${spawned.pid} on ${spawned.wsUrl}${placement.serverCpus ? `, pinned to CPU ${placement.serverCpus}` : ''}`,
+      );
+    } else if (opts.spawn) {
+      const t0 = Date.now();
       spawned = await spawnServer({
         placement,
         env: serverEnv,
@@ -42,24 +70,26 @@ export class Harness {
         keepData: opts.keepData,
         nodeArgs: opts.serverNodeArgs,
         ...(opts.serverCli === undefined ? {} : { cli: opts.serverCli }),
+        ...(prefilled ? { seedDir: prefilled.dataDir } : {}),
       });
       pinSelf(placement);
       log(
-        `spawned server pid ${spawned.pid} on ${spawned.wsUrl} (data ${spawned.dataDir})${placement.serverCpus ? `, pinned to CPU ${placement.serverCpus}` : ''}`,
+        `spawned server pid ${spawned.pid} on ${spawned.wsUrl} (data ${spawned.dataDir}${prefilled ? `: a copy of the store with ${prefilled.fill.messages} messages, started in ${Date.now() - t0} ms` : ''})${placement.serverCpus ? `, pinned to CPU ${placement.serverCpus}` : ''}`,
       );
     }
     const url = spawned?.wsUrl ?? opts.url!;
     try {
       const token = opts.adminToken ?? (await adminLogin(url, opts.adminUser, spawned?.adminPassword ?? opts.adminPassword!));
       const info: ServerInfo = {
+        against: target,
         url,
         spawned: spawned !== undefined,
         pid: spawned?.pid ?? opts.serverPid ?? null,
         pinnedCpus: spawned ? (placement.serverCpus ?? null) : null,
         loadCpus: placement.loadCpus ?? null,
-        env: spawned ? serverEnv : {},
+        env: spawned && target === 'warbler' ? serverEnv : {},
       };
-      return new Harness(opts, placement, info, token, spawned);
+      return new Harness(opts, placement, info, token, spawned, target === 'warbler' ? prefilled : undefined);
     } catch (e) {
       await spawned?.stop();
       throw e;

@@ -1,8 +1,41 @@
 import type { SparseHistogram } from './histogram.js';
+import type { MixKnobs } from './mix-options.js';
 
-/** The latency histograms a worker keeps, in microseconds. */
-export const HIST_NAMES = ['connect', 'login', 'reconnect', 'relogin', 'delivery', 'ack', 'read'] as const;
+/**
+ * The latency histograms a worker keeps, in microseconds. `delivery` is send → receive by push;
+ * realistic and pairs add `syncDelivery` (send → receive of messages that came by sync, after a
+ * reconnect: their latency includes the time offline) and one per request kind of the client mix
+ * (`read` is conv.list, as in soak).
+ */
+export const HIST_NAMES = [
+  'connect',
+  'login',
+  'reconnect',
+  'relogin',
+  'delivery',
+  'ack',
+  'read',
+  'syncDelivery',
+  'receipt',
+  'readReceipt',
+  'typing',
+  'history',
+  'sync',
+] as const;
 export type HistName = (typeof HIST_NAMES)[number];
+
+/** The requests of the client mix besides msg.send: conv.delivered, conv.read, typing, msg.history, conv.list, sync. */
+export const MIX_OPS = ['receipt', 'readReceipt', 'typing', 'history', 'list', 'sync'] as const;
+export type MixOp = (typeof MIX_OPS)[number];
+/** The histogram of each mix request. */
+export const MIX_OP_HIST: Record<MixOp, HistName> = {
+  receipt: 'receipt',
+  readReceipt: 'readReceipt',
+  typing: 'typing',
+  history: 'history',
+  list: 'read',
+  sync: 'sync',
+};
 
 /** Counters a worker keeps; summed over workers by the coordinator. */
 export const COUNTER_NAMES = [
@@ -60,6 +93,32 @@ export interface InitArgs {
    * sends to it, and checks per conversation what it receives instead of per sending worker.
    */
   groups: number;
+  /** realistic, pairs: the client mix (then the worker runs a MixLoad instead of a Load). */
+  mix?: MixInit;
+}
+
+/** realistic, pairs: what a worker's clients need to behave as people with their conversations. */
+export interface MixInit {
+  knobs: MixKnobs;
+  /** Part of every clientId: the same users run several trials (rates) and a clientId is unique per user forever. */
+  clientTag: string;
+  /** Per main client of this worker, in order. */
+  users: MixUserSpec[];
+  /** Every group of the run: its conversation and member count. */
+  groups: { conv: string; size: number }[];
+  /** Every main user's id: new conversations open with one of them. */
+  everyone: number[];
+}
+
+export interface MixUserSpec {
+  /** One-to-one partners (user ids), closest first. */
+  contacts: number[];
+  /** Groups the user is in (indices into MixInit.groups). */
+  groups: number[];
+  /** How much the user sends, relative to the others. */
+  activity: number;
+  /** Where its client's cursors start (conversation → last seq it has). */
+  cursors: [string, number][];
 }
 
 export type Pool = 'main' | 'churn' | 'all';
@@ -78,6 +137,7 @@ export interface Commands {
   send: [{ rate: number; durationMs: number }, { offered: number }];
   churn: [{ perSecond: number; durationMs: number }, void];
   reads: [{ perSecond: number; durationMs: number }, void];
+  mixSend: [{ rate: number; durationMs: number }, { offered: number }];
   status: [Record<string, never>, WorkerStatus];
   final: [Record<string, never>, WorkerFinal];
 }
@@ -97,6 +157,14 @@ export interface WorkerStatus {
     receivers: number[];
     /** Messages acknowledged to the receivers themselves (a sender gets no push of its own). */
     ownOfReceivers: number;
+  };
+  /** realistic, pairs: what the drain waits for. */
+  mix?: {
+    /** Deliveries the acknowledged messages of this worker's senders owe (1:1: one; group: size − 1). */
+    expected: number;
+    /** Users offline or reconnecting, and syncs in flight. */
+    away: number;
+    syncing: number;
   };
 }
 
@@ -143,6 +211,33 @@ export interface WorkerFinal {
   times: { firstSendNs: number; lastAckNs: number; lastDeliveryNs: number };
   /** group: per main client of this worker, in order. */
   fanout?: FanoutFinal;
+  /** realistic, pairs: the client mix's figures. */
+  mix?: MixFinal;
+}
+
+/** What a worker's client mix measured. */
+export interface MixFinal {
+  /**
+   * Group deliveries, one row per (main client, group) membership: `receiver` is 1 when the client
+   * was ever online (it then catches up on everything by sync and must have every message).
+   */
+  fanout: FanoutFinal;
+  /** Each request kind: sent, answered with an error, and lost with a connection. */
+  ops: Record<MixOp, { count: number; errors: number; lost: number }>;
+  /** Events received, by name (receipt, typing, read, presence, …). */
+  events: Record<string, number>;
+  /** Messages delivered to the app by sync (after a reconnect or a gap) rather than by push. */
+  deliveredBySync: number;
+  /** Offline periods (a user closed, then came back with its token) and reconnections after a drop. */
+  awayCycles: number;
+  reconnects: number;
+  /** Messages sent right after a typing indicator, and messages that opened a new conversation. */
+  typed: number;
+  newConversations: number;
+  /** Longest pause between two pushed deliveries while sending, ms. */
+  maxPushGapMs: number;
+  /** Per main client: its cursors at the end (the next trial's clients start there). */
+  cursors: [string, number][][];
 }
 
 /**

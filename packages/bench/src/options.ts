@@ -1,8 +1,20 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { MIX_FLAGS, MIX_SCENARIOS, MIX_USAGE, parseMixKnobs, type MixKnobs, type MixScenario } from './mix-options.js';
 
-export const SCENARIOS = ['online', 'storm', 'chat', 'group', 'reference', 'soak', 'suite'] as const;
+export const SCENARIOS = ['online', 'storm', 'chat', 'group', 'reference', 'soak', 'suite', 'realistic', 'pairs'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** Scenarios that can run at several rates (--rates): the ones that send at --rate. */
+export const SWEEP_SCENARIOS: readonly ScenarioName[] = ['chat', 'group', 'realistic', 'pairs'];
+/** What the run measures: the Warbler server, the bare relay (the same-hour reference), or both in turn. */
+export const TARGETS = ['warbler', 'relay', 'both'] as const;
+export type Against = (typeof TARGETS)[number];
+
+/** True for the scenarios whose clients behave as the SDK does (mix-load.ts). */
+export function isMixScenario(s: ScenarioName): s is MixScenario {
+  return (MIX_SCENARIOS as readonly string[]).includes(s);
+}
 
 /** Every option of a run. Defaults: DEFAULTS, then SCENARIO_DEFAULTS of the scenario, then flags. */
 export interface BenchOptions {
@@ -57,6 +69,18 @@ export interface BenchOptions {
   serverCli: string | undefined;
   /** Pin the spawned server to one CPU and the load to the others (taskset). */
   pin: boolean;
+  /** Offered rates of a latency-against-load curve, run in turn on the same server (--rates); else [rate]. */
+  rates: number[];
+  /** The curve's bound: the highest rate whose send→receive p99 is at most this (ms), all delivered. */
+  p99BoundMs: number;
+  /** The server under test: Warbler, the bare relay (same-hour reference), or both in turn. */
+  against: Against;
+  /** realistic, pairs: messages in the store before the run (a cached pre-filled copy; --spawn). */
+  prefill: number;
+  /** Where pre-filled stores are cached. */
+  prefillCache: string;
+  /** realistic, pairs: how the simulated people behave. */
+  mix: MixKnobs | undefined;
   quiet: boolean;
   keepData: boolean;
 }
@@ -91,6 +115,12 @@ export const DEFAULTS: Omit<BenchOptions, 'scenario'> = {
   serverNodeArgs: [],
   serverCli: undefined,
   pin: true,
+  rates: [],
+  p99BoundMs: 100,
+  against: 'warbler',
+  prefill: 0,
+  prefillCache: '',
+  mix: undefined,
   quiet: false,
   keepData: false,
 };
@@ -106,6 +136,8 @@ export const SCENARIO_DEFAULTS: Record<ScenarioName, Partial<BenchOptions>> = {
   reference: { users: 4000, rate: 20, ramp: 200, peers: 0 },
   soak: { users: 2000, rate: 500, durationS: 600, churn: 20, reads: 50 },
   suite: {},
+  realistic: { users: 2000, durationS: 20, p99BoundMs: 50 },
+  pairs: { users: 2000, durationS: 20 },
 };
 
 export const USAGE = `warbler-bench: load generator for the Warbler server
@@ -122,6 +154,13 @@ Scenarios:
              (by default ramped at 200/s; --full for the original pace)
   soak       a mixed load for a long time: chat, reads (--reads/s) and reconnections (--churn/s)
   suite      online, storm, chat, group and reference in turn, with the sizes given by the flags
+  realistic  the headline: clients behave as the SDK does (delivery and read receipts, typing, history,
+             conversation lists, going offline and catching up by sync), with a power-law spread of
+             1:1 conversations, groups of varied sizes and a share of new conversations; optionally on a
+             store pre-filled with millions of messages (--prefill)
+  pairs      the worst case: every message to a random user (a new conversation), receipts on
+  relay      not a scenario: runs the bare relay (the same-hour reference) in the foreground:
+             warbler-bench relay [--port N] [--host H]
 
 Options:
   --url URL             server WebSocket URL (ws://host:port/ws); or
@@ -153,9 +192,20 @@ Options:
   --server-env K=V      extra environment for the spawned server (repeatable)
   --server-node-arg F   a node flag for the spawned server (repeatable), e.g. --server-node-arg=--cpu-prof
   --server-cli PATH     spawn this server build's cli.js instead of this checkout's (to compare builds)
+  --rates R1,R2,...     chat, group, realistic, pairs: run at each offered rate in turn on the same
+                        server and print the latency-against-load curve
+  --p99-bound MS        the curve's bound: highest rate with send→receive p99 <= MS and all delivered
+                        (default 50 for realistic, else 100)
+  --against T           warbler (default), relay (the bare relay: this hour's reference) or both (warbler,
+                        then the relay, with the same traffic); relay and both need --spawn
+  --prefill N           realistic, pairs: start on a store that holds N messages of the same people
+                        (filled once per shape and cached; --spawn)
+  --prefill-cache DIR   where filled stores are cached (default ~/.cache/warbler-bench)
   --no-pin              do not pin the server and the load to CPUs
   --quiet               no progress line
   --keep-data           keep the spawned server's data folder
+
+${MIX_USAGE}
 
 Exit codes: 0 pass; 1 a threshold or exactly-once delivery failed; 2 bad usage; 3 the run could
 not be carried out (server, provisioning).`;
@@ -195,6 +245,12 @@ const FLAGS = {
   'server-node-arg': { type: 'string', multiple: true },
   'server-cli': { type: 'string' },
   'no-pin': { type: 'boolean' },
+  rates: { type: 'string' },
+  'p99-bound': { type: 'string' },
+  against: { type: 'string' },
+  prefill: { type: 'string' },
+  'prefill-cache': { type: 'string' },
+  ...MIX_FLAGS,
   quiet: { type: 'boolean' },
   'keep-data': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -221,7 +277,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   if (positionals.length !== 1) throw new UsageError('name exactly one SCENARIO');
   const scenario = positionals[0] as ScenarioName;
   if (!SCENARIOS.includes(scenario)) throw new UsageError(`unknown scenario "${positionals[0]}" (one of ${SCENARIOS.join(', ')})`);
-  const o: BenchOptions = { scenario, ...DEFAULTS, ...SCENARIO_DEFAULTS[scenario], serverEnv: {}, serverNodeArgs: [] };
+  const o: BenchOptions = { scenario, ...DEFAULTS, ...SCENARIO_DEFAULTS[scenario], serverEnv: {}, serverNodeArgs: [], rates: [] };
   const set = <K extends keyof BenchOptions>(k: K, val: BenchOptions[K] | undefined) => {
     if (val !== undefined) o[k] = val;
   };
@@ -241,7 +297,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   set('peers', num('peers', v.peers, 0, 1_000_000));
   set('churn', num('churn', v.churn, 0, 100_000, false));
   set('reads', num('reads', v.reads, 0, 1_000_000, false));
-  set('groups', num('groups', v.groups, 1, 500_000));
+  if (!isMixScenario(scenario)) set('groups', num('groups', v.groups, 1, 500_000));
   set('members', num('members', v.members, 2, 100_000));
   if (scenario === 'group') {
     if (v.users !== undefined) throw new UsageError('group: the users are --groups x --members; leave out --users');
@@ -268,10 +324,57 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   if (v['no-pin']) o.pin = false;
   set('quiet', v.quiet);
   set('keepData', v['keep-data']);
+  parseSweep(o, v);
+  parseTarget(o, v, env);
   if (o.spawn === (o.url !== undefined)) throw new UsageError('give either --url URL or --spawn');
   if (o.serverCli !== undefined && !o.spawn) throw new UsageError('--server-cli runs a build with --spawn: give --spawn');
   if (o.url !== undefined && !/^wss?:\/\//.test(o.url)) throw new UsageError(`--url must start with ws:// or wss:// (got "${o.url}")`);
   if (o.url !== undefined && !o.adminToken && !o.adminPassword)
     throw new UsageError('with --url, give --admin-password (or WARBLER_BENCH_ADMIN_PASSWORD) or --admin-token to provision users');
   return o;
+}
+
+/** The parsed flags. */
+type Values = {
+  [K in keyof typeof FLAGS]?: (typeof FLAGS)[K] extends { type: 'boolean' }
+    ? boolean
+    : (typeof FLAGS)[K] extends { multiple: true }
+      ? string[]
+      : string;
+};
+
+/** --rates and --p99-bound. */
+function parseSweep(o: BenchOptions, v: Values): void {
+  if (v.rates !== undefined) {
+    if (!SWEEP_SCENARIOS.includes(o.scenario)) throw new UsageError(`--rates is for ${SWEEP_SCENARIOS.join(', ')}`);
+    const parts = v.rates.split(',').map((x) => x.trim());
+    o.rates = parts.map((x) => num('rates', x, 0.001, 10_000_000, false)!);
+    if (o.rates.length === 0) throw new UsageError('--rates takes a list of rates, e.g. 100,500,1000');
+    o.rate = o.rates[0]!;
+  } else o.rates = [o.rate];
+  o.p99BoundMs = num('p99-bound', v['p99-bound'], 0.001, 3_600_000, false) ?? o.p99BoundMs;
+}
+
+/** --against, --prefill and the knobs of the client-behaviour scenarios. */
+function parseTarget(o: BenchOptions, v: Values, env: Record<string, string | undefined>): void {
+  if (v.against !== undefined) {
+    if (!(TARGETS as readonly string[]).includes(v.against))
+      throw new UsageError(`--against is one of ${TARGETS.join(', ')} (got "${v.against}")`);
+    o.against = v.against as Against;
+  }
+  if (o.against !== 'warbler' && !v.spawn) throw new UsageError(`--against ${o.against} spawns the relay: give --spawn`);
+  o.prefill = num('prefill', v.prefill, 0, 1_000_000_000) ?? 0;
+  o.prefillCache = resolve(v['prefill-cache'] ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'warbler-bench'));
+  const mix = isMixScenario(o.scenario) ? o.scenario : undefined;
+  if (o.prefill > 0 && !mix) throw new UsageError(`--prefill is for ${MIX_SCENARIOS.join(', ')}`);
+  if (o.prefill > 0 && !v.spawn) throw new UsageError('--prefill fills a store for a spawned server: give --spawn');
+  if (mix) {
+    const groups = num('groups', v.groups, 0, 500_000);
+    o.mix = parseMixKnobs(mix, v, o.users, groups, num, (m) => {
+      throw new UsageError(m);
+    });
+  } else {
+    for (const f of Object.keys(MIX_FLAGS))
+      if ((v as Record<string, unknown>)[f] !== undefined) throw new UsageError(`--${f} is for ${MIX_SCENARIOS.join(', ')}`);
+  }
 }

@@ -3,6 +3,21 @@ import type { ClientSpec, ConnectLabel, FanoutFinal, Pool as PoolName, WorkerSta
 import type { ScannedPush } from './push-scan.js';
 import type { Tracker } from './tracker.js';
 
+/**
+ * What the client mix (mix-load.ts) takes over from the pool's default handling: pushes go to each
+ * user's stream instead of the tracker's per-sender check, and it hears when a connection is ready or
+ * dropped (it then syncs, resends and reconnects as the SDK does).
+ */
+export interface PoolHooks {
+  push(c: BenchClient, p: ScannedPush): void;
+  foreign(c: BenchClient, data: Record<string, unknown> | undefined): void;
+  event(c: BenchClient, name: string): void;
+  /** A connection authenticated (first connect or reconnect). */
+  ready(c: BenchClient): void;
+  /** An authenticated connection closed, on purpose (`closing`) or not. */
+  closed(c: BenchClient): void;
+}
+
 /** How often the connect loop starts new attempts, and the most it starts at a time. */
 const CONNECT_TICK_MS = 10;
 const MAX_STARTS_PER_TICK = 1000;
@@ -21,6 +36,8 @@ export class ClientPool implements ClientOwner {
   connected = 0;
   /** Handles responses that are not part of the handshake (set by the load). */
   onResponse: (c: BenchClient, f: Frame) => void = () => undefined;
+  /** Set by the client mix. */
+  hooks: PoolHooks | undefined;
   private readonly waiters = new Map<BenchClient, (ok: boolean) => void>();
   /** group: receivers were chosen (`startReceiving`). */
   private receiving = false;
@@ -102,6 +119,14 @@ export class ClientPool implements ClientOwner {
     await Promise.all(this.pick(pool).map((c) => (c.state === 'idle' ? undefined : c.close())));
   }
 
+  /** Opens a closed client again with its saved token; resolves with whether it authenticated. */
+  reopen(c: BenchClient, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.waiters.set(c, resolve);
+      c.open(this.url, 'reconnect', timeoutMs);
+    });
+  }
+
   /** Closes one ready client and opens it again: a reconnection with its saved token. */
   async cycle(c: BenchClient, timeoutMs: number): Promise<void> {
     if (c.state !== 'ready') return;
@@ -129,9 +154,10 @@ export class ClientPool implements ClientOwner {
     }
     const w = this.waiters.get(c);
     this.waiters.delete(c);
-    w?.(code === undefined);
     // A ready client that closes later leaves the lists in `closedReady`.
     if (code === undefined) c.onceClosed(() => this.closedReady(c));
+    if (code === undefined) this.hooks?.ready(c);
+    w?.(code === undefined);
   }
 
   lost(c: BenchClient, closeCode: number): void {
@@ -144,11 +170,17 @@ export class ClientPool implements ClientOwner {
 
   benchPush(c: BenchClient, p: ScannedPush, slow?: boolean): void {
     if (slow) this.tracker.counters.slowPushes++;
-    this.tracker.onBenchPush(c, p);
+    if (this.hooks) this.hooks.push(c, p);
+    else this.tracker.onBenchPush(c, p);
   }
 
-  foreignPush(): void {
-    this.tracker.onForeignPush();
+  foreignPush(c: BenchClient, data?: Record<string, unknown>): void {
+    if (this.hooks) this.hooks.foreign(c, data);
+    else this.tracker.onForeignPush();
+  }
+
+  event(c: BenchClient, name: string): void {
+    this.hooks?.event(c, name);
   }
 
   /**
@@ -192,6 +224,7 @@ export class ClientPool implements ClientOwner {
 
   private closedReady(c: BenchClient): void {
     this.connected--;
+    this.hooks?.closed(c);
     if (c.receiver && !c.lostWhileReceiving && !c.closing) {
       c.lostWhileReceiving = true;
       this.tracker.counters.receiversLost++;

@@ -1,3 +1,4 @@
+import { curveText, type Curve } from './curve.js';
 import type { BenchReport } from './report.js';
 import type { ScenarioResult } from './result.js';
 import { runSummary } from './summary-table.js';
@@ -54,6 +55,25 @@ function charts(r: ScenarioResult): string[] {
   return out;
 }
 
+/** A curve: its table and, with two rates or more, p50/p99/max against the offered rate. */
+function curveSection(c: Curve): string {
+  const pts = (f: (r: Curve['rows'][number]) => number | null): [number, number | null][] => c.rows.map((r) => [r.offered, f(r)]);
+  const chart =
+    c.rows.length >= 2
+      ? lineChart({
+          title: `${c.scenario} against ${c.against}: send → receive latency against offered load`,
+          xLabel: 'offered msg/s',
+          yLabel: 'ms',
+          series: [
+            { name: 'p50', color: '#1f77b4', points: pts((r) => r.p50) },
+            { name: 'p99', color: '#d62728', points: pts((r) => r.p99) },
+            { name: 'max', color: '#999999', points: pts((r) => r.max) },
+          ],
+        })
+      : '';
+  return `<section>\n<pre>${escapeXml(curveText(c).join('\n'))}</pre>\n${chart}\n</section>`;
+}
+
 /** The HTML report: the summary and, per run, inline SVG charts of latency, throughput and the server. */
 export function renderHtml(rep: BenchReport): string {
   const runs = rep.runs
@@ -77,6 +97,7 @@ Machine: ${rep.machine.cpus} CPUs (${escapeXml(rep.machine.cpuModel)}), ${rep.ma
 Server: ${escapeXml(rep.target.url)}${rep.target.spawned ? ' (spawned)' : ''}${rep.target.pinnedCpus ? `, pinned to CPU ${escapeXml(rep.target.pinnedCpus)}; load on CPU ${escapeXml(rep.target.loadCpus ?? '')}` : ''}.</p>
 ${rep.notes.map((n) => `<p>Note: ${escapeXml(n)}</p>`).join('\n')}
 ${runs}
+${(rep.curves ?? []).map(curveSection).join('\n')}
 </body></html>
 `;
 }

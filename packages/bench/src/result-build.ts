@@ -74,7 +74,14 @@ export function buildResult(b: BuildInput): ScenarioResult {
   };
   const failures: string[] = [];
   const warnings: string[] = [];
-  if (group) {
+  if (t.mix) {
+    if (m.missing > 0) failures.push(`${m.missing} deliveries missing: acknowledged messages a recipient never got, by push or by sync`);
+    if (m.unexpected > 0) {
+      const why = `${m.unexpected} deliveries more than the acknowledged messages account for`;
+      if (c.unacked > 0) warnings.push(`${why} (${c.unacked} send(s) went unanswered)`);
+      else failures.push(why);
+    }
+  } else if (group) {
     if (m.missing > 0) failures.push(`${m.missing} deliveries missing: acknowledged group messages that a member online never received`);
     if (m.unexpected > 0) {
       const why = `${m.unexpected} deliveries more than the acknowledged messages account for`;
@@ -119,8 +126,16 @@ export function buildResult(b: BuildInput): ScenarioResult {
       `${c.slowPushes} push(es) were parsed as JSON, not read by the fast scan (has the server's push layout changed? see push-scan.ts): the receive path was slower`,
     );
   if (c.foreign > 0) warnings.push(`${c.foreign} message(s) from outside this run were received (a shared server?)`);
+  let mix: ScenarioResult['mix'] = null;
+  if (t.mix && m.mix) {
+    // The cursors go to the next trial, not into the report.
+    const figures: Partial<typeof m.mix> = { ...m.mix };
+    delete figures.cursors;
+    mix = { ...t.mix.summary, ...(figures as Omit<typeof m.mix, 'cursors'>) };
+  }
   return {
     scenario: t.scenario,
+    against: t.h.target,
     startedAt: b.startedAt.toISOString(),
     durationS: r1(b.durationS),
     pass: failures.length === 0,
@@ -139,7 +154,9 @@ export function buildResult(b: BuildInput): ScenarioResult {
       : null,
     latency,
     errors: { total: errorsTotal, byCode: m.errors },
-    server: serverFigures(t, group ? c.acked : c.delivered, c.delivered, t.marks.connectedCount ?? 0),
+    server: serverFigures(t, group || t.mix ? c.acked : c.delivered, c.delivered, t.marks.connectedCount ?? 0),
+    probe: t.probe.summary(),
+    mix,
     load,
     warnings,
     slo,

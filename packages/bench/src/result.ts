@@ -1,8 +1,20 @@
 import { Bitmap } from './bitmap.js';
 import { Histogram } from './histogram.js';
-import { HIST_NAMES, newCounters, type Counters, type HistName, type WorkerFinal } from './ipc.js';
+import {
+  HIST_NAMES,
+  MIX_OPS,
+  newCounters,
+  type Counters,
+  type FanoutFinal,
+  type HistName,
+  type MixFinal,
+  type WorkerFinal,
+} from './ipc.js';
 import type { TimelinePoint } from './live.js';
+import type { MixKnobs } from './mix-options.js';
+import type { ProbeSummary } from './server-probe.js';
 import type { SloCheck } from './slo.js';
+import type { PlanSummary } from './social-plan.js';
 
 /** A latency distribution in milliseconds (values within 1% of the truth). */
 export interface LatencySummary {
@@ -16,9 +28,28 @@ export interface LatencySummary {
   max: number;
 }
 
+/** realistic, pairs: how the people behaved and what their apps did besides sending. */
+export interface MixSummary {
+  knobs: MixKnobs;
+  plan: PlanSummary;
+  /** The store the run started on; null: an empty store. */
+  prefill: { messages: number; fillSeconds: number; fillRate: number; reused: boolean } | null;
+  /** Each request kind (receipt = conv.delivered, readReceipt = conv.read, typing, history, list = conv.list, sync). */
+  ops: MixFinal['ops'];
+  events: Record<string, number>;
+  deliveredBySync: number;
+  awayCycles: number;
+  reconnects: number;
+  typed: number;
+  newConversations: number;
+  maxPushGapMs: number;
+}
+
 /** Everything one scenario run measured: the shape of the --json file (docs/benchmarks.md, "Output"). */
 export interface ScenarioResult {
   scenario: string;
+  /** The server under test: Warbler or the bare relay (the same-hour reference). */
+  against: 'warbler' | 'relay';
   startedAt: string;
   durationS: number;
   pass: boolean;
@@ -93,6 +124,10 @@ export interface ScenarioResult {
     /** Server CPU ms per delivery (1:1: the same as per message). */
     cpuMsPerDelivery: number | null;
   } | null;
+  /** What the server said over HTTP while sending: /healthz answer times, /metrics deltas; null without a probe. */
+  probe: ProbeSummary | null;
+  /** realistic, pairs; null in the other scenarios. */
+  mix: MixSummary | null;
   /** The load generator's own CPU use: near its CPUs' capacity, it (not the server) set the pace. */
   load: { cpus: number; cpuAvgPct: number; cpuPeakPct: number };
   /** Doubts about the figures that do not fail the run (e.g. the load generator was saturated). */
@@ -117,6 +152,8 @@ export interface Merged {
   /** Seconds from the first send to the last ack, and to the last delivery (0: no messages). */
   ackWindowS: number;
   deliveryWindowS: number;
+  /** The client mix's figures added up; cursors per main user in global order. */
+  mix: (Omit<MixFinal, 'fanout' | 'cursors'> & { cursors: MixFinal['cursors'] }) | undefined;
 }
 
 /**
@@ -125,6 +162,7 @@ export interface Merged {
  * group (by any worker) except its own, which it checked arrived in order; more is `unexpected`.
  */
 export function mergeFinals(finals: WorkerFinal[], groups = 0): Merged {
+  const isMix = finals.some((f) => f.mix);
   const counters = newCounters();
   const errors: Record<string, number> = {};
   const hists = Object.fromEntries(HIST_NAMES.map((n) => [n, new Histogram()])) as Record<HistName, Histogram>;
@@ -143,8 +181,11 @@ export function mergeFinals(finals: WorkerFinal[], groups = 0): Merged {
   let unexpected = 0;
   let expected = counters.acked;
   let receivers = 0;
-  if (groups > 0) {
-    ({ expected, missing, unexpected, receivers } = fanoutCheck(finals, groups));
+  if (groups > 0 && !isMix) {
+    ({ expected, missing, unexpected, receivers } = fanoutCheck(
+      finals.map((f) => f.fanout),
+      groups,
+    ));
   } else
     finals.forEach((f, w) => {
       const acked = new Bitmap(f.acked);
@@ -152,19 +193,85 @@ export function mergeFinals(finals: WorkerFinal[], groups = 0): Merged {
       missing += acked.andNotCount(got);
       unexpected += got.andNotCount(acked);
     });
+  // The client mix: one-to-one messages by the bitmaps above (`acked` holds only those), group
+  // messages by each member's count.
+  if (isMix) {
+    expected = finals.reduce((n, f) => n + new Bitmap(f.acked).size, 0);
+    if (groups > 0) {
+      const g = fanoutCheck(
+        finals.map((f) => f.mix?.fanout),
+        groups,
+      );
+      expected += g.expected;
+      missing += g.missing;
+      unexpected += g.unexpected;
+      receivers = g.receivers;
+    }
+  }
   const sends = finals.map((f) => f.times.firstSendNs).filter((t) => t > 0);
   const first = sends.length ? Math.min(...sends) : 0;
   const window = (last: number) => (first > 0 && last > first ? (last - first) / 1e9 : 0);
   const ackWindowS = window(Math.max(...finals.map((f) => f.times.lastAckNs)));
   const deliveryWindowS = window(Math.max(...finals.map((f) => f.times.lastDeliveryNs)));
-  return { counters, errors, hists, expected, missing, unexpected, receivers, ackWindowS, deliveryWindowS };
+  return {
+    counters,
+    errors,
+    hists,
+    expected,
+    missing,
+    unexpected,
+    receivers,
+    ackWindowS,
+    deliveryWindowS,
+    mix: isMix ? mergeMix(finals) : undefined,
+  };
 }
 
-/** group: what each receiver should have received, against what it did. */
-function fanoutCheck(finals: WorkerFinal[], groups: number): { expected: number; missing: number; unexpected: number; receivers: number } {
-  const ackedIn = new Float64Array(groups);
+/** The client mix's own figures, added up over workers. */
+function mergeMix(finals: WorkerFinal[]): NonNullable<Merged['mix']> {
+  const ops = Object.fromEntries(MIX_OPS.map((o) => [o, { count: 0, errors: 0, lost: 0 }])) as MixFinal['ops'];
+  const events: Record<string, number> = {};
+  const out = {
+    ops,
+    events,
+    deliveredBySync: 0,
+    awayCycles: 0,
+    reconnects: 0,
+    typed: 0,
+    newConversations: 0,
+    maxPushGapMs: 0,
+    cursors: [] as MixFinal['cursors'],
+  };
   for (const f of finals) {
-    const x = f.fanout;
+    const m = f.mix;
+    if (!m) continue;
+    for (const o of MIX_OPS) {
+      ops[o].count += m.ops[o].count;
+      ops[o].errors += m.ops[o].errors;
+      ops[o].lost += m.ops[o].lost;
+    }
+    for (const [k, n] of Object.entries(m.events)) events[k] = (events[k] ?? 0) + n;
+    out.deliveredBySync += m.deliveredBySync;
+    out.awayCycles += m.awayCycles;
+    out.reconnects += m.reconnects;
+    out.typed += m.typed;
+    out.newConversations += m.newConversations;
+    out.maxPushGapMs = Math.max(out.maxPushGapMs, m.maxPushGapMs);
+    out.cursors.push(...m.cursors);
+  }
+  return out;
+}
+
+/**
+ * group (and the client mix's groups): what each receiver should have received, against what it did.
+ * One entry per worker: its per-member rows.
+ */
+function fanoutCheck(
+  rowsOf: (FanoutFinal | undefined)[],
+  groups: number,
+): { expected: number; missing: number; unexpected: number; receivers: number } {
+  const ackedIn = new Float64Array(groups);
+  for (const x of rowsOf) {
     if (!x) throw new Error('a worker of a group run sent no per-member figures');
     for (let i = 0; i < x.group.length; i++) if (x.group[i]! >= 0) ackedIn[x.group[i]!]! += x.own[i]!;
   }
@@ -172,8 +279,8 @@ function fanoutCheck(finals: WorkerFinal[], groups: number): { expected: number;
   let missing = 0;
   let unexpected = 0;
   let receivers = 0;
-  for (const f of finals) {
-    const x = f.fanout!;
+  for (const rows of rowsOf) {
+    const x = rows!;
     for (let i = 0; i < x.group.length; i++) {
       if (!x.receiver[i] || x.group[i]! < 0) continue;
       receivers++;

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** The server's `cli.js` to run instead of this checkout's build (to compare two builds). */
   cli?: string;
+  /** A filled data folder to start from (copied; see prefill.ts) instead of an empty one. */
+  seedDir?: string;
 }
 
 /** Runs a command with `input` on its standard input; rejects with its stderr when it fails. */
@@ -49,7 +51,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: string)
 
 /**
  * `warbler user add ADMIN --admin`, then `warbler serve --port 0 --host 127.0.0.1` on a fresh data
- * folder, pinned with `taskset -c <server CPUs>` when placed; resolves once it logs "listening".
+ * folder (a copy of `seedDir` when given), pinned with `taskset -c <server CPUs>` when placed; resolves once it logs "listening".
  */
 export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
   const cli = o.cli ?? SERVER_CLI;
@@ -59,6 +61,7 @@ export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
   const adminPassword = randomBytes(18).toString('base64url');
   // The password goes on stdin: out of `ps`, and safe whatever character it starts with.
   try {
+    if (o.seedDir) cpSync(o.seedDir, dataDir, { recursive: true });
     await run(process.execPath, [cli, 'user', 'add', o.adminUser, '--admin', '--data-dir', dataDir], env, adminPassword);
   } catch (e) {
     if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { curveText } from './curve.js';
 import type { BenchReport } from './report.js';
 import type { LatencySummary, ScenarioResult } from './result.js';
 
@@ -10,6 +11,21 @@ const LABELS: Record<string, string> = {
   delivery: 'send → receive',
   ack: 'send → ack',
   read: 'read (conv.list)',
+  syncDelivery: 'send → receive (sync)',
+  receipt: 'conv.delivered',
+  readReceipt: 'conv.read',
+  typing: 'typing',
+  history: 'msg.history',
+  sync: 'sync',
+};
+/** The client mix's request kinds as the protocol names them. */
+const OP_LABELS: Record<string, string> = {
+  receipt: 'conv.delivered',
+  readReceipt: 'conv.read',
+  typing: 'typing',
+  history: 'msg.history',
+  list: 'conv.list',
+  sync: 'sync',
 };
 
 function fmt(n: number): string {
@@ -28,12 +44,55 @@ function latencyTable(lat: Partial<Record<string, LatencySummary>>): string[] {
   ];
 }
 
+/** realistic, pairs: the people, what their apps did besides sending, and what they received. */
+function mixLines(r: ScenarioResult): string[] {
+  const x = r.mix;
+  if (!x) return [];
+  const pl = x.plan;
+  const k = x.knobs;
+  const ops = Object.entries(x.ops)
+    .filter(([, v]) => v.count > 0)
+    .map(
+      ([op, v]) =>
+        `${OP_LABELS[op] ?? op} ${v.count}${v.errors ? ` (${v.errors} errors)` : ''}${v.lost ? ` (${v.lost} lost with a connection)` : ''}`,
+    );
+  const events = Object.entries(x.events).map(([e, n]) => `${e} ${n}`);
+  const pct = (n: number) => (r.messages.sent > 0 ? `${((100 * n) / r.messages.sent).toFixed(1)}%` : '0%');
+  return [
+    `  people: ${pl.users} users, ${pl.convsPerUser.mean} one-to-one conversations each at the start (p50 ${pl.convsPerUser.p50}, ` +
+      `p99 ${pl.convsPerUser.p99}, max ${pl.convsPerUser.max}), ${pl.groups} groups of ${pl.groupSize.min}–${pl.groupSize.max} (mean ${pl.groupSize.mean}); ` +
+      `store: ${x.prefill ? `${x.prefill.messages} messages pre-filled` : 'empty at the start'}`,
+    `  mix: new conversations ${pct(x.newConversations)}, typed ${pct(x.typed)}, delivery receipts ${k.deliveryReceipts ? `every ${k.receiptMs} ms per conversation` : 'off'}, ` +
+      `${x.awayCycles} offline periods, ${x.reconnects} reconnections after a drop, ${x.deliveredBySync} deliveries by sync, ` +
+      `longest pause between pushes ${x.maxPushGapMs} ms`,
+    `  requests: ${ops.join(', ') || 'none'}`,
+    `  events received: ${events.join(', ') || 'none'}`,
+  ];
+}
+
+/** What the server said over HTTP while sending. */
+function probeLine(r: ScenarioResult): string[] {
+  const p = r.probe;
+  if (!p || (!p.healthz && p.eventLoopLagP99Ms === null && !p.commits)) return [];
+  const parts: string[] = [];
+  if (p.healthz)
+    parts.push(
+      `/healthz p50 ${fmt(p.healthz.p50)} ms, p99 ${fmt(p.healthz.p99)} ms, max ${fmt(p.healthz.max)} ms (${p.healthzTimeouts} timeouts)`,
+    );
+  if (p.eventLoopLagP99Ms !== null) parts.push(`event-loop delay p99 ${fmt(p.eventLoopLagP99Ms)} ms since start`);
+  if (p.commits)
+    parts.push(
+      `${p.commits.count} commits (${p.commits.perSecond}/s, mean ${p.commits.meanMs} ms, ${p.commits.messagesPerCommit} messages each)`,
+    );
+  return [`  server over HTTP: ${parts.join('; ')}`];
+}
+
 /** The end-of-run summary of one scenario, as text lines. */
 export function runSummary(r: ScenarioResult): string[] {
   const p = r.params;
   const m = r.messages;
   const out = [
-    `== ${r.scenario}: ${p.users} users, ${p.workers} worker(s), ${r.durationS} s — ${r.pass ? 'PASS' : 'FAIL'}`,
+    `== ${r.scenario}${r.against === 'relay' ? ' against the relay' : ''}: ${p.users} users, ${p.rate} msg/s offered, ${p.workers} worker(s), ${r.durationS} s — ${r.pass ? 'PASS' : 'FAIL'}`,
     `  connections: ${r.connections.ok} ok, ${r.connections.failed} failed, peak ${r.connections.peak}`,
     ...latencyTable(r.latency),
   ];
@@ -50,6 +109,14 @@ export function runSummary(r: ScenarioResult): string[] {
         `out of order ${m.outOfOrder}, unexpected ${m.unexpected}`,
       `  throughput: offered ${m.offeredRate} msg/s (${g.offeredDeliveryRate} deliveries/s), acked ${m.achievedRate} msg/s, ` +
         `delivered ${m.deliveredRate} deliveries/s (sending for ${m.sendSeconds} s)`,
+    );
+  } else if (r.mix) {
+    out.push(
+      ...mixLines(r),
+      `  messages: offered ${m.offered}, sent ${m.attempted}, acked ${m.sent}, skipped ${m.skipped}, refused ${m.failed}, unanswered ${m.unacked}`,
+      `  deliveries (to every recipient's app, by push or sync): expected ${m.expected}, delivered ${m.delivered}, missing ${m.missing}, ` +
+        `duplicates ${m.duplicates}, out of order ${m.outOfOrder}, unexpected ${m.unexpected}`,
+      `  throughput: offered ${m.offeredRate} msg/s, acked ${m.achievedRate} msg/s, delivered ${m.deliveredRate} deliveries/s (sending for ${m.sendSeconds} s)`,
     );
   } else if (m.offered > 0 || m.attempted > 0) {
     out.push(
@@ -69,6 +136,7 @@ export function runSummary(r: ScenarioResult): string[] {
         `${g && s.cpuMsPerDelivery !== null ? `, ${s.cpuMsPerDelivery} ms per delivery` : ''}`,
     );
   }
+  out.push(...probeLine(r));
   out.push(`  load generator: CPU ${r.load.cpuAvgPct}% avg, ${r.load.cpuPeakPct}% peak of ${r.load.cpus * 100}%`);
   for (const w of r.warnings) out.push(`  warning: ${w}`);
   if (r.slo)
@@ -84,6 +152,7 @@ export function summaryText(rep: BenchReport): string {
     `warbler-bench ${rep.scenario} against ${t.url}${t.spawned ? ` (spawned${t.pinnedCpus ? `, server on CPU ${t.pinnedCpus}, load on CPU ${t.loadCpus}` : ''})` : ''}`,
     ...rep.notes.map((n) => `note: ${n}`),
     ...rep.runs.flatMap(runSummary),
+    ...(rep.curves ?? []).flatMap(curveText),
     `result: ${rep.pass ? 'PASS' : 'FAIL'}`,
   ];
   return lines.join('\n') + '\n';

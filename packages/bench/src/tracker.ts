@@ -1,7 +1,16 @@
 import type { BenchClient } from './bench-client.js';
 import { Bitmap } from './bitmap.js';
 import { Histogram } from './histogram.js';
-import { HIST_NAMES, newCounters, type Counters, type FanoutFinal, type HistName, type Tick, type WorkerFinal } from './ipc.js';
+import {
+  HIST_NAMES,
+  newCounters,
+  type Counters,
+  type FanoutFinal,
+  type HistName,
+  type MixFinal,
+  type Tick,
+  type WorkerFinal,
+} from './ipc.js';
 import { nowNs } from './message-text.js';
 import type { ScannedPush } from './push-scan.js';
 
@@ -27,6 +36,10 @@ export class Tracker {
   private last = { connects: 0, attempted: 0, acked: 0, delivered: 0, skipped: 0, errors: 0 };
   private errorTotal = 0;
   private readonly times = { firstSendNs: 0, lastAckNs: 0, lastDeliveryNs: 0 };
+  /** While set (the client mix's sending phase), the longest pause between two pushed deliveries is kept. */
+  private gapFromNs = 0;
+  maxPushGapMs = 0;
+  deliveredBySync = 0;
 
   constructor(
     readonly worker: number,
@@ -112,6 +125,41 @@ export class Tracker {
     const us = (now - sentNs) / 1000;
     this.hists.delivery.record(us);
     this.interval.record(us);
+    if (this.gapFromNs > 0) {
+      const gap = (now - this.gapFromNs) / 1e6;
+      if (gap > this.maxPushGapMs) this.maxPushGapMs = gap;
+      this.gapFromNs = now;
+    }
+  }
+
+  /** Starts (true) or stops watching the pauses between pushed deliveries. */
+  watchPushGaps(on: boolean): void {
+    this.gapFromNs = on ? nowNs() : 0;
+  }
+
+  /**
+   * The client mix: a bench message reached the app (its stream delivered it once, in order), by push
+   * or by sync. A one-to-one message (`direct`: its sending worker and number) is also marked received
+   * for the cross-worker exactly-once check; false when it was received before (a duplicate).
+   */
+  mixDelivered(sentNs: number, via: 'push' | 'sync', direct: { worker: number; n: number } | undefined): boolean {
+    if (direct) {
+      let bits = this.received.get(direct.worker);
+      if (!bits) this.received.set(direct.worker, (bits = new Bitmap()));
+      if (!bits.add(direct.n)) {
+        this.counters.duplicates++;
+        return false;
+      }
+    }
+    if (via === 'push') this.delivered(sentNs);
+    else {
+      this.counters.delivered++;
+      this.deliveredBySync++;
+      const now = nowNs();
+      this.times.lastDeliveryNs = now;
+      this.hists.syncDelivery.record((now - sentNs) / 1000);
+    }
+    return true;
   }
 
   /** A pushed message that is not a bench message. */
@@ -147,17 +195,22 @@ export class Tracker {
     return t;
   }
 
-  final(fanout?: FanoutFinal): WorkerFinal {
+  /**
+   * Everything measured. `extra.acked` replaces the acknowledged bitmap in the exactly-once check (the
+   * client mix checks its one-to-one messages there and its group messages per member).
+   */
+  final(extra: { fanout?: FanoutFinal; acked?: Bitmap; mix?: MixFinal } = {}): WorkerFinal {
     this.counters.unacked = this.pending.size;
     if (this.pending.size > 0) this.errors.set('ack_timeout', (this.errors.get('ack_timeout') ?? 0) + this.pending.size);
     return {
       counters: { ...this.counters },
       errors: Object.fromEntries(this.errors),
       hists: Object.fromEntries(HIST_NAMES.map((n) => [n, this.hists[n].toSparse()])) as WorkerFinal['hists'],
-      acked: this.acked.bytes,
+      acked: (extra.acked ?? this.acked).bytes,
       received: [...this.received].map(([w, b]) => [w, b.bytes]),
       times: { ...this.times },
-      ...(fanout ? { fanout } : {}),
+      ...(extra.fanout ? { fanout: extra.fanout } : {}),
+      ...(extra.mix ? { mix: extra.mix } : {}),
     };
   }
 }

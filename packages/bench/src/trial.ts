@@ -1,13 +1,16 @@
 import { Fleet } from './fleet.js';
 import type { Harness } from './harness.js';
-import type { ClientSpec, ConnectLabel, Pool, Ranges, WorkerStatus } from './ipc.js';
+import type { ClientSpec, ConnectLabel, MixInit, Pool, Ranges, WorkerFinal, WorkerStatus } from './ipc.js';
 import { Live } from './live.js';
 import { sourceAddress, sourceAddressPlan, workerCount } from './placement.js';
 import type { ProcSample } from './proc-sampler.js';
+import { httpBase, type BenchUser } from './provision.js';
 import { buildResult } from './result-build.js';
 import type { ScenarioResult } from './result.js';
 import { mergeFinals } from './result.js';
 import type { SloTerm } from './slo.js';
+import { ServerProbe } from './server-probe.js';
+import type { MixSummary } from './result.js';
 
 /** Splits `n` into `parts` near-equal contiguous shares. */
 export function shares(n: number, parts: number): number[] {
@@ -40,6 +43,24 @@ export function expectedDeliveries(st: WorkerStatus[], groups: number): number {
   return total;
 }
 
+/**
+ * realistic, pairs: the users are given (the population of the run: pre-filled or provisioned once for
+ * all rates) and each worker's clients get their part of the client mix.
+ */
+export interface MixSetup {
+  users: BenchUser[];
+  /** The client mix of worker `w`'s main users `start` … `start + count - 1`. */
+  init(w: number, start: number, count: number): MixInit;
+  /** Each main user's share of the sending (its activity). */
+  weights: number[];
+  /** How many groups the run has (for the per-member check). */
+  groups: number;
+  /** Called with the workers' finals before the result is built (to carry the cursors to the next trial). */
+  onFinals(finals: WorkerFinal[]): void;
+  /** What the result reports of the mix besides what the workers measured. */
+  summary: Pick<MixSummary, 'knobs' | 'plan' | 'prefill'>;
+}
+
 /** Server readings at the moments the figures need. */
 export interface Marks {
   beforeClients?: ProcSample;
@@ -60,6 +81,8 @@ export class Trial {
   sendSeconds = 0;
   private readonly startedAt = new Date();
   private readonly t0 = Date.now();
+  /** Watches /healthz and /metrics while sending. */
+  readonly probe: ServerProbe;
 
   private constructor(
     readonly h: Harness,
@@ -72,7 +95,12 @@ export class Trial {
     private readonly log: (s: string) => void,
     /** group: the groups of the run (member i of the main pool is in group i mod groups). */
     readonly groups: GroupLayout | undefined,
-  ) {}
+    /** realistic, pairs. */
+    readonly mix: MixSetup | undefined,
+  ) {
+    this.probe = new ServerProbe(httpBase(h.info.url));
+    this.probe.start();
+  }
 
   get users(): number {
     return this.mainCounts.reduce((a, b) => a + b, 0);
@@ -89,9 +117,10 @@ export class Trial {
     churn: number,
     log: (s: string) => void,
     groups?: GroupLayout,
+    mix?: MixSetup,
   ): Promise<Trial> {
     const o = h.opts;
-    const users = await h.provision(main + churn, log);
+    const users = mix ? mix.users : await h.provision(main + churn, log);
     let convs: string[] = [];
     if (groups) {
       if (groups.groups * groups.members !== main)
@@ -137,6 +166,7 @@ export class Trial {
           maxInflight: o.maxInflight,
           peers: o.peers,
           groups: groups?.groups ?? 0,
+          ...(mix ? { mix: mix.init(w, mainStart, mainCounts[w]!) } : {}),
         };
         mainStart += mainCounts[w]!;
         churnStart += churnCounts[w]!;
@@ -150,7 +180,7 @@ export class Trial {
       `${workers} worker process(es)${h.placement.loadCpus ? ` on CPU ${h.placement.loadCpus}` : ''}, ${plan.addresses} source address(es)`,
     );
     live.start();
-    return new Trial(h, scenario, fleet, live, mainCounts, churnCounts, plan.addresses, log, groups);
+    return new Trial(h, scenario, fleet, live, mainCounts, churnCounts, plan.addresses, log, groups, mix);
   }
 
   /** Connects `pool` at `ramp` connections/s in all (0: as fast as allowed) and waits until all settled. */
@@ -221,7 +251,8 @@ export class Trial {
     const main = this.users;
     const churnTotal = this.churnCounts.reduce((a, b) => a + b, 0);
     const t0 = Date.now();
-    this.marks.sendStart ??= this.live.sample();
+    await this.markSendStart();
+    if (this.mix) return this.mixSend(rate, durationMs, t0);
     const jobs: Promise<unknown>[] = [this.fleet.all('send', (w) => ({ rate: (rate * this.mainCounts[w]!) / main, durationMs }))];
     if (side.reads) jobs.push(this.fleet.all('reads', (w) => ({ perSecond: (side.reads! * this.mainCounts[w]!) / main, durationMs })));
     if (side.churn && churnTotal > 0)
@@ -231,17 +262,48 @@ export class Trial {
     this.sendSeconds += (Date.now() - t0) / 1000;
   }
 
-  /** Waits (at most `graceS`) until every send is answered and every acknowledged message arrived. */
+  private async markSendStart(): Promise<void> {
+    if (this.marks.sendStart) return;
+    await this.probe.startRecording();
+    this.marks.sendStart = this.live.sample();
+  }
+
+  /** The client mix: each worker sends its users' share of the rate (by their activity). */
+  private async mixSend(rate: number, durationMs: number, t0: number): Promise<void> {
+    const weights = this.mix!.weights;
+    const total = weights.reduce((a, b) => a + b, 0) || 1;
+    let start = 0;
+    const shares = this.mainCounts.map((n) => {
+      let s = 0;
+      for (let i = start; i < start + n; i++) s += weights[i]!;
+      start += n;
+      return s / total;
+    });
+    const sends = await this.fleet.all('mixSend', (w) => ({ rate: rate * shares[w]!, durationMs }));
+    this.offered += sends.reduce((a, s) => a + s.offered, 0);
+    this.sendSeconds += (Date.now() - t0) / 1000;
+  }
+
+  /**
+   * Waits (at most `graceS`) until every send is answered and every acknowledged message arrived (the
+   * client mix: and everyone is back online and synced).
+   */
   async drain(graceS: number): Promise<void> {
     const deadline = Date.now() + graceS * 1000;
     for (;;) {
       const st = await this.fleet.all('status', () => ({}));
       const sum = st.reduce((a, s) => ({ p: a.p + s.pendingAcks, a: a.a + s.acked, d: a.d + s.delivered }), { p: 0, a: 0, d: 0 });
-      const expected = this.groups ? expectedDeliveries(st, this.groups.groups) : sum.a;
-      if ((sum.p === 0 && sum.d >= expected) || Date.now() >= deadline) break;
+      let expected = this.groups ? expectedDeliveries(st, this.groups.groups) : sum.a;
+      let settled = true;
+      if (this.mix) {
+        expected = st.reduce((n, s) => n + (s.mix?.expected ?? 0), 0);
+        settled = st.every((s) => !s.mix || (s.mix.away === 0 && s.mix.syncing === 0));
+      }
+      if ((sum.p === 0 && sum.d >= expected && settled) || Date.now() >= deadline) break;
       await sleep(100);
     }
     this.marks.sendEnd = this.live.sample();
+    await this.probe.stopRecording();
   }
 
   /** Collects every worker's figures, stops the workers and builds the result. */
@@ -255,9 +317,11 @@ export class Trial {
       finals = await this.fleet.all('final', () => ({}));
     } finally {
       this.live.stop();
+      this.probe.stop();
       await this.fleet.stop();
     }
-    const merged = mergeFinals(finals, this.groups?.groups ?? 0);
+    this.mix?.onFinals(finals);
+    const merged = mergeFinals(finals, this.groups?.groups ?? this.mix?.groups ?? 0);
     return buildResult({
       trial: this,
       merged,

@@ -4,6 +4,8 @@
  */
 import type { Commands, CommandName, InitArgs, RpcReply, RpcRequest, TickMessage } from './ipc.js';
 import { Load } from './load.js';
+import { MixLoad } from './mix-load.js';
+import { nowNs } from './message-text.js';
 import { ClientPool } from './pool.js';
 import { Tracker } from './tracker.js';
 
@@ -11,7 +13,8 @@ interface State {
   init: InitArgs;
   tracker: Tracker;
   pool: ClientPool;
-  load: Load;
+  load: Load | undefined;
+  mix: MixLoad | undefined;
   ticker: NodeJS.Timeout;
   timeoutMs: number;
 }
@@ -21,6 +24,16 @@ const need = (): State => {
   if (!state) throw new Error('worker not initialised');
   return state;
 };
+const plain = (): Load => {
+  const l = need().load;
+  if (!l) throw new Error('this worker runs the client mix: use mixSend');
+  return l;
+};
+const mixed = (): MixLoad => {
+  const m = need().mix;
+  if (!m) throw new Error('this worker has no client mix');
+  return m;
+};
 
 type Handlers = { [K in CommandName]: (args: Commands[K][0]) => Promise<Commands[K][1]> | Commands[K][1] };
 
@@ -29,12 +42,14 @@ const handlers: Handlers = {
     const fanout = a.groups > 0;
     const tracker = new Tracker(a.worker, fanout);
     const pool = new ClientPool(a.url, a.clients, a.mainCount, tracker);
-    const load = new Load(pool, tracker, a.worker, a.recipients, a.textBytes, a.maxInflight, a.peers, fanout);
     const ticker = setInterval(() => {
       const msg: TickMessage = { tick: tracker.tick(pool.connected) };
       process.send?.(msg);
     }, 1000);
-    state = { init: a, tracker, pool, load, ticker, timeoutMs: 30000 };
+    const s: State = { init: a, tracker, pool, load: undefined, mix: undefined, ticker, timeoutMs: 30000 };
+    if (a.mix) s.mix = new MixLoad(pool, tracker, a.worker, a.mix, a.textBytes, a.maxInflight, () => s.timeoutMs, nowNs());
+    else s.load = new Load(pool, tracker, a.worker, a.recipients, a.textBytes, a.maxInflight, a.peers, fanout);
+    state = s;
   },
   connect(a) {
     const s = need();
@@ -42,10 +57,11 @@ const handlers: Handlers = {
     return s.pool.connectPhase(a.pool, a.ramp, a.concurrency, a.timeoutMs, a.label);
   },
   disconnect: (a) => need().pool.disconnect(a.pool),
-  recipients: (a) => need().load.setRecipients(a.ranges),
-  send: (a) => need().load.send(a.rate, a.durationMs),
-  churn: (a) => need().load.churn(a.perSecond, a.durationMs, need().timeoutMs),
-  reads: (a) => need().load.reads(a.perSecond, a.durationMs),
+  recipients: (a) => plain().setRecipients(a.ranges),
+  send: (a) => plain().send(a.rate, a.durationMs),
+  mixSend: (a) => mixed().send(a.rate, a.durationMs),
+  churn: (a) => plain().churn(a.perSecond, a.durationMs, need().timeoutMs),
+  reads: (a) => plain().reads(a.perSecond, a.durationMs),
   status() {
     const s = need();
     const c = s.tracker.counters;
@@ -56,12 +72,13 @@ const handlers: Handlers = {
       connected: s.pool.connected,
       readyPrefix: s.pool.readyPrefix(),
       ...(s.init.groups > 0 ? { fanout: s.pool.fanoutStatus(s.init.groups) } : {}),
+      ...(s.mix ? { mix: s.mix.status() } : {}),
     };
   },
   async final() {
     const s = need();
     clearInterval(s.ticker);
-    const f = s.tracker.final(s.init.groups > 0 ? s.pool.fanoutFinal() : undefined);
+    const f = s.mix ? s.mix.final() : s.tracker.final(s.init.groups > 0 ? { fanout: s.pool.fanoutFinal() } : {});
     await s.pool.disconnect('all');
     return f;
   },

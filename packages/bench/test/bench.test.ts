@@ -48,6 +48,7 @@ async function bench(name: string, args: string[]): Promise<{ r: CliRun; report:
 
 const RUN_FIELDS = [
   'scenario',
+  'against',
   'startedAt',
   'durationS',
   'pass',
@@ -59,6 +60,8 @@ const RUN_FIELDS = [
   'latency',
   'errors',
   'server',
+  'probe',
+  'mix',
   'load',
   'warnings',
   'slo',
@@ -210,4 +213,105 @@ test('a bad --slo is a usage error (exit 2) before anything starts', async () =>
   const r = await cli(['chat', '--spawn', '--slo', 'p98<1ms']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--slo: "p98<1ms"/);
+});
+
+test(
+  'realistic (tiny, pre-filled): SDK-like clients, every message once to every recipient by push or sync',
+  { timeout: 90_000 },
+  async () => {
+    const cache = join(dir, 'prefill-cache');
+    const args = [
+      '--users',
+      '60',
+      '--rate',
+      '60',
+      '--duration',
+      '2',
+      '--prefill',
+      '2000',
+      '--prefill-cache',
+      cache,
+      '--away',
+      '0.03',
+      '--away-time',
+      '0.3',
+    ];
+    const { r, report, html } = await bench('realistic', args);
+    assertReport(report, html, 'realistic', r);
+    const run = report.runs[0]!;
+    assert.equal(run.against, 'warbler');
+    assert.deepEqual(Object.keys(run.errors.byCode), [], JSON.stringify(run.errors));
+    const m = run.messages;
+    assert.ok(m.sent > 0);
+    assert.equal(m.delivered, m.expected, 'every acknowledged message reached every recipient');
+    assert.ok(m.expected > m.sent, 'group messages have several recipients');
+    assert.deepEqual([m.missing, m.duplicates, m.outOfOrder, m.unacked], [0, 0, 0, 0]);
+    const x = run.mix!;
+    assert.deepEqual(x.prefill && [x.prefill.messages, x.prefill.reused], [2000, false]);
+    assert.equal(x.plan.users, 60);
+    assert.ok(x.plan.groups > 0);
+    // What SDK clients do besides sending happened, and was answered.
+    for (const op of ['receipt', 'sync'] as const) assert.ok(x.ops[op].count > 0 && x.ops[op].errors === 0, op);
+    assert.ok(run.latency.receipt!.count > 0 && run.latency.sync!.count > 0);
+    assert.ok(x.awayCycles >= 1, 'some users went offline and came back');
+    assert.equal(run.latency.relogin!.count, x.awayCycles, 'each came back with its token');
+    assert.ok((x.events.receipt ?? 0) > 0, 'receipts reached the senders');
+    assert.ok(run.probe!.healthz!.count > 0, '/healthz was watched');
+    assert.ok(run.server!.cpuMsPerMessage! > 0);
+    assert.match(report.notes.join('\n'), /held 2000 messages at the start: filled for this run/);
+    assert.equal(report.curves.length, 1);
+    assert.deepEqual(
+      report.curves[0]!.rows.map((row) => [row.offered, row.allDelivered]),
+      [[60, true]],
+    );
+    assert.match(r.stdout, /people: 60 users/);
+    assert.match(r.stdout, /== curve: realistic against warbler/);
+  },
+);
+
+test('pairs against Warbler and the relay at two rates: the curves, the same traffic, exactly once', { timeout: 90_000 }, async () => {
+  const { r, report, html } = await bench('pairs', [
+    '--users',
+    '40',
+    '--rates',
+    '40,80',
+    '--duration',
+    '1',
+    '--against',
+    'both',
+    '--receipt-ms',
+    '200',
+  ]);
+  assertReport(report, html, 'pairs', r);
+  assert.deepEqual(
+    report.runs.map((x) => [x.against, x.params.rate]),
+    [
+      ['warbler', 40],
+      ['warbler', 80],
+      ['relay', 40],
+      ['relay', 80],
+    ],
+  );
+  assert.deepEqual(
+    report.targets.map((t) => t.against),
+    ['warbler', 'relay'],
+  );
+  for (const run of report.runs) {
+    const m = run.messages;
+    assert.ok(m.sent > 0);
+    assert.deepEqual([m.delivered, m.missing, m.duplicates, m.outOfOrder], [m.expected, 0, 0, 0], run.against);
+    assert.equal(m.expected, m.sent, 'one recipient each');
+    // Almost every message opens a new conversation.
+    assert.ok(run.mix!.newConversations >= m.sent - 1);
+    assert.ok(run.mix!.ops.receipt.count > 0, 'delivery receipts on');
+  }
+  assert.deepEqual(
+    report.curves.map((c) => [c.scenario, c.against, c.rows.length, c.p99BoundMs]),
+    [
+      ['pairs', 'warbler', 2, 100],
+      ['pairs', 'relay', 2, 100],
+    ],
+  );
+  assert.match(r.stdout, /== curve: pairs against relay/);
+  assert.match(r.stdout, /highest rate within the bound: /);
 });

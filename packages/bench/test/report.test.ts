@@ -44,6 +44,7 @@ test('a chart is one SVG with a line per series, breaks at nulls, and escaped te
 
 const run: ScenarioResult = {
   scenario: 'chat',
+  against: 'warbler',
   startedAt: new Date(0).toISOString(),
   durationS: 3,
   pass: false,
@@ -81,6 +82,8 @@ const run: ScenarioResult = {
     cpuMsPerMessage: 0.1,
     cpuMsPerDelivery: 0.1,
   },
+  probe: null,
+  mix: null,
   load: { cpus: 1, cpuAvgPct: 95, cpuPeakPct: 99 },
   warnings: ['the load generator was saturated'],
   slo: { spec: 'p99<1ms', pass: false, checks: [{ term: 'p99<1ms', actual: 2, pass: false, skipped: false }] },
@@ -130,10 +133,12 @@ function report(): BenchReport {
     finishedAt: run.startedAt,
     command: 'warbler-bench chat --spawn',
     machine: machineInfo(),
-    target: { url: 'ws://127.0.0.1:1/ws', spawned: true, pid: 1, pinnedCpus: '0', loadCpus: '1', env: {} },
+    target: { against: 'warbler', url: 'ws://127.0.0.1:1/ws', spawned: true, pid: 1, pinnedCpus: '0', loadCpus: '1', env: {} },
+    targets: [],
     options: publicOptions(o),
     notes: ['a note'],
     runs: [run],
+    curves: [],
   };
 }
 

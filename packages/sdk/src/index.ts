@@ -8,4 +8,5 @@ export {
   type WebSocketConstructor,
 } from './client.js';
 export { MessageStream } from './stream.js';
+export { DeliveryReporter } from './receipts.js';
 export { Emitter } from './emitter.js';

@@ -2,7 +2,8 @@ import type { Harness } from '../harness.js';
 import type { BenchOptions } from '../options.js';
 import type { ScenarioResult } from '../result.js';
 import type { SloTerm } from '../slo.js';
-import { Trial, type GroupLayout } from '../trial.js';
+import type { SocialPlan } from '../social-plan.js';
+import { Trial, type GroupLayout, type MixSetup } from '../trial.js';
 
 /** What a scenario gets: the shared harness, the options, a log line writer, the thresholds. */
 export interface ScenarioContext {
@@ -10,6 +11,8 @@ export interface ScenarioContext {
   o: BenchOptions;
   log: (line: string) => void;
   slo: { spec: string; terms: SloTerm[] } | undefined;
+  /** realistic, pairs: the people (built before the server starts, for the pre-filled store). */
+  plan?: SocialPlan;
 }
 
 /** A scenario: runs and returns its result (several for suite). */
@@ -22,15 +25,16 @@ export type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult[]>;
 export async function withTrial(
   ctx: ScenarioContext,
   name: string,
-  users: { main: number; churn?: number; groups?: GroupLayout },
+  users: { main: number; churn?: number; groups?: GroupLayout; mix?: MixSetup },
   params: Parameters<Trial['finish']>[1],
   body: (t: Trial) => Promise<void>,
 ): Promise<ScenarioResult> {
-  const t = await Trial.start(ctx.h, name, users.main, users.churn ?? 0, ctx.log, users.groups);
+  const t = await Trial.start(ctx.h, name, users.main, users.churn ?? 0, ctx.log, users.groups, users.mix);
   try {
     await body(t);
   } catch (e) {
     t.live.stop();
+    t.probe.stop();
     await t.fleet.stop();
     throw e;
   }

@@ -16,8 +16,8 @@ export const suite: Scenario = async (ctx) => {
   const results: ScenarioResult[] = [];
   results.push(...(await online({ ...ctx, o: { ...o, ramp: 0 } })));
   results.push(...(await storm({ ...ctx, o: { ...o, ramp: 0 } })));
-  results.push(...(await chat({ ...ctx, o: { ...o, ramp: 0 } })));
-  results.push(...(await group({ ...ctx, o: { ...o, ramp: 0, ...suiteGroups(o.users, o.members) } })));
+  results.push(...(await chat({ ...ctx, o: { ...o, ramp: 0, rates: [o.rate] } })));
+  results.push(...(await group({ ...ctx, o: { ...o, ramp: 0, rates: [o.rate], ...suiteGroups(o.users, o.members) } })));
   results.push(...(await reference({ ...ctx, o: { ...o, rate: 20, ramp: o.ramp > 0 ? o.ramp : 200, peers: 0 } })));
   return results;
 };

@@ -1,0 +1,102 @@
+import type { Message } from '@warbler/protocol';
+import { DeliveryReporter, MessageStream } from '@warbler/sdk';
+import type { BenchClient } from './bench-client.js';
+import type { MixUserSpec } from './ipc.js';
+import type { DecodedText } from './message-text.js';
+
+/**
+ * One entry of a conversation as a simulated app receives it: what the SDK's MessageStream and
+ * DeliveryReporter read (`conv`, `seq`, `from`), the bench message it carries (if any), how it came,
+ * and its group (an index into the run's groups; -1 for one-to-one).
+ */
+export interface Entry {
+  conv: string;
+  seq: number;
+  from: number;
+  bench: DecodedText | undefined;
+  via: 'push' | 'sync' | 'own';
+  group: number;
+}
+
+/**
+ * A simulated person: their connection, their conversations, and their app's state as the SDK keeps
+ * it by default. Pushes, sync pages and their own acks go through the SDK's own MessageStream
+ * (each sequence once, in order; a gap held until sync fills it) and delivery receipts through the
+ * SDK's own DeliveryReporter (coalesced per conversation over `receiptMs`).
+ */
+export class MixUser {
+  readonly me: number;
+  readonly stream: MessageStream;
+  readonly receipts: DeliveryReporter | undefined;
+  /** One-to-one partners, closest first; grows when a conversation opens. */
+  readonly contacts: number[];
+  readonly contactSet: Set<number>;
+  readonly groups: number[];
+  /** The last sequence delivered per conversation (mirrors the stream's cursors). */
+  readonly cursor = new Map<string, number>();
+  /** Highest sequence pushed per conversation on this connection: pushes must rise. */
+  readonly pushSeq = new Map<string, number>();
+  /** Unacknowledged sends (message number → frame), resent after a reconnect with the same clientId. */
+  readonly outbox = new Map<number, string>();
+  /** Conversations with a read scheduled, and when a typing indicator last went out per conversation. */
+  readonly readScheduled = new Set<string>();
+  readonly typingAt = new Map<string, number>();
+  /** Group deliveries to the app and own acknowledged group messages, by group index. */
+  readonly groupGot = new Map<number, number>();
+  readonly groupOwn = new Map<number, number>();
+  /** The conversation a message last arrived in: replies go there. */
+  lastIncoming: string | undefined;
+  /** Requests without an answer, and sends decided but not yet due (see MixLoad: typing goes ahead of them). */
+  inflight = 0;
+  typedPending = 0;
+  syncing = false;
+  syncAgain = false;
+  /** Offline on purpose; `closed` settles when that connection has closed. */
+  away = false;
+  closed: Promise<void> = Promise.resolve();
+  reconnecting = false;
+  everReady = false;
+
+  constructor(
+    readonly client: BenchClient,
+    spec: MixUserSpec,
+    receipts: { on: boolean; delayMs: number },
+    deliver: (u: MixUser, e: Entry) => void,
+    onGap: (u: MixUser) => void,
+    report: (u: MixUser, d: { conv: string; seq: number }) => Promise<unknown>,
+  ) {
+    this.me = client.userId;
+    this.contacts = [...spec.contacts];
+    this.contactSet = new Set(spec.contacts);
+    this.groups = spec.groups;
+    for (const [conv, seq] of spec.cursors) this.cursor.set(conv, seq);
+    this.stream = new MessageStream(
+      Object.fromEntries(spec.cursors),
+      (m) => deliver(this, m as unknown as Entry),
+      () => onGap(this),
+    );
+    this.receipts = receipts.on
+      ? new DeliveryReporter(
+          receipts.delayMs,
+          () => this.client.state === 'ready',
+          (d) => report(this, d) as Promise<never>,
+        )
+      : undefined;
+  }
+
+  get ready(): boolean {
+    return this.client.state === 'ready';
+  }
+
+  /** Takes an entry from any source into the app's stream. */
+  ingest(e: Entry): void {
+    this.stream.ingest(e as unknown as Message, e.via === 'sync');
+  }
+
+  /** A new one-to-one partner (a conversation opened by either side). */
+  addContact(user: number): void {
+    if (user === this.me || this.contactSet.has(user)) return;
+    this.contactSet.add(user);
+    this.contacts.push(user);
+  }
+}
