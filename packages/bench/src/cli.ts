@@ -59,6 +59,7 @@ async function run(o: BenchOptions, slo: { spec: string; terms: SloTerm[] } | un
   // Interrupted: still stop the spawned server and delete its data (workers end with this process).
   const onSignal = (sig: string) => {
     process.stderr.write(`warbler-bench: ${sig}: stopping\n`);
+    // Closing twice is harmless: a harness stops its server once.
     void (current?.close() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -66,7 +67,11 @@ async function run(o: BenchOptions, slo: { spec: string; terms: SloTerm[] } | un
   const runs: ScenarioResult[] = [];
   const infos: ServerInfo[] = [];
   for (const target of targets) {
-    const h = await Harness.open(o, { ...limits.env, ...cap.env, ...o.serverEnv }, log, target, prefilled);
+    const h = await Harness.open(o, { ...limits.env, ...cap.env, ...o.serverEnv }, log, {
+      target,
+      prefilled,
+      placement: current?.placement,
+    });
     current = h;
     infos.push(h.info);
     try {
@@ -77,7 +82,6 @@ async function run(o: BenchOptions, slo: { spec: string; terms: SloTerm[] } | un
       throw e;
     } finally {
       await h.close();
-      current = undefined;
     }
   }
   const curved = isMixScenario(o.scenario) || (SWEEP_SCENARIOS.includes(o.scenario) && (o.rates.length > 1 || targets.length > 1));

@@ -44,16 +44,19 @@ export class Harness {
 
   /**
    * Starts (with --spawn) or reaches the server and logs in as its admin. `target` relay spawns the
-   * bare relay instead; `prefilled` starts the spawned server on a copy of that store.
+   * bare relay instead; `prefilled` starts the spawned server on a copy of that store. A second
+   * harness of the same invocation must reuse the first one's `placement`: this process is pinned to
+   * the load's CPUs by then, and would find only those.
    */
   static async open(
     opts: BenchOptions,
     serverEnv: Record<string, string>,
     log: (s: string) => void,
-    target: 'warbler' | 'relay' = 'warbler',
-    prefilled?: Prefilled,
+    more: { target?: 'warbler' | 'relay'; prefilled?: Prefilled | undefined; placement?: CpuPlacement | undefined } = {},
   ): Promise<Harness> {
-    const placement = cpuPlacement(opts.pin && opts.spawn);
+    const target = more.target ?? 'warbler';
+    const prefilled = more.prefilled;
+    const placement = more.placement ?? cpuPlacement(opts.pin && opts.spawn);
     let spawned: SpawnedServer | undefined;
     if (opts.spawn && target === 'relay') {
       spawned = await spawnRelay({ placement, adminUser: opts.adminUser });

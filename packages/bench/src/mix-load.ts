@@ -9,6 +9,7 @@ import { MixUser, type Entry } from './mix-user.js';
 import type { ClientPool } from './pool.js';
 import type { ScannedPush } from './push-scan.js';
 import { logNormalDraw, pickCumulative, zipfRank } from './rng.js';
+import { groupPickWeight } from './social-plan.js';
 import type { Tracker } from './tracker.js';
 
 /** Pacing of the send loop, as in load.ts. */
@@ -131,6 +132,7 @@ export class MixLoad {
           (u, e) => this.deliver(u, e),
           (u) => this.sync(u),
           (u, d) => this.report(u, d),
+          (g) => groupPickWeight(this.groupSize[g]!),
         ),
     );
     let s = 0;
@@ -267,14 +269,12 @@ export class MixLoad {
       peer = this.newPeer(u);
       isNew = true;
     } else if (u.groups.length > 0 && (u.contacts.length === 0 || Math.random() < k.groupShare)) {
-      group = u.groups[Math.floor(Math.random() * u.groups.length)]!;
+      const cum = u.groupCumulative;
+      group = u.groups[pickCumulative(cum, Math.random() * cum[cum.length - 1]!)]!;
     } else if (u.lastIncoming !== undefined && Math.random() < k.replyShare) {
       conv = u.lastIncoming;
-      group = this.groupByConv.get(conv) ?? -1;
-      if (group < 0) {
-        const pair = parseDirectConvId(conv);
-        peer = pair ? (pair[0] === u.me ? pair[1] : pair[0]) : 0;
-      }
+      const pair = parseDirectConvId(conv);
+      peer = pair ? (pair[0] === u.me ? pair[1] : pair[0]) : 0;
     } else peer = u.contacts[zipfRank(u.contacts.length, Math.random())]!;
     if (group < 0 && (peer <= 0 || peer === u.me)) {
       this.tracker.counters.skipped++;
@@ -441,8 +441,11 @@ export class MixLoad {
     u.cursor.set(e.conv, e.seq);
     if (e.from === u.me) return;
     u.receipts?.delivered(e as unknown as Message, u.me);
-    u.lastIncoming = e.conv;
-    if (e.group < 0) u.addContact(e.from);
+    // People answer who wrote to them (group replies are part of the group share).
+    if (e.group < 0) {
+      u.lastIncoming = e.conv;
+      u.addContact(e.from);
+    }
     const k = this.knobs;
     if (this.active && k.readShare > 0 && !u.readScheduled.has(e.conv) && Math.random() < k.readShare) this.scheduleRead(u, e.conv);
     const b = e.bench;

@@ -14,7 +14,7 @@ export interface MixKnobs {
   newConvShare: number;
   /** Share of a sender's messages that go to one of its groups (when it has groups). */
   groupShare: number;
-  /** Share of messages that answer the conversation the sender last received a message in. */
+  /** Share of messages that answer the one-to-one conversation the sender last received a message in. */
   replyShare: number;
   /** Share of messages announced by a `typing` indicator `typingMs` before the send. */
   typingShare: number;
@@ -49,9 +49,9 @@ export const MIX_DEFAULTS: Record<MixScenario, MixKnobs> = {
   realistic: {
     convs: 8,
     groups: -1,
-    groupSizes: [3, 100],
+    groupSizes: [3, 30],
     newConvShare: 0.02,
-    groupShare: 0.3,
+    groupShare: 0.2,
     replyShare: 0.5,
     typingShare: 0.3,
     typingMs: 1500,
@@ -69,7 +69,7 @@ export const MIX_DEFAULTS: Record<MixScenario, MixKnobs> = {
   pairs: {
     convs: 8,
     groups: 0,
-    groupSizes: [3, 100],
+    groupSizes: [3, 30],
     newConvShare: 1,
     groupShare: 0,
     replyShare: 0,
@@ -110,10 +110,10 @@ export const MIX_FLAGS = {
 export const MIX_USAGE = `Client behaviour (realistic, pairs; shares are per message sent):
   --convs N             mean 1:1 conversations per user at the start, power law (default 8)
   --groups G            groups (realistic: users / 10; pairs: 0)
-  --group-sizes A-B     group sizes, power law between A and B members (default 3-100)
+  --group-sizes A-B     group sizes, power law between A and B members (default 3-30)
   --new-conv-share F    share of messages that open a new conversation (realistic 0.02; pairs 1)
-  --group-share F       share of a user's messages to its groups (realistic 0.3; pairs 0)
-  --reply-share F       share of messages answering the last conversation received in (realistic 0.5)
+  --group-share F       share of a user's messages to its groups (realistic 0.2; pairs 0)
+  --reply-share F       share of messages answering the last 1:1 conversation received in (realistic 0.5)
   --typing-share F      share of messages after a typing indicator (realistic 0.3; pairs 0)
   --typing-ms MS        how long before the message the indicator goes (default 1500)
   --no-delivery-receipts  no conv.delivered (the SDK sends them by default)

@@ -32,6 +32,8 @@ export class MixUser {
   readonly contacts: number[];
   readonly contactSet: Set<number>;
   readonly groups: number[];
+  /** Running sums of the weights of `groups` (groupPickWeight): a group is drawn from them. */
+  readonly groupCumulative: Float64Array;
   /** The last sequence delivered per conversation (mirrors the stream's cursors). */
   readonly cursor = new Map<string, number>();
   /** Highest sequence pushed per conversation on this connection: pushes must rise. */
@@ -44,7 +46,7 @@ export class MixUser {
   /** Group deliveries to the app and own acknowledged group messages, by group index. */
   readonly groupGot = new Map<number, number>();
   readonly groupOwn = new Map<number, number>();
-  /** The conversation a message last arrived in: replies go there. */
+  /** The one-to-one conversation a message last arrived in: replies go there. */
   lastIncoming: string | undefined;
   /** Requests without an answer, and sends decided but not yet due (see MixLoad: typing goes ahead of them). */
   inflight = 0;
@@ -64,11 +66,14 @@ export class MixUser {
     deliver: (u: MixUser, e: Entry) => void,
     onGap: (u: MixUser) => void,
     report: (u: MixUser, d: { conv: string; seq: number }) => Promise<unknown>,
+    groupWeight: (g: number) => number,
   ) {
     this.me = client.userId;
     this.contacts = [...spec.contacts];
     this.contactSet = new Set(spec.contacts);
     this.groups = spec.groups;
+    let sum = 0;
+    this.groupCumulative = Float64Array.from(spec.groups, (g) => (sum += groupWeight(g)));
     for (const [conv, seq] of spec.cursors) this.cursor.set(conv, seq);
     this.stream = new MessageStream(
       Object.fromEntries(spec.cursors),

@@ -9,7 +9,7 @@ import { conversationWeights, type PlanShape, type SocialPlan } from './social-p
 /** The history of a pre-filled store spans this many days before the fill. */
 const HISTORY_DAYS = 30;
 /** Bumped when what the bench writes into a plan changes: older caches are then not reused. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** What the server's prefill tool writes next to the filled folder (packages/server/src/tools/prefill.ts). */
 interface PrefillManifest {

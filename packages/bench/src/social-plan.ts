@@ -7,6 +7,19 @@ import { paretoDraw, pickCumulative, seededRandom, zipfShare } from './rng.js';
 export const CONVS_EXPONENT = 2.5;
 /** Tail exponent of the group-size law: most groups are small, some are large. */
 export const GROUP_SIZE_EXPONENT = 2;
+/**
+ * Participation inequality: among their groups, a member writes to a group of s members with weight
+ * s^-0.5, so a group's traffic grows as about the square root of its size (in a large group most
+ * members read and few write). Without it a group's traffic would grow with its size, and the large
+ * groups would carry nearly all group messages.
+ */
+export const GROUP_PARTICIPATION_EXPONENT = -0.5;
+
+/** How likely a member is to write to a group of `size` members, relative to its other groups. */
+export function groupPickWeight(size: number): number {
+  return Math.pow(Math.max(1, size), GROUP_PARTICIPATION_EXPONENT);
+}
+
 /** The busiest user keeps at most this many times the mean number of conversations. */
 const MAX_CONVS_FACTOR = 50;
 
@@ -97,7 +110,8 @@ export function groupShareOf(plan: SocialPlan, user: number, groupShare: number)
 
 /**
  * The expected share of all messages that each conversation gets under the traffic model (senders in
- * proportion to their activity; a group with the sender's group share, else a partner by Zipf rank):
+ * proportion to their activity; a group with the sender's group share, weighted by groupPickWeight,
+ * else a partner by Zipf rank):
  * the weights of the pre-fill, so the stored history has the shape of the live traffic.
  */
 export function conversationWeights(plan: SocialPlan, groupShare: number): { direct: [number, number, number][]; groups: number[] } {
@@ -108,7 +122,9 @@ export function conversationWeights(plan: SocialPlan, groupShare: number): { dir
   for (let s = 0; s < plan.users; s++) {
     const p = plan.activity[s]! / total;
     const gs = groupShareOf(plan, s, groupShare);
-    for (const g of plan.groupsOf[s]!) groupWeight[g]! += (p * gs) / plan.groupsOf[s]!.length;
+    const mine = plan.groupsOf[s]!;
+    const norm = mine.reduce((n, g) => n + groupPickWeight(plan.groups[g]!.length), 0);
+    for (const g of mine) groupWeight[g]! += (p * gs * groupPickWeight(plan.groups[g]!.length)) / norm;
     const list = plan.contacts[s]!;
     list.forEach((peer, k) => {
       const w = p * (1 - gs) * zipfShare(list.length, k);

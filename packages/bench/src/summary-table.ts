@@ -60,7 +60,8 @@ function mixLines(r: ScenarioResult): string[] {
   const pct = (n: number) => (r.messages.sent > 0 ? `${((100 * n) / r.messages.sent).toFixed(1)}%` : '0%');
   return [
     `  people: ${pl.users} users, ${pl.convsPerUser.mean} one-to-one conversations each at the start (p50 ${pl.convsPerUser.p50}, ` +
-      `p99 ${pl.convsPerUser.p99}, max ${pl.convsPerUser.max}), ${pl.groups} groups of ${pl.groupSize.min}–${pl.groupSize.max} (mean ${pl.groupSize.mean}); ` +
+      `p99 ${pl.convsPerUser.p99}, max ${pl.convsPerUser.max}), ` +
+      `${pl.groups > 0 ? `${pl.groups} groups of ${pl.groupSize.min}–${pl.groupSize.max} (mean ${pl.groupSize.mean})` : 'no groups'}; ` +
       `store: ${x.prefill ? `${x.prefill.messages} messages pre-filled` : 'empty at the start'}`,
     `  mix: new conversations ${pct(x.newConversations)}, typed ${pct(x.typed)}, delivery receipts ${k.deliveryReceipts ? `every ${k.receiptMs} ms per conversation` : 'off'}, ` +
       `${x.awayCycles} offline periods, ${x.reconnects} reconnections after a drop, ${x.deliveredBySync} deliveries by sync, ` +

@@ -37,7 +37,8 @@ export class Tracker {
   private errorTotal = 0;
   private readonly times = { firstSendNs: 0, lastAckNs: 0, lastDeliveryNs: 0 };
   /** While set (the client mix's sending phase), the longest pause between two pushed deliveries is kept. */
-  private gapFromNs = 0;
+  private gapWatch = false;
+  private lastPushNs = 0;
   maxPushGapMs = 0;
   deliveredBySync = 0;
 
@@ -125,16 +126,16 @@ export class Tracker {
     const us = (now - sentNs) / 1000;
     this.hists.delivery.record(us);
     this.interval.record(us);
-    if (this.gapFromNs > 0) {
-      const gap = (now - this.gapFromNs) / 1e6;
-      if (gap > this.maxPushGapMs) this.maxPushGapMs = gap;
-      this.gapFromNs = now;
+    if (this.gapWatch) {
+      if (this.lastPushNs > 0 && (now - this.lastPushNs) / 1e6 > this.maxPushGapMs) this.maxPushGapMs = (now - this.lastPushNs) / 1e6;
+      this.lastPushNs = now;
     }
   }
 
-  /** Starts (true) or stops watching the pauses between pushed deliveries. */
+  /** Starts (true) or stops watching the pauses between pushed deliveries (from the first one on). */
   watchPushGaps(on: boolean): void {
-    this.gapFromNs = on ? nowNs() : 0;
+    this.gapWatch = on;
+    this.lastPushNs = 0;
   }
 
   /**
