@@ -29,6 +29,14 @@ export const DEFAULTS = {
     sqliteSynchronous: 'full' as 'full' | 'normal',
     /** WAL pages after which a commit copies the log back into the database (SQLite `wal_autocheckpoint`). */
     sqliteCheckpointPages: 1000,
+    /** Where the group commit runs: on the event loop ('loop') or on a writer thread ('thread'). */
+    sqliteWriter: 'loop' as 'loop' | 'thread',
+    /** Who copies the log back: the committing connection ('commit'), or a thread of its own ('thread'). */
+    sqliteCheckpoints: 'commit' as 'commit' | 'thread',
+    /** SQLite page cache, MiB (SQLite's own default is 2). */
+    sqliteCacheMb: 2,
+    /** Bytes of the database file read through a memory map, MiB; 0: none. */
+    sqliteMmapMb: 0,
     /** Most writes (messages, actions, cursor moves) one write transaction carries: bounds one event-loop turn. */
     batchMaxMessages: 1000,
     /**
@@ -124,6 +132,10 @@ const RULES: Record<string, Rule> = {
   'store.driver': { oneOf: ['sqlite'] },
   'store.sqliteSynchronous': { oneOf: ['full', 'normal'] },
   'store.sqliteCheckpointPages': { int: [100, 1000000] },
+  'store.sqliteCheckpoints': { oneOf: ['commit', 'thread'] },
+  'store.sqliteWriter': { oneOf: ['loop', 'thread'] },
+  'store.sqliteCacheMb': { int: [1, 65536] },
+  'store.sqliteMmapMb': { int: [0, 1048576] },
   'store.batchMaxMessages': { int: [1, 100000] },
   'store.commitDelayMaxMs': { int: [0, 1000] },
   'store.writeQueueMaxWaitMs': { int: [10, 600000] },

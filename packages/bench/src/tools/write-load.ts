@@ -15,6 +15,7 @@
  * but never pushed, pushed twice, pushes out of order), the /healthz latency, the longest pause between
  * two pushes while sending, and the server's own write-path metrics.
  */
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { directConvId } from '@warbler/protocol';
@@ -174,6 +175,25 @@ function startProbe(base: string): () => void {
   };
 }
 
+/** User and system CPU ms and the I/O counters of a process (Linux), for the split of its cost. */
+function procDetail(pid: number): { userMs: number; sysMs: number; syscr: number; syscw: number; writeBytes: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (k: string): number => Number(new RegExp(`${k}: (\\d+)`).exec(io)?.[1] ?? 0);
+    return {
+      userMs: Number(rest[11]) * 10,
+      sysMs: Number(rest[12]) * 10,
+      syscr: field('syscr'),
+      syscw: field('syscw'),
+      writeBytes: field('write_bytes'),
+    };
+  } catch {
+    return { userMs: 0, sysMs: 0, syscr: 0, syscw: 0, writeBytes: 0 };
+  }
+}
+
 function metricsText(base: string): Promise<string> {
   return fetch(`${base}/metrics`).then((r) => r.text());
 }
@@ -221,6 +241,7 @@ async function main(): Promise<void> {
     const stopProbe = startProbe(base);
     const sweep = setInterval(receiptSweep, 20);
     const cpu0 = readProc(server.pid)!;
+    const d0 = procDetail(server.pid);
     const t0 = nowNs();
     const total = Math.floor(rate * durationS);
     sending = true;
@@ -269,6 +290,7 @@ async function main(): Promise<void> {
     sending = false;
     const drainEnd = nowNs();
     const cpu1 = readProc(server.pid)!;
+    const d1 = procDetail(server.pid);
     clearInterval(sweep);
     stopProbe();
     const metrics = await metricsText(base).catch(() => '');
@@ -302,6 +324,13 @@ async function main(): Promise<void> {
       serverCpuAvgPct: ((100 * serverCpuMs) / (cpu1.at - cpu0.at)).toFixed(1),
       serverCpuMsPerMsg: (serverCpuMs / Math.max(1, ackCount)).toFixed(4),
       rssPeakMiB: (rssPeak / 1024).toFixed(0),
+      perMessage: {
+        userMs: ((d1.userMs - d0.userMs) / Math.max(1, ackCount)).toFixed(4),
+        sysMs: ((d1.sysMs - d0.sysMs) / Math.max(1, ackCount)).toFixed(4),
+        readSyscalls: ((d1.syscr - d0.syscr) / Math.max(1, ackCount)).toFixed(2),
+        writeSyscalls: ((d1.syscw - d0.syscw) / Math.max(1, ackCount)).toFixed(2),
+        writtenKiB: ((d1.writeBytes - d0.writeBytes) / 1024 / Math.max(1, ackCount)).toFixed(1),
+      },
       errors: Object.fromEntries(errors),
       serverMetrics: metrics
         .split('\n')

@@ -21,6 +21,11 @@ export interface SqliteOptions {
    * connection then checkpoints only as a backstop, at ten times that.
    */
   checkpointThread?: boolean;
+  /**
+   * Another connection writes too (the writer thread): this one never blocks the event loop on the
+   * database lock (a busy lock is retried a few milliseconds later) and never checkpoints.
+   */
+  sharesWrites?: boolean;
   /** Page cache of the connection, MiB (`cache_size`; SQLite's default is 2 MiB). */
   cacheMiB?: number;
   /** Bytes of the database file read through a memory map instead of read calls (`mmap_size`), MiB; 0: none. */
@@ -39,6 +44,7 @@ export class SqliteClient implements SqlClient {
   private txTail: Promise<void> = Promise.resolve();
   private inTx = false;
   private readonly checkpointer: SqliteCheckpointer | undefined;
+  private readonly sharesWrites: boolean;
   private readonly tx: SqlQueries = {
     all: async (sql, p) => this.allNow(sql, p),
     get: async (sql, p) => this.getNow(sql, p),
@@ -50,9 +56,11 @@ export class SqliteClient implements SqlClient {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${opts.sharesWrites ? 0 : 5000}`);
+    this.sharesWrites = opts.sharesWrites ?? false;
     const pages = opts.checkpointPages ?? 1000;
-    if (opts.checkpointThread) {
+    if (opts.sharesWrites) this.db.pragma('wal_autocheckpoint = 0');
+    else if (opts.checkpointThread) {
       this.db.pragma(`wal_autocheckpoint = ${pages * 10}`);
       this.checkpointer = new SqliteCheckpointer(opts.file, pages);
     } else if (opts.checkpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${pages}`);
@@ -83,17 +91,29 @@ export class SqliteClient implements SqlClient {
     while (this.inTx) await this.txTail;
   }
 
+  /** Runs `f`; with `sharesWrites`, a busy database lock is tried again a little later instead of waited for. */
+  private async unlocked<T>(f: () => T): Promise<T> {
+    for (let waitMs = 1; ; waitMs = Math.min(2 * waitMs, 20)) {
+      try {
+        return f();
+      } catch (e) {
+        if (!this.sharesWrites || (e as { code?: unknown }).code !== 'SQLITE_BUSY') throw e;
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+
   async all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     if (this.inTx) await this.idle();
-    return this.allNow<T>(sql, params);
+    return this.sharesWrites ? this.unlocked(() => this.allNow<T>(sql, params)) : this.allNow<T>(sql, params);
   }
   async get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
     if (this.inTx) await this.idle();
-    return this.getNow<T>(sql, params);
+    return this.sharesWrites ? this.unlocked(() => this.getNow<T>(sql, params)) : this.getNow<T>(sql, params);
   }
   async run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number; lastId: number }> {
     if (this.inTx) await this.idle();
-    return this.runNow(sql, params);
+    return this.sharesWrites ? this.unlocked(() => this.runNow(sql, params)) : this.runNow(sql, params);
   }
 
   transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {
@@ -102,7 +122,8 @@ export class SqliteClient implements SqlClient {
       try {
         // Inside the try: a BEGIN that fails (closed database, SQLITE_BUSY) must still reset inTx,
         // or every later query would wait on it forever.
-        this.db.exec('BEGIN IMMEDIATE');
+        if (this.sharesWrites) await this.unlocked(() => this.db.exec('BEGIN IMMEDIATE'));
+        else this.db.exec('BEGIN IMMEDIATE');
         const value = await fn(this.tx);
         this.db.exec('COMMIT');
         return value;
@@ -122,7 +143,7 @@ export class SqliteClient implements SqlClient {
 
   async exec(sql: string): Promise<void> {
     if (this.inTx) await this.idle();
-    this.db.exec(sql);
+    await this.unlocked(() => this.db.exec(sql));
   }
 
   async close(): Promise<void> {

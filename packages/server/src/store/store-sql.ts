@@ -66,7 +66,11 @@ export class SqlStore implements Store {
   readonly contacts: SqlContactStore;
   readonly search: SqlSearchStore;
 
-  constructor(private readonly db: SqlClient) {
+  constructor(
+    private readonly db: SqlClient,
+    /** Where the group commit runs when not on `db` (SQLite's writer thread). */
+    private readonly writer?: { commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]>; close(): Promise<void> },
+  ) {
     this.appender = new SqlAppender(db);
     this.committer = new SqlCommitter(db, this.appender);
     this.groups = new SqlGroupStore(db, this.appender.inTx);
@@ -102,7 +106,8 @@ export class SqlStore implements Store {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.writer?.close();
     return this.db.close();
   }
 
@@ -199,11 +204,11 @@ export class SqlStore implements Store {
   }
 
   commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
-    return this.committer.commit(ops);
+    return this.writer ? this.writer.commit(ops) : this.committer.commit(ops);
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    const out = await this.committer.commit(batch.map((msg) => ({ type: 'append', msg })));
+    const out = await this.commit(batch.map((msg) => ({ type: 'append', msg })));
     const failed = out.find((o) => o.type === 'failed');
     if (failed) throw failed.error;
     return out.map((o) => (o as { result: AppendResult }).result);
