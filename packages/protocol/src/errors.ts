@@ -50,7 +50,6 @@ export const ERRORS = {
   rate_limited: { status: 429, message: 'too many requests' },
   internal: { status: 500, message: 'internal error' },
   unavailable: { status: 503, message: 'server is shutting down or its store is unavailable' },
-  overloaded: { status: 503, message: 'the server is behind on writing; retry later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable error code, e.g. `'user_not_found'`. */
@@ -64,8 +63,6 @@ export interface ErrorBody {
   code: ErrorCode;
   status: number;
   message: string;
-  /** `overloaded`: how long to wait before retrying, in milliseconds (a hint). */
-  retryAfterMs?: number;
 }
 
 /** True when `code` is a registered error code. */
@@ -73,10 +70,8 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERRORS, code);
 }
 
-/** Builds the error body for `code`, with an optional more precise message and a retry hint. */
-export function errorBody(code: ErrorCode, message?: string, retryAfterMs?: number): ErrorBody {
+/** Builds the error body for `code`, with an optional more precise message. */
+export function errorBody(code: ErrorCode, message?: string): ErrorBody {
   const e = ERRORS[code];
-  const body: ErrorBody = { code, status: e.status, message: message ?? e.message };
-  if (retryAfterMs !== undefined) body.retryAfterMs = retryAfterMs;
-  return body;
+  return { code, status: e.status, message: message ?? e.message };
 }

@@ -38,13 +38,10 @@ export class WarblerRequestError extends Error {
   /** A registry code, or one of the client's own: `disconnected`, `frame_too_large` (never sent). */
   readonly code: ErrorCode | LocalErrorCode;
   readonly status: number;
-  /** `overloaded`: the server's hint of how long to wait before retrying, ms. */
-  readonly retryAfterMs: number | undefined;
   constructor(body: ErrorBody | { code: LocalErrorCode; status: number; message: string }) {
     super(`${body.code}: ${body.message}`);
     this.code = body.code;
     this.status = body.status;
-    this.retryAfterMs = 'retryAfterMs' in body && typeof body.retryAfterMs === 'number' ? body.retryAfterMs : undefined;
   }
 }
 
@@ -100,8 +97,6 @@ interface PendingRequest {
 export type { ReliableInput, ReliableOp } from './outbox.js';
 
 const encoder = new TextEncoder();
-/** Errors that mean "not now": the request was not executed; a reliable op is sent again later. */
-const NOT_NOW: ReadonlySet<string> = new Set<ErrorCode>(['unavailable', 'rate_limited', 'overloaded']);
 /**
  * A Warbler client for browsers and Node.
  * @example
@@ -342,10 +337,10 @@ export class WarblerClient extends Emitter<ClientEvents> {
         },
         (e: unknown) => {
           p.inFlight = false;
-          // A drop keeps the send queued for the next connection; "not now" (rate limited, overloaded,
-          // unavailable) retries it after a pause on this one, with the same clientId; a refusal ends it.
+          // A drop keeps the send queued for the next connection; "not now" (rate limited, unavailable)
+          // retries it after a pause on this one; a refusal ends it.
           if (e instanceof WarblerRequestError && e.code === 'disconnected') return;
-          if (e instanceof WarblerRequestError && NOT_NOW.has(e.code)) return this.retrySendsLater(e.retryAfterMs ?? 0);
+          if (e instanceof WarblerRequestError && (e.code === 'unavailable' || e.code === 'rate_limited')) return this.retrySendsLater();
           if (this.dropSend(p)) p.reject(e);
         },
       );
@@ -359,15 +354,11 @@ export class WarblerClient extends Emitter<ClientEvents> {
     return i >= 0;
   }
 
-  /**
-   * Resends the queued sends after a delay that doubles while retries make no progress (with jitter, so
-   * the clients of an overloaded server do not all come back at once), and never before `atLeastMs`.
-   */
-  private retrySendsLater(atLeastMs: number): void {
+  /** Resends the queued sends after a delay that doubles while retries make no progress. */
+  private retrySendsLater(): void {
     if (this.retryTimer !== undefined || this.closedByUser) return;
     const [first, max] = this.opts.backoffMs ?? [100, 5000];
-    const backoff = Math.min(max, first * 2 ** Math.min(this.retries++, 16)) * (0.5 + Math.random() / 2);
-    const delay = Math.max(atLeastMs, backoff);
+    const delay = Math.min(max, first * 2 ** Math.min(this.retries++, 16));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.flushSends();

@@ -29,12 +29,8 @@ export const DEFAULTS = {
     sqliteSynchronous: 'full' as 'full' | 'normal',
     /** WAL pages after which a commit copies the log back into the database (SQLite `wal_autocheckpoint`). */
     sqliteCheckpointPages: 1000,
-    /** Where the group commit runs: on the event loop ('loop') or on a writer thread ('thread'). */
-    sqliteWriter: 'loop' as 'loop' | 'thread',
-    /** Who copies the log back: the committing connection ('commit'), or a thread of its own ('thread'). */
-    sqliteCheckpoints: 'commit' as 'commit' | 'thread',
-    /** SQLite page cache, MiB (SQLite's own default is 2). */
-    sqliteCacheMb: 2,
+    /** SQLite page cache per connection, MiB (better-sqlite3 builds SQLite with 16). */
+    sqliteCacheMb: 16,
     /** Bytes of the database file read through a memory map, MiB; 0: none. */
     sqliteMmapMb: 0,
     /** Most writes (messages, actions, cursor moves) one write transaction carries: bounds one event-loop turn. */
@@ -44,8 +40,8 @@ export const DEFAULTS = {
      * follows the recent cost of a commit, so a slow disk's fsyncs are shared by more writes. 0: never wait.
      */
     commitDelayMaxMs: 5,
-    /** Once the oldest queued write has waited this long, new sends are refused with `overloaded` (retry later). */
-    writeQueueMaxWaitMs: 1000,
+    /** Once the oldest queued write has waited this long, connections that send are not read from until it catches up. */
+    writeQueuePauseMs: 100,
   },
   bus: {
     driver: 'memory' as const,
@@ -132,13 +128,11 @@ const RULES: Record<string, Rule> = {
   'store.driver': { oneOf: ['sqlite'] },
   'store.sqliteSynchronous': { oneOf: ['full', 'normal'] },
   'store.sqliteCheckpointPages': { int: [100, 1000000] },
-  'store.sqliteCheckpoints': { oneOf: ['commit', 'thread'] },
-  'store.sqliteWriter': { oneOf: ['loop', 'thread'] },
   'store.sqliteCacheMb': { int: [1, 65536] },
   'store.sqliteMmapMb': { int: [0, 1048576] },
   'store.batchMaxMessages': { int: [1, 100000] },
   'store.commitDelayMaxMs': { int: [0, 1000] },
-  'store.writeQueueMaxWaitMs': { int: [10, 600000] },
+  'store.writeQueuePauseMs': { int: [1, 600000] },
   'bus.driver': { oneOf: ['memory'] },
   'auth.registration': { oneOf: ['open', 'closed'] },
   'auth.tokenTtlDays': { int: [1, 3650] },

@@ -98,6 +98,7 @@ export class Metrics {
   readonly writeFailures = new Counter('warbler_write_failures_total', 'Writes that failed alone in their batch (the others committed).');
   readonly writeQueueDepth = new Gauge('warbler_write_queue_depth', 'Writes queued for the next batches.');
   readonly commitDelay = new Gauge('warbler_write_gather_seconds', 'How long a batch may now wait for more writes (adaptive).');
+  readonly inboundWaiting = new Gauge('warbler_inbound_waiting_connections', 'Connections whose frames wait for a later turn.');
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   /** The same, reset at every scrape: the event loop's delay since the previous one. */
   private readonly recentLoop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -122,6 +123,7 @@ export class Metrics {
       ),
       this.writeQueueDepth,
       this.commitDelay,
+      this.inboundWaiting,
       new Gauge('process_resident_memory_bytes', 'Resident memory size.', () => process.memoryUsage.rss()),
       new Gauge('process_cpu_seconds_total', 'User and system CPU time.', () => {
         const u = process.cpuUsage();

@@ -61,7 +61,20 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   groups.membersChanged = (users, members) => presence.membershipChanged(users, members);
   const services = [groups, contacts, presence, search];
   for (const svc of services) await svc.start();
-  const ctx: ServerContext = { config, logger, metrics, accounts, messaging, groups, contacts, presence, search, hub, draining: false };
+  const ctx: ServerContext = {
+    config,
+    logger,
+    metrics,
+    accounts,
+    messaging,
+    groups,
+    contacts,
+    presence,
+    search,
+    hub,
+    writes: messaging.batcher,
+    draining: false,
+  };
   const routes = { '/api/admin/users': adminUsersRoute(accounts, logger) };
   const http: Server = createServer(httpHandler({ store, metrics, draining: () => ctx.draining, routes }));
   http.keepAliveTimeout = 5000;

@@ -6,8 +6,9 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerContext } from '../session/context.js';
 import { Session } from '../session/session.js';
+import { InboundScheduler, type InboundConn } from './inbound.js';
 
-interface Conn {
+interface Conn extends InboundConn {
   ws: WebSocket;
   /** The connection's TCP socket (the one `ws` writes to). */
   socket: Duplex;
@@ -15,6 +16,12 @@ interface Conn {
   /** Writes are held (corked) until the end of this event-loop turn. */
   corked: boolean;
 }
+
+/**
+ * Most milliseconds one turn of the event loop spends handling frames before the rest waits for a
+ * later turn (see InboundScheduler); the write batches have a budget of their own.
+ */
+const READ_BUDGET_MS = 20;
 
 const TEXT = { binary: false } as const;
 
@@ -58,6 +65,8 @@ export class Gateway {
   /** Connections whose writes are held until the end of this event-loop turn (see `cork`). */
   private corkedConns: Conn[] = [];
   private uncorkScheduled = false;
+  /** Bounds the frames handled per turn and stops reading while the writes are behind. */
+  private readonly inbound: InboundScheduler;
 
   constructor(
     private readonly http: Server,
@@ -76,6 +85,8 @@ export class Gateway {
     const g = config.gateway;
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(50, Math.min(g.heartbeatMs, g.authTimeoutMs) / 2));
     this.sweepTimer.unref();
+    this.inbound = new InboundScheduler(READ_BUDGET_MS, ctx.writes);
+    metrics.inboundWaiting.read = () => this.inbound.waitingConnections;
   }
 
   get size(): number {
@@ -148,13 +159,25 @@ export class Gateway {
       },
       this.ctx,
     );
-    const conn: Conn = { ws, socket, session, corked: false };
+    const conn: Conn = {
+      ws,
+      socket,
+      session,
+      corked: false,
+      backlog: [],
+      paused: false,
+      handle: (text) => (text === null ? session.onBinary() : session.onText(text)),
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+      get open() {
+        return ws.readyState === 1;
+      },
+    };
     this.conns.add(conn);
     this.metrics.connectionsOpened.inc();
     ws.on('message', (data: RawData, isBinary: boolean) => {
       this.framesIn++;
-      if (isBinary) return session.onBinary();
-      session.onText(data.toString());
+      this.inbound.frame(conn, isBinary ? null : data.toString());
     });
     ws.on('pong', () => session.touch());
     ws.on('error', (err) => this.logger.debug('socket error', { conn: session.connId, err }));
@@ -168,7 +191,10 @@ export class Gateway {
   private sweep(): void {
     const now = Date.now();
     const g = this.config.gateway;
-    for (const { ws, session } of this.conns) {
+    for (const c of this.conns) {
+      const { ws, session } = c;
+      // Not read from on purpose (the writes are behind): its pongs wait unread, it is not idle.
+      if (c.paused) session.touch(now);
       const idle = now - session.lastSeen;
       if (!session.authenticated && now - session.openedAt > g.authTimeoutMs) session.end('auth_timeout');
       else if (idle > g.idleTimeoutMs) {
@@ -194,8 +220,10 @@ export class Gateway {
     const deadline = Date.now() + timeoutMs;
     for (let seen = -1, turns = 0; seen !== this.framesIn && turns < 20 && Date.now() < deadline; turns++) {
       seen = this.framesIn;
+      this.inbound.flushAll();
       await ioTurn();
     }
+    this.inbound.flushAll();
     const waits = [...this.conns].map(
       ({ ws, session }) =>
         new Promise<void>((resolve) => {

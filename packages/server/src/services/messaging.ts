@@ -99,7 +99,11 @@ export class Messaging {
     this.actions = new MessageActions(store, config, this);
     this.batcher = new WriteBatcher(
       store,
-      { maxBatch: config.store.batchMaxMessages, maxDelayMs: config.store.commitDelayMaxMs, maxWaitMs: config.store.writeQueueMaxWaitMs },
+      {
+        maxBatch: config.store.batchMaxMessages,
+        maxDelayMs: config.store.commitDelayMaxMs,
+        pauseAfterMs: config.store.writeQueuePauseMs,
+      },
       metrics,
       (m, r, origin) => this.push(m, r, origin),
     );
@@ -286,12 +290,9 @@ export class Messaging {
     return { conv: data.conv, ...flags };
   }
 
-  /**
-   * Queues a prepared message; resolves with its ack once it is durable. Refused with `overloaded`
-   * (nothing stored) while the write queue is too far behind: the client retries it later.
-   */
+  /** Queues a prepared message; resolves with its ack once it is durable. */
   async submit(caller: Caller, msg: NewMessage): Promise<ResultData<'msg.send'>> {
-    const r = await this.batcher.submit(msg, caller.connId, true);
+    const r = await this.batcher.submit(msg, caller.connId);
     return { id: r.id, conv: r.conv, seq: r.seq, ts: r.createdAt, clientId: msg.clientId, duplicate: r.duplicate };
   }
 

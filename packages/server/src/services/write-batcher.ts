@@ -1,4 +1,3 @@
-import { WarblerError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AppendResult, CursorMove, CursorResult, NewMessage, Store, WriteOp, WriteOutcome } from '../store/store.js';
 
@@ -7,7 +6,8 @@ interface Pending {
   origin: string | undefined;
   /** When it was submitted (performance.now()). */
   at: number;
-  resolve: (o: WriteOutcome) => void;
+  /** Called with the op's result (an AppendResult or a CursorResult). */
+  resolve: (value: never) => void;
   reject: (e: unknown) => void;
 }
 
@@ -20,12 +20,29 @@ export interface WriteBatcherOptions {
    * expensive ones (a slow disk's fsync) are shared by more writes. 0: never wait.
    */
   maxDelayMs: number;
-  /** Admission: once the oldest queued write has waited longer than this, new sends are refused (`overloaded`). */
-  maxWaitMs: number;
+  /** Backpressure: once the oldest queued write has waited longer than this, the queue is `behind`. */
+  pauseAfterMs: number;
+}
+
+/**
+ * How far behind the write queue is, for the gateway: while it is `behind`, connections that send are
+ * not read from (their frames wait in the kernel, their clients' sends in TCP's window), so a server
+ * offered more than it can store spends its time storing, not reading what it cannot store yet.
+ */
+export interface WritePressure {
+  /** True while the oldest queued write has waited longer than the pause bound. */
+  readonly behind: boolean;
+  /** `f` runs once the queue has caught up after `behind` was seen true. */
+  onCaughtUp(f: () => void): void;
 }
 
 /** How many times the recent commit cost a batch may wait to gather (see `maxDelayMs`). */
 const GATHER_FACTOR = 2;
+/**
+ * Most milliseconds of batches one event-loop turn runs before it lets the loop read sockets and answer
+ * (one batch may take longer: the bound is checked between batches).
+ */
+const TURN_BUDGET_MS = 20;
 /** Weight of the newest commit in the moving average of the commit cost. */
 const COST_WEIGHT = 0.1;
 
@@ -40,15 +57,20 @@ const COST_WEIGHT = 0.1;
  * pushes. A write that fails fails alone (the store isolates it); a commit that fails as a whole fails
  * every write of its batch.
  */
-export class WriteBatcher {
+export class WriteBatcher implements WritePressure {
   private queue: Pending[] = [];
   /** A batch is being committed. */
   private running = false;
+  /** When the current turn's writing began (performance.now()). */
+  private turnStart = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   /** Moving average of a commit's wall time, ms. */
   private commitMs = 0;
   private idleWaiters: (() => void)[] = [];
+  /** `behind` was seen true and the queue has not caught up since. */
+  private wasBehind = false;
+  private caughtUp: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -61,18 +83,34 @@ export class WriteBatcher {
     metrics.commitDelay.read = () => this.delayMs() / 1000;
   }
 
-  /**
-   * Resolves once `msg` is durable (or was already stored: `duplicate`). With `admit`, refuses it with
-   * `overloaded` instead while the queue is too far behind (see `maxWaitMs`).
-   */
-  submit(msg: NewMessage, origin?: string, admit = false): Promise<AppendResult> {
-    if (admit) this.admit();
-    return this.enqueue({ type: 'append', msg }, origin).then((o) => (o as { result: AppendResult }).result);
+  /** Resolves once `msg` is durable (or was already stored: `duplicate`). */
+  submit(msg: NewMessage, origin?: string): Promise<AppendResult> {
+    return this.enqueue<AppendResult>({ type: 'append', msg }, origin);
   }
 
   /** Moves a member's cursor through the group commit; resolves with the cursor after, once durable. */
   move(m: CursorMove): Promise<CursorResult> {
-    return this.enqueue({ type: 'cursor', move: m }, undefined).then((o) => (o as { result: CursorResult }).result);
+    return this.enqueue<CursorResult>({ type: 'cursor', move: m }, undefined);
+  }
+
+  get behind(): boolean {
+    const oldest = this.queue[0];
+    if (oldest === undefined || performance.now() - oldest.at <= this.opts.pauseAfterMs) return false;
+    this.wasBehind = true;
+    return true;
+  }
+
+  onCaughtUp(f: () => void): void {
+    this.caughtUp.push(f);
+  }
+
+  /** After a batch: tells the listeners once the queue is no longer behind. */
+  private checkCaughtUp(): void {
+    if (!this.wasBehind) return;
+    const oldest = this.queue[0];
+    if (oldest !== undefined && performance.now() - oldest.at > this.opts.pauseAfterMs / 2) return;
+    this.wasBehind = false;
+    for (const f of this.caughtUp) f();
   }
 
   /** Writes everything submitted so far; resolves when it is stored. */
@@ -84,26 +122,10 @@ export class WriteBatcher {
     });
   }
 
-  /** Throws `overloaded` when the oldest queued write has waited longer than the bound. */
-  private admit(): void {
-    const oldest = this.queue[0];
-    if (!oldest) return;
-    const waited = performance.now() - oldest.at;
-    if (waited <= this.opts.maxWaitMs) return;
-    // Come back about when what is queued now will have been written.
-    const retryAfterMs = Math.min(10_000, Math.max(100, Math.round(waited)));
-    throw new WarblerError('overloaded', `the server is ${Math.round(waited)} ms behind on writing; retry in ${retryAfterMs} ms`, {
-      retryAfterMs,
-    });
-  }
-
-  private enqueue(op: WriteOp, origin: string | undefined): Promise<WriteOutcome> {
-    return new Promise<WriteOutcome>((resolve, reject) => {
-      this.queue.push({ op, origin, at: performance.now(), resolve, reject });
+  private enqueue<T>(op: WriteOp, origin: string | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, origin, at: performance.now(), resolve: resolve as (value: never) => void, reject });
       if (!this.running) this.schedule();
-    }).then((o) => {
-      if (o.type === 'failed') throw o.error;
-      return o;
     });
   }
 
@@ -131,15 +153,26 @@ export class WriteBatcher {
     this.immediate = undefined;
     if (this.running) return;
     if (this.queue.length === 0) return this.idle();
+    this.turnStart = performance.now();
+    this.next();
+  };
+
+  /**
+   * Commits one batch, then the next one in the same turn while this turn's writing has taken less than
+   * TURN_BUDGET_MS (a backlog drains at full speed), else a turn later: sockets are read, pings and
+   * health checks answered meanwhile.
+   */
+  private next(): void {
     this.running = true;
     void this.runBatch().finally(() => {
       this.running = false;
+      this.checkCaughtUp();
       if (this.queue.length === 0) return this.idle();
-      // The next batch a turn later: sockets are read, pings and health checks answered meanwhile.
+      if (performance.now() - this.turnStart < TURN_BUDGET_MS) return this.next();
       if (this.idleWaiters.length > 0) this.immediate = setImmediate(this.startNow);
       else this.schedule();
     });
-  };
+  }
 
   private idle(): void {
     for (const w of this.idleWaiters.splice(0)) w();
@@ -164,9 +197,13 @@ export class WriteBatcher {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const o = outcomes[i]!;
+      if (o.type === 'failed') {
+        this.metrics.writeFailures.inc();
+        p.reject(o.error);
+        continue;
+      }
       if (o.type === 'append' && !o.result.duplicate && p.op.type === 'append') this.afterCommit(p.op.msg, o.result, p.origin);
-      else if (o.type === 'failed') this.metrics.writeFailures.inc();
-      p.resolve(o);
+      p.resolve(o.result as never);
     }
   }
 }

@@ -126,7 +126,7 @@ export class Session {
       if (frame.op === 'msg.send') this.ctx.metrics.ackLatency.observe((Date.now() - startedAt) / 1000);
       this.reply(frame.id, result);
     } catch (e) {
-      if (e instanceof WarblerError) this.fail(frame.id, e.code, e.detail, e.extra?.retryAfterMs);
+      if (e instanceof WarblerError) this.fail(frame.id, e.code, e.detail);
       else {
         this.ctx.logger.error('request failed', { op: frame.op, err: e });
         this.fail(frame.id, this.ctx.draining ? 'unavailable' : 'internal');
@@ -141,10 +141,10 @@ export class Session {
     this.transport.send(`{"id":${JSON.stringify(id)},"ok":true,"data":${JSON.stringify(data)}}`);
   }
 
-  private fail(id: RequestId | null, code: ErrorCode, message?: string, retryAfterMs?: number): void {
+  private fail(id: RequestId | null, code: ErrorCode, message?: string): void {
     this.ctx.metrics.errors.inc(1, code);
     if (this.closed) return;
-    this.transport.send(JSON.stringify({ id, ok: false, error: errorBody(code, message, retryAfterMs) }));
+    this.transport.send(JSON.stringify({ id, ok: false, error: errorBody(code, message) }));
   }
 
   /** Writes an already-serialized event frame (the same object for every recipient). */

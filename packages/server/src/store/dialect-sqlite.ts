@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { Dialect, Row, SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 
 const SQLITE: Dialect = {
@@ -16,16 +15,6 @@ export interface SqliteOptions {
   synchronous: 'full' | 'normal';
   /** `wal_autocheckpoint`: WAL pages after which a commit checkpoints (SQLite's default 1000). */
   checkpointPages?: number;
-  /**
-   * Checkpoints on a thread of their own (see SqliteCheckpointer), every `checkpointPages` pages; this
-   * connection then checkpoints only as a backstop, at ten times that.
-   */
-  checkpointThread?: boolean;
-  /**
-   * Another connection writes too (the writer thread): this one never blocks the event loop on the
-   * database lock (a busy lock is retried a few milliseconds later) and never checkpoints.
-   */
-  sharesWrites?: boolean;
   /** Page cache of the connection, MiB (`cache_size`; SQLite's default is 2 MiB). */
   cacheMiB?: number;
   /** Bytes of the database file read through a memory map instead of read calls (`mmap_size`), MiB; 0: none. */
@@ -43,8 +32,6 @@ export class SqliteClient implements SqlClient {
   private readonly statements = new Map<string, Database.Statement>();
   private txTail: Promise<void> = Promise.resolve();
   private inTx = false;
-  private readonly checkpointer: SqliteCheckpointer | undefined;
-  private readonly sharesWrites: boolean;
   private readonly tx: SqlQueries = {
     all: async (sql, p) => this.allNow(sql, p),
     get: async (sql, p) => this.getNow(sql, p),
@@ -56,14 +43,8 @@ export class SqliteClient implements SqlClient {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma(`busy_timeout = ${opts.sharesWrites ? 0 : 5000}`);
-    this.sharesWrites = opts.sharesWrites ?? false;
-    const pages = opts.checkpointPages ?? 1000;
-    if (opts.sharesWrites) this.db.pragma('wal_autocheckpoint = 0');
-    else if (opts.checkpointThread) {
-      this.db.pragma(`wal_autocheckpoint = ${pages * 10}`);
-      this.checkpointer = new SqliteCheckpointer(opts.file, pages);
-    } else if (opts.checkpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${pages}`);
+    this.db.pragma('busy_timeout = 5000');
+    if (opts.checkpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${opts.checkpointPages}`);
     if (opts.cacheMiB !== undefined) this.db.pragma(`cache_size = ${-opts.cacheMiB * 1024}`);
     if (opts.mmapMiB !== undefined) this.db.pragma(`mmap_size = ${opts.mmapMiB * 1024 * 1024}`);
   }
@@ -91,29 +72,17 @@ export class SqliteClient implements SqlClient {
     while (this.inTx) await this.txTail;
   }
 
-  /** Runs `f`; with `sharesWrites`, a busy database lock is tried again a little later instead of waited for. */
-  private async unlocked<T>(f: () => T): Promise<T> {
-    for (let waitMs = 1; ; waitMs = Math.min(2 * waitMs, 20)) {
-      try {
-        return f();
-      } catch (e) {
-        if (!this.sharesWrites || (e as { code?: unknown }).code !== 'SQLITE_BUSY') throw e;
-      }
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-    }
-  }
-
   async all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     if (this.inTx) await this.idle();
-    return this.sharesWrites ? this.unlocked(() => this.allNow<T>(sql, params)) : this.allNow<T>(sql, params);
+    return this.allNow<T>(sql, params);
   }
   async get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
     if (this.inTx) await this.idle();
-    return this.sharesWrites ? this.unlocked(() => this.getNow<T>(sql, params)) : this.getNow<T>(sql, params);
+    return this.getNow<T>(sql, params);
   }
   async run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number; lastId: number }> {
     if (this.inTx) await this.idle();
-    return this.sharesWrites ? this.unlocked(() => this.runNow(sql, params)) : this.runNow(sql, params);
+    return this.runNow(sql, params);
   }
 
   transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {
@@ -122,8 +91,7 @@ export class SqliteClient implements SqlClient {
       try {
         // Inside the try: a BEGIN that fails (closed database, SQLITE_BUSY) must still reset inTx,
         // or every later query would wait on it forever.
-        if (this.sharesWrites) await this.unlocked(() => this.db.exec('BEGIN IMMEDIATE'));
-        else this.db.exec('BEGIN IMMEDIATE');
+        this.db.exec('BEGIN IMMEDIATE');
         const value = await fn(this.tx);
         this.db.exec('COMMIT');
         return value;
@@ -143,12 +111,11 @@ export class SqliteClient implements SqlClient {
 
   async exec(sql: string): Promise<void> {
     if (this.inTx) await this.idle();
-    await this.unlocked(() => this.db.exec(sql));
+    this.db.exec(sql);
   }
 
   async close(): Promise<void> {
     await this.txTail;
-    await this.checkpointer?.stop();
     this.db.close();
   }
 }

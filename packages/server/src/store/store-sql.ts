@@ -66,11 +66,7 @@ export class SqlStore implements Store {
   readonly contacts: SqlContactStore;
   readonly search: SqlSearchStore;
 
-  constructor(
-    private readonly db: SqlClient,
-    /** Where the group commit runs when not on `db` (SQLite's writer thread). */
-    private readonly writer?: { commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]>; close(): Promise<void> },
-  ) {
+  constructor(private readonly db: SqlClient) {
     this.appender = new SqlAppender(db);
     this.committer = new SqlCommitter(db, this.appender);
     this.groups = new SqlGroupStore(db, this.appender.inTx);
@@ -106,8 +102,7 @@ export class SqlStore implements Store {
     }
   }
 
-  async close(): Promise<void> {
-    await this.writer?.close();
+  close(): Promise<void> {
     return this.db.close();
   }
 
@@ -204,7 +199,7 @@ export class SqlStore implements Store {
   }
 
   commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
-    return this.writer ? this.writer.commit(ops) : this.committer.commit(ops);
+    return this.committer.commit(ops);
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {

@@ -6,7 +6,7 @@
  *
  *   taskset -c 0 node packages/server/dist/src/tools/store-append.js [--users U] [--peers K] [--batch B]
  *     [--messages N] [--receipts] [--prefill P] [--prefill-dir DIR] [--synchronous full|normal]
- *     [--checkpoint-pages C] [--checkpoint-thread] [--cache-mib M] [--mmap-mib M]
+ *     [--checkpoint-pages C] [--cache-mib M] [--mmap-mib M]
  *
  * `--peers K`: each user writes to K partners (1: fixed pairs, as in the chat scenario; 0: anyone, so
  * almost every message of a large user base opens a new conversation). `--receipts`: every message is
@@ -58,7 +58,6 @@ const { values } = parseArgs({
     'checkpoint-pages': { type: 'string', default: '1000' },
     'cache-mib': { type: 'string' },
     'mmap-mib': { type: 'string' },
-    'checkpoint-thread': { type: 'boolean', default: false },
   },
 });
 const users = Number(values.users);
@@ -83,7 +82,6 @@ if (
 const tuning: Partial<SqliteOptions> = {
   ...(values['cache-mib'] !== undefined ? { cacheMiB: Number(values['cache-mib']) } : {}),
   ...(values['mmap-mib'] !== undefined ? { mmapMiB: Number(values['mmap-mib']) } : {}),
-  ...(values['checkpoint-thread'] ? { checkpointThread: true } : {}),
 };
 
 function procIo(): { bytes: number; syscalls: number } {
