@@ -52,8 +52,10 @@ const COST_WEIGHT = 0.1;
  * every submitter is answered in submission order. One batch is in flight at a time, so batches
  * commit in order and the per-conversation order of acks and pushes follows submission order.
  *
- * The event loop never stalls on it: a batch holds at most `maxBatch` writes, and the next batch
- * starts a turn later, after the loop has read sockets, answered pings and health checks and flushed
+ * The first write of an idle queue waits up to a few recent commits' cost for others to join it (see
+ * `maxDelayMs`). The event loop never stalls on the queue: a batch holds at most `maxBatch` writes, a
+ * turn runs batches for at most TURN_BUDGET_MS, and the rest waits for the next turn, after the loop
+ * has read sockets (within the gateway's own budget), answered pings and health checks and flushed
  * pushes. A write that fails fails alone (the store isolates it); a commit that fails as a whole fails
  * every write of its batch.
  */

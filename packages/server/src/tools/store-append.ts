@@ -5,14 +5,15 @@
  * or JSON around it.
  *
  *   taskset -c 0 node packages/server/dist/src/tools/store-append.js [--users U] [--peers K] [--batch B]
- *     [--messages N] [--receipts] [--prefill P] [--prefill-dir DIR] [--synchronous full|normal]
+ *     [--messages N] [--receipts] [--prefill P] [--prefill-dir DIR] [--snapshots S,…] [--synchronous full|normal]
  *     [--checkpoint-pages C] [--cache-mib M] [--mmap-mib M]
  *
  * `--peers K`: each user writes to K partners (1: fixed pairs, as in the chat scenario; 0: anyone, so
  * almost every message of a large user base opens a new conversation). `--receipts`: every message is
  * also followed, in the next batch, by its recipient's delivery cursor move (`conv.delivered`, as the
  * SDK sends it). `--prefill P`: first fill the store with P messages of the same shape (not measured;
- * with `--prefill-dir` the filled database is kept there and copied for later runs of the same shape).
+ * with `--prefill-dir` the filled database is kept there and copied for later runs of the same shape,
+ * and `--snapshots S1,S2` keeps the stores of S1, S2 … messages met on the way too).
  *
  * Every 50,000 messages it prints the CPU time per message (and its kernel part), the bytes the
  * process wrote per message (WAL frames and checkpoints, from /proc/self/io) and the write syscalls
@@ -37,6 +38,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { directConvId } from '@warbler/protocol';
 import { SqliteClient, type SqliteOptions } from '../store/dialect-sqlite.js';
 import { SqlStore } from '../store/store-sql.js';
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     receipts: { type: 'boolean', default: false },
     prefill: { type: 'string', default: '0' },
     'prefill-dir': { type: 'string' },
+    snapshots: { type: 'string' },
     synchronous: { type: 'string', default: 'full' },
     'checkpoint-pages': { type: 'string', default: '1000' },
     'cache-mib': { type: 'string' },
@@ -196,10 +199,22 @@ async function prefilled(file: string): Promise<void> {
   await store.migrate();
   const s = shape(await makeUsers(store));
   let mark = 0;
+  const snapshots = (values.snapshots ?? '').split(',').filter(Boolean).map(Number);
   await run(store, s, -prefill, prefill, 5000, (_ms, done) => {
     if (done - mark >= 1_000_000 || done === prefill) {
       mark = done;
       say(`prefill: ${done} messages, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    // A smaller store of the same shape on the way, kept for its own runs (`--prefill S`).
+    const at = snapshots.find((n) => n <= done && n > done - 5000);
+    if (at !== undefined && values['prefill-dir']) {
+      const side = new Database(file);
+      side.pragma('wal_checkpoint(TRUNCATE)');
+      side.close();
+      const out = join(values['prefill-dir'], `prefill-u${users}-k${peers}-${at}.db`);
+      copyFileSync(file, `${out}.tmp`);
+      renameSync(`${out}.tmp`, out);
+      say(`prefill: kept the store at ${at} messages as ${out}`);
     }
   });
   await store.close();
