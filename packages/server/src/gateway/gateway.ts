@@ -22,6 +22,8 @@ interface Conn extends InboundConn {
  * later turn (see InboundScheduler); the write batches have a budget of their own.
  */
 const READ_BUDGET_MS = 20;
+/** While the writes are behind, corked socket writes go out at most this often (see `uncorkAll`). */
+const SATURATED_UNCORK_MS = 100;
 
 const TEXT = { binary: false } as const;
 
@@ -65,6 +67,7 @@ export class Gateway {
   /** Connections whose writes are held until the end of this event-loop turn (see `cork`). */
   private corkedConns: Conn[] = [];
   private uncorkScheduled = false;
+  private lastUncork = 0;
   /** Bounds the frames handled per turn and stops reading while the writes are behind. */
   private readonly inbound: InboundScheduler;
 
@@ -122,7 +125,15 @@ export class Gateway {
   }
 
   private readonly uncorkAll = (): void => {
+    // Saturated (the writes are behind): hold the writes a little longer, so each socket's writev
+    // carries several frames; /healthz and the other HTTP answers are not held.
+    const wait = this.lastUncork + SATURATED_UNCORK_MS - performance.now();
+    if (wait > 0 && this.ctx.writes.behind) {
+      setTimeout(this.uncorkAll, wait);
+      return;
+    }
     this.uncorkScheduled = false;
+    this.lastUncork = performance.now();
     const list = this.corkedConns;
     this.corkedConns = [];
     for (const c of list) {

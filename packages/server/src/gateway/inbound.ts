@@ -1,5 +1,8 @@
 import type { WritePressure } from '../services/write-batcher.js';
 
+/** Frames a connection may have waiting before it is not read from. */
+const PAUSE_BACKLOG = 8;
+
 /** What the scheduler needs of a connection. */
 export interface InboundConn {
   /** Handles one frame now: its text, or null for a binary frame. */
@@ -45,11 +48,12 @@ export class InboundScheduler {
   /** A frame arrived from `c`. */
   frame(c: InboundConn, text: string | null): void {
     this.startTurn();
-    const behind = this.writes.behind;
-    if (c.backlog.length === 0 && !behind && performance.now() - this.turnStart <= this.budgetMs) return c.handle(text);
+    if (c.backlog.length === 0 && performance.now() - this.turnStart <= this.budgetMs && !this.writes.behind) return c.handle(text);
     c.backlog.push(text);
-    // Over this turn's budget only: kept for the next turn, still read. Behind: not read until caught up.
-    if (behind && !c.paused) {
+    // Kept for a later turn, and still read; not read any more once it has this many waiting (a
+    // connection's frames then wait in the kernel): memory stays bounded without pausing and resuming
+    // thousands of sockets that each send a little.
+    if (c.backlog.length >= PAUSE_BACKLOG && !c.paused) {
       c.paused = true;
       c.pause();
     }
