@@ -38,8 +38,19 @@ export const DEFAULTS = {
     sqliteSynchronous: 'full' as 'full' | 'normal',
     /** WAL pages after which a commit copies the log back into the database (SQLite `wal_autocheckpoint`). */
     sqliteCheckpointPages: 1000,
-    /** Most messages one write transaction carries. */
+    /** SQLite page cache per connection, MiB (better-sqlite3 builds SQLite with 16). */
+    sqliteCacheMb: 16,
+    /** Bytes of the database file read through a memory map, MiB; 0: none. */
+    sqliteMmapMb: 0,
+    /** Most writes (messages, actions, cursor moves) one write transaction carries: bounds one event-loop turn. */
     batchMaxMessages: 1000,
+    /**
+     * Most milliseconds a write batch waits for more writes before it commits. Below this bound the wait
+     * follows the recent cost of a commit, so a slow disk's fsyncs are shared by more writes. 0: never wait.
+     */
+    commitDelayMaxMs: 5,
+    /** Once the oldest queued write has waited this long, connections that send are not read from until it catches up. */
+    writeQueuePauseMs: 100,
   },
   bus: {
     driver: 'memory' as const,
@@ -166,7 +177,11 @@ const RULES: Record<string, Rule> = {
   'store.driver': { oneOf: ['sqlite'] },
   'store.sqliteSynchronous': { oneOf: ['full', 'normal'] },
   'store.sqliteCheckpointPages': { int: [100, 1000000] },
+  'store.sqliteCacheMb': { int: [1, 65536] },
+  'store.sqliteMmapMb': { int: [0, 1048576] },
   'store.batchMaxMessages': { int: [1, 100000] },
+  'store.commitDelayMaxMs': { int: [0, 1000] },
+  'store.writeQueuePauseMs': { int: [1, 600000] },
   'bus.driver': { oneOf: ['memory'] },
   'auth.registration': { oneOf: ['open', 'invite', 'closed'] },
   'auth.registrationsPerIpPerHour': { int: [0, 1000000] },

@@ -1,5 +1,8 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
+/** The period of the timer that measures the event loop's delay. */
+const LOOP_RESOLUTION_MS = 10;
+
 /** A monotonically increasing count, optionally split by one label. */
 export class Counter {
   private value = 0;
@@ -24,12 +27,12 @@ export class Counter {
   }
 }
 
-/** A value read when scraped. */
+/** A value read when scraped; `read` is set by whoever owns the value. */
 export class Gauge {
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly read: () => number,
+    public read: () => number = () => 0,
   ) {}
   render(): string {
     return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${this.read()}\n`;
@@ -82,21 +85,45 @@ export class Metrics {
   readonly connectionsOpened = new Counter('warbler_connections_opened_total', 'WebSocket connections accepted.');
   readonly slowConsumers = new Counter('warbler_slow_consumers_total', 'Connections closed for a full send buffer.');
   readonly ackLatency = new Histogram('warbler_ack_latency_seconds', 'From a send frame read to its ack written.');
-  readonly storeLatency = new Histogram('warbler_store_latency_seconds', 'Duration of one store write batch.');
+  readonly storeLatency = new Histogram('warbler_store_latency_seconds', 'Duration of one store write batch (its commit).');
   readonly batchSize = new Histogram(
     'warbler_store_batch_messages',
-    'Messages per store write batch.',
+    'Writes (messages, actions, cursor moves) per store write batch.',
     [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
   );
-  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  readonly writeWait = new Histogram(
+    'warbler_write_wait_seconds',
+    'How long the oldest write of a batch waited in the queue before its batch started.',
+  );
+  readonly writeFailures = new Counter('warbler_write_failures_total', 'Writes that failed alone in their batch (the others committed).');
+  readonly writeQueueDepth = new Gauge('warbler_write_queue_depth', 'Writes queued for the next batches.');
+  readonly commitDelay = new Gauge('warbler_write_gather_seconds', 'How long a batch may now wait for more writes (adaptive).');
+  readonly inboundWaiting = new Gauge('warbler_inbound_waiting_connections', 'Connections whose frames wait for a later turn.');
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  /** The same, reset at every scrape: the event loop's delay since the previous one. */
+  private readonly recentLoop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  private recentP99 = 0;
+  private recentMax = 0;
   private readonly gauges: Gauge[] = [];
 
   constructor(connections: () => number) {
     this.loop.enable();
+    this.recentLoop.enable();
+    // Each sample is the timer's whole interval: what is beyond its period is the delay.
+    const delay = (ns: number): number => Math.max(0, ns / 1e9 - LOOP_RESOLUTION_MS / 1000);
     this.gauges.push(
       new Gauge('warbler_connections', 'Open WebSocket connections.', connections),
       new Gauge('warbler_event_loop_lag_seconds', 'Event-loop delay, p99 since start.', () => this.loop.percentile(99) / 1e9),
       new Gauge('warbler_event_loop_lag_mean_seconds', 'Event-loop delay, mean since start.', () => (this.loop.mean || 0) / 1e9),
+      new Gauge('warbler_event_loop_delay_p99_seconds', 'Event-loop delay beyond a 10 ms timer, p99 since the previous scrape.', () =>
+        delay(this.recentP99),
+      ),
+      new Gauge('warbler_event_loop_delay_max_seconds', 'Event-loop delay beyond a 10 ms timer, longest since the previous scrape.', () =>
+        delay(this.recentMax),
+      ),
+      this.writeQueueDepth,
+      this.commitDelay,
+      this.inboundWaiting,
       new Gauge('process_resident_memory_bytes', 'Resident memory size.', () => process.memoryUsage.rss()),
       new Gauge('process_cpu_seconds_total', 'User and system CPU time.', () => {
         const u = process.cpuUsage();
@@ -106,6 +133,9 @@ export class Metrics {
   }
 
   render(): string {
+    this.recentP99 = this.recentLoop.count > 0 ? this.recentLoop.percentile(99) : 0;
+    this.recentMax = this.recentLoop.count > 0 ? this.recentLoop.max : 0;
+    this.recentLoop.reset();
     const parts = [
       this.messagesIn,
       this.messagesOut,
@@ -116,6 +146,8 @@ export class Metrics {
       this.ackLatency,
       this.storeLatency,
       this.batchSize,
+      this.writeWait,
+      this.writeFailures,
       ...this.gauges,
     ];
     return parts.map((p) => p.render()).join('');
@@ -123,5 +155,6 @@ export class Metrics {
 
   stop(): void {
     this.loop.disable();
+    this.recentLoop.disable();
   }
 }

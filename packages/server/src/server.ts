@@ -40,6 +40,8 @@ export interface WarblerServer {
   readonly metrics: Metrics;
   readonly apiKeys: ApiKeys;
   readonly audit: Audit;
+  /** Messaging and its write queue (the group commit). */
+  readonly messaging: Messaging;
   /**
    * Graceful stop: refuse new connections and requests (the listener answers 503 until the stop ends),
    * store and acknowledge everything already received, close clients with the reconnect code, close the
@@ -96,6 +98,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     search,
     lookups,
     hub,
+    writes: messaging.batcher,
     draining: false,
   };
 
@@ -154,7 +157,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     })());
 
   const wsUrl = `${url.replace(/^http/, 'ws')}${config.gateway.path}`;
-  return { port, url, wsUrl, adminUrl, store, accounts, metrics, apiKeys, audit, stop };
+  return { port, url, wsUrl, adminUrl, store, accounts, metrics, messaging, apiKeys, audit, stop };
 }
 
 /**

@@ -49,8 +49,8 @@ class Rig {
   }
 
   /** Registers a user on `url`; its client is closed at the end. */
-  async user(url: string): Promise<Awaited<ReturnType<typeof newUser>>> {
-    const u = await newUser(url);
+  async user(url: string, opts: Parameters<typeof newUser>[1] = {}): Promise<Awaited<ReturnType<typeof newUser>>> {
+    const u = await newUser(url, opts);
     this.track(u.client);
     return u;
   }
@@ -163,6 +163,44 @@ test('SIGKILL right after the last ack: the restarted server has exactly the ack
     stored.map((m) => [m.clientId, m.text]),
   );
 });
+
+test(
+  'SIGKILL right after cursor acks: the restarted server has the acknowledged read and delivery cursors',
+  { timeout: 30_000 },
+  async (t) => {
+    const rig = new Rig(t);
+    const s1 = await rig.spawn();
+    const a = await rig.user(s1.wsUrl);
+    // Its own delivery reports off: the test moves the cursors itself.
+    const b = await rig.user(s1.wsUrl, { deliveryReceipts: false });
+    const conv = directConvId(a.id, b.id);
+    for (let i = 1; i <= 20; i++) await a.client.send({ to: b.id, clientId: `r${i}`, text: `${i}` });
+    // Pipelined, so they share a batch; killed as soon as the last is acknowledged.
+    const acks = await Promise.all([
+      b.client.request('conv.delivered', { conv, seq: 12 }),
+      b.client.request('conv.read', { conv, seq: 9 }),
+      b.client.request('conv.delivered', { conv, seq: 20 }),
+    ]);
+    s1.proc.kill('SIGKILL');
+    assert.equal(await s1.exited, 'SIGKILL');
+    assert.deepEqual(acks, [
+      { conv, deliveredSeq: 12 },
+      { conv, readSeq: 9 },
+      { conv, deliveredSeq: 20 },
+    ]);
+    a.client.close();
+    b.client.close();
+
+    const s2 = await rig.spawn();
+    const a2 = rig.track(await sdkClient(s2.wsUrl, { autoSync: false }));
+    await a2.resume(a.token);
+    const listed = (await a2.request('conv.list', {})).conversations.find((c) => c.conv === conv);
+    assert.deepEqual([listed?.peerReadSeq, listed?.peerDeliveredSeq], [9, 20], 'the peer’s cursors as acknowledged');
+    const b2 = rig.track(await sdkClient(s2.wsUrl, { autoSync: false, deliveryReceipts: false }));
+    await b2.resume(b.token);
+    assert.equal((await b2.request('conv.list', {})).conversations.find((c) => c.conv === conv)?.readSeq, 9);
+  },
+);
 
 test(
   'SIGKILL mid-stream: acknowledged sends survive, and resends with the same client ids store each once',

@@ -223,34 +223,106 @@ export function storeMessageCases(fx: StoreFixture): void {
       assert.equal((await store.memberConversations(b.id))[0]?.readSeq, 3);
     });
 
-    test('a failing batch rolls back entirely: nothing stored, sequences and conversations unchanged', async (t) => {
+    test('a failing entry fails alone: the rest of its batch commits, gapless, and nothing of it is stored', async (t) => {
       const store = await fresh(t);
       const [a, b, c] = [await user(store), await user(store), await user(store)];
       const ab = convOf(a, b);
       const ac = convOf(a, c);
       await store.appendMessages([msg(a, b, 'kept', 1000)]);
-      // A sender that does not exist violates the foreign key, after good messages of the same batch
-      // in a known conversation and in a new one.
-      const bad = { ...msg(a, b, 'bad', 2000), senderId: NO_USER };
-      await assert.rejects(store.appendMessages([msg(a, b, 'lost1', 2000), msg(a, c, 'lost2', 2000), bad]));
-      assert.deepEqual(await seqs(store, ab), [1]);
-      const head = await store.getConversation(ab);
-      assert.deepEqual([head?.lastSeq, head?.updatedAt], [1, 1000]);
-      assert.equal(await store.getConversation(ac), undefined);
+      // A sender that does not exist violates the foreign key, between good messages of the same batch
+      // in a known conversation and in a new one; so does a new conversation with a member who does not
+      // exist (its conversation row is written before the member that fails).
+      const badSender: NewMessage = { ...msg(a, b, 'bad', 2000), senderId: NO_USER };
+      const nobody = { ...c, id: NO_USER };
+      const badConv = { ...msg(a, nobody, 'bad-conv', 2000), members: [a.id, NO_USER] };
+      const out = await store.commit([
+        { type: 'append', msg: msg(a, b, 'ok1', 2000) },
+        { type: 'append', msg: badSender },
+        { type: 'append', msg: msg(a, c, 'ok2', 2001) },
+        { type: 'append', msg: badConv },
+        { type: 'cursor', move: { conv: ab, userId: b.id, cursor: 'delivered', seq: 2 } },
+        { type: 'append', msg: msg(b, a, 'ok3', 2002) },
+      ]);
       assert.deepEqual(
-        (await store.memberConversations(a.id)).map((r) => [r.conv, r.readSeq]),
-        [[ab, 1]],
+        out.map((o) => (o.type === 'append' ? [o.result.conv, o.result.seq, o.result.duplicate] : o.type === 'cursor' ? o.result : o.type)),
+        [[ab, 2, false], 'failed', [ac, 1, false], 'failed', { seq: 2, moved: true }, [ab, 3, false]],
       );
-      // The rolled-back messages were never stored, so sending them again is not a duplicate.
-      const retry = await store.appendMessages([msg(a, b, 'lost1', 3000), msg(a, c, 'lost2', 3000)]);
+      const failure = out[1]!;
+      assert.ok(failure.type === 'failed' && failure.error instanceof Error, 'the failure carries its error');
+      assert.deepEqual(await seqs(store, ab), [1, 2, 3]);
+      assert.deepEqual(
+        (await store.messagesAfter(ab, 0, 10)).map((m) => m.clientId),
+        ['kept', 'ok1', 'ok3'],
+      );
+      assert.deepEqual(await seqs(store, ac), [1]);
+      assert.equal(await store.getConversation(convOf(a, nobody)), undefined, 'the failed entry’s new conversation is rolled back too');
+      const head = await store.getConversation(ab);
+      assert.deepEqual([head?.lastSeq, head?.updatedAt], [3, 2002]);
+      assert.deepEqual((await store.getMemberState(ab, b.id))?.deliveredSeq, 2);
+      // The failed entries were never stored: sending them again is not a duplicate.
+      const retry = await store.appendMessages([
+        { ...badSender, senderId: a.id },
+        { ...badConv, conv: ac, members: [a.id, c.id] },
+      ]);
       assert.deepEqual(
         retry.map((r) => [r.conv, r.seq, r.duplicate]),
         [
-          [ab, 2, false],
-          [ac, 1, false],
+          [ab, 4, false],
+          [ac, 2, false],
         ],
       );
-      assert.equal((await store.memberConversations(c.id))[0]?.conv, ac);
+      // appendMessages stores what it can and rejects with the first failure.
+      await assert.rejects(store.appendMessages([msg(b, c, 'alone', 3000), { ...msg(b, c, 'bad2', 3000), senderId: NO_USER }]));
+      assert.deepEqual(
+        (await store.messagesAfter(convOf(b, c), 0, 10)).map((m) => m.clientId),
+        ['alone'],
+      );
+    });
+
+    test('cursor moves in one commit: written once, each answered as if applied alone, in order with the sender’s own messages', async (t) => {
+      const store = await fresh(t);
+      const [a, b] = [await user(store), await user(store)];
+      const conv = convOf(a, b);
+      await store.appendMessages([msg(a, b, 'm1'), msg(a, b, 'm2'), msg(a, b, 'm3')]);
+      const move = (userId: number, cursor: 'read' | 'delivered', seq: number) => ({
+        type: 'cursor' as const,
+        move: { conv, userId, cursor, seq },
+      });
+      const out = await store.commit([
+        move(b.id, 'delivered', 2),
+        move(b.id, 'delivered', 1),
+        move(b.id, 'read', 1),
+        move(b.id, 'delivered', 3),
+        // b replies (seq 4): b has read up to it, so a read of 2 after it does not move the cursor.
+        { type: 'append', msg: msg(b, a, 'reply') },
+        move(b.id, 'read', 2),
+        move(a.id, 'delivered', 4),
+        move(NO_USER, 'read', 1),
+      ]);
+      assert.deepEqual(
+        out.map((o) => (o.type === 'append' ? o.result.seq : o.type === 'cursor' ? o.result : o.type)),
+        [
+          { seq: 2, moved: true },
+          { seq: 2, moved: false },
+          { seq: 1, moved: true },
+          { seq: 3, moved: true },
+          4,
+          { seq: 4, moved: false },
+          { seq: 4, moved: true },
+          { seq: 0, moved: false },
+        ],
+      );
+      const stateB = await store.getMemberState(conv, b.id);
+      assert.deepEqual([stateB?.readSeq, stateB?.deliveredSeq], [4, 3]);
+      const stateA = await store.getMemberState(conv, a.id);
+      assert.deepEqual([stateA?.readSeq, stateA?.deliveredSeq], [3, 4]);
+      // A read before the member's own message in the same batch: the read moves, then the message.
+      const again = await store.commit([move(a.id, 'read', 4), { type: 'append', msg: msg(a, b, 'm5') }, move(a.id, 'read', 4)]);
+      assert.deepEqual(
+        again.map((o) => (o.type === 'cursor' ? o.result : o.type)),
+        [{ seq: 4, moved: true }, 'append', { seq: 5, moved: false }],
+      );
+      assert.equal((await store.getMemberState(conv, a.id))?.readSeq, 5);
     });
 
     test('concurrent appends to one conversation get 1..50 exactly once; concurrent retries store once', async (t) => {

@@ -8,8 +8,9 @@ import type { ServerContext } from '../session/context.js';
 import { Session } from '../session/session.js';
 import { clientIp, proxySet } from './client-ip.js';
 import { IpConnections } from './ip-connections.js';
+import { InboundScheduler, type InboundConn } from './inbound.js';
 
-interface Conn {
+interface Conn extends InboundConn {
   ws: WebSocket;
   /** The connection's TCP socket (the one `ws` writes to). */
   socket: Duplex;
@@ -17,6 +18,14 @@ interface Conn {
   /** Writes are held (corked) until the end of this event-loop turn. */
   corked: boolean;
 }
+
+/**
+ * Most milliseconds one turn of the event loop spends handling frames before the rest waits for a
+ * later turn (see InboundScheduler); the write batches have a budget of their own.
+ */
+const READ_BUDGET_MS = 20;
+/** While the writes are behind, corked socket writes go out at most this often (see `uncorkAll`). */
+const SATURATED_UNCORK_MS = 100;
 
 const TEXT = { binary: false } as const;
 
@@ -76,6 +85,9 @@ export class Gateway {
   private uncorkScheduled = false;
   private readonly perIp: IpConnections;
   private readonly proxies: ReadonlySet<string>;
+  private lastUncork = 0;
+  /** Bounds the frames handled per turn and stops reading while the writes are behind. */
+  private readonly inbound: InboundScheduler;
 
   constructor(
     private readonly http: Server,
@@ -96,6 +108,8 @@ export class Gateway {
     const g = config.gateway;
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(50, Math.min(g.heartbeatMs, g.authTimeoutMs) / 2));
     this.sweepTimer.unref();
+    this.inbound = new InboundScheduler(READ_BUDGET_MS, ctx.writes);
+    metrics.inboundWaiting.read = () => this.inbound.waitingConnections;
   }
 
   get size(): number {
@@ -135,7 +149,15 @@ export class Gateway {
   }
 
   private readonly uncorkAll = (): void => {
+    // Saturated (the writes are behind): hold the writes a little longer, so each socket's writev
+    // carries several frames; /healthz and the other HTTP answers are not held.
+    const wait = this.lastUncork + SATURATED_UNCORK_MS - performance.now();
+    if (wait > 0 && this.ctx.writes.behind) {
+      setTimeout(this.uncorkAll, wait);
+      return;
+    }
     this.uncorkScheduled = false;
+    this.lastUncork = performance.now();
     const list = this.corkedConns;
     this.corkedConns = [];
     for (const c of list) {
@@ -173,13 +195,25 @@ export class Gateway {
       },
       this.ctx,
     );
-    const conn: Conn = { ws, socket, session, corked: false };
+    const conn: Conn = {
+      ws,
+      socket,
+      session,
+      corked: false,
+      backlog: [],
+      paused: false,
+      handle: (text) => (text === null ? session.onBinary() : session.onText(text)),
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+      get open() {
+        return ws.readyState === 1;
+      },
+    };
     this.conns.add(conn);
     this.metrics.connectionsOpened.inc();
     ws.on('message', (data: RawData, isBinary: boolean) => {
       this.framesIn++;
-      if (isBinary) return session.onBinary();
-      session.onText(data.toString());
+      this.inbound.frame(conn, isBinary ? null : data.toString());
     });
     ws.on('pong', () => session.touch());
     ws.on('error', (err) => this.logger.debug('socket error', { conn: session.connId, err }));
@@ -193,7 +227,10 @@ export class Gateway {
   private sweep(): void {
     const now = Date.now();
     const g = this.config.gateway;
-    for (const { ws, session } of this.conns) {
+    for (const c of this.conns) {
+      const { ws, session } = c;
+      // Not read from on purpose (the writes are behind): its pongs wait unread, it is not idle.
+      if (c.paused) session.touch(now);
       const idle = now - session.lastSeen;
       if (!session.authenticated && now - session.openedAt > g.authTimeoutMs) session.end('auth_timeout');
       else if (idle > g.idleTimeoutMs) {
@@ -219,8 +256,10 @@ export class Gateway {
     const deadline = Date.now() + timeoutMs;
     for (let seen = -1, turns = 0; seen !== this.framesIn && turns < 20 && Date.now() < deadline; turns++) {
       seen = this.framesIn;
+      this.inbound.flushAll();
       await ioTurn();
     }
+    this.inbound.flushAll();
     const waits = [...this.conns].map(
       ({ ws, session }) =>
         new Promise<void>((resolve) => {

@@ -100,7 +100,16 @@ export class Messaging {
     private readonly lookups: Lookups,
   ) {
     this.actions = new MessageActions(store, config, this);
-    this.batcher = new WriteBatcher(store, config.store.batchMaxMessages, metrics, (m, r, origin) => this.push(m, r, origin));
+    this.batcher = new WriteBatcher(
+      store,
+      {
+        maxBatch: config.store.batchMaxMessages,
+        maxDelayMs: config.store.commitDelayMaxMs,
+        pauseAfterMs: config.store.writeQueuePauseMs,
+      },
+      metrics,
+      (m, r, origin) => this.push(m, r, origin),
+    );
   }
 
   private push(m: NewMessage, r: AppendResult, origin: string | undefined): void {
@@ -444,7 +453,9 @@ export class Messaging {
     const lastSeq = head?.lastSeq ?? 0;
     if (seq > lastSeq) throw new WarblerError('invalid_cursor', `seq ${seq} is beyond the conversation's last sequence ${lastSeq}`);
     if (!head) return { seq: 0 };
-    const r = await this.store.advanceCursor(conv, caller.userId, cursor, seq);
+    // Through the group commit: one transaction for every cursor and message of the batch, and a
+    // cursor moved many times in it is written once.
+    const r = await this.batcher.move({ conv, userId: caller.userId, cursor, seq });
     const peer = peerOf(conv, caller.userId);
     if (r.moved && peer !== undefined)
       this.bus.publish([peer], JSON.stringify({ ev: 'receipt', data: { conv, user: caller.userId, [cursor]: r.seq } }));

@@ -8,6 +8,7 @@ import type { Lookups } from '../services/lookups.js';
 import type { Messaging } from '../services/messaging.js';
 import type { Presence } from '../services/presence.js';
 import type { Search } from '../services/search.js';
+import type { WritePressure } from '../services/write-batcher.js';
 import type { Hub } from './hub.js';
 
 /** What sessions and op handlers share: config, services, the local hub, metrics. */
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly search: Search;
   readonly lookups: Lookups;
   readonly hub: Hub;
+  /** How far behind the write queue is: the gateway stops reading from senders while it is behind. */
+  readonly writes: WritePressure;
   /** Set when a graceful shutdown starts: new requests get `unavailable`. */
   draining: boolean;
 }

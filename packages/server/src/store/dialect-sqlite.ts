@@ -15,6 +15,10 @@ export interface SqliteOptions {
   synchronous: 'full' | 'normal';
   /** `wal_autocheckpoint`: WAL pages after which a commit checkpoints (SQLite's default 1000). */
   checkpointPages?: number;
+  /** Page cache of the connection, MiB (`cache_size`; SQLite's default is 2 MiB). */
+  cacheMiB?: number;
+  /** Bytes of the database file read through a memory map instead of read calls (`mmap_size`), MiB; 0: none. */
+  mmapMiB?: number;
 }
 
 /**
@@ -41,6 +45,8 @@ export class SqliteClient implements SqlClient {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     if (opts.checkpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${opts.checkpointPages}`);
+    if (opts.cacheMiB !== undefined) this.db.pragma(`cache_size = ${-opts.cacheMiB * 1024}`);
+    if (opts.mmapMiB !== undefined) this.db.pragma(`mmap_size = ${opts.mmapMiB * 1024 * 1024}`);
   }
 
   private stmt(sql: string): Database.Statement {

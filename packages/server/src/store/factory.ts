@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { SqliteClient } from './dialect-sqlite.js';
+import { SqliteClient, type SqliteOptions } from './dialect-sqlite.js';
 import { SqlStore } from './store-sql.js';
 import type { Store } from './store.js';
 
@@ -10,13 +10,14 @@ export async function createStore(config: Config): Promise<Store> {
   switch (config.store.driver) {
     case 'sqlite': {
       mkdirSync(config.dataDir, { recursive: true });
-      const store = new SqlStore(
-        new SqliteClient({
-          file: join(config.dataDir, config.store.sqliteFile),
-          synchronous: config.store.sqliteSynchronous,
-          checkpointPages: config.store.sqliteCheckpointPages,
-        }),
-      );
+      const opts: SqliteOptions = {
+        file: join(config.dataDir, config.store.sqliteFile),
+        synchronous: config.store.sqliteSynchronous,
+        checkpointPages: config.store.sqliteCheckpointPages,
+        cacheMiB: config.store.sqliteCacheMb,
+        mmapMiB: config.store.sqliteMmapMb,
+      };
+      const store = new SqlStore(new SqliteClient(opts));
       await store.migrate();
       return store;
     }

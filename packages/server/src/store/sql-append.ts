@@ -1,6 +1,7 @@
 import { convKind } from '@warbler/protocol';
 import type { SqlClient, SqlQueries } from './sql-client.js';
 import { withoutCopiedText } from './recall-copies.js';
+import { CursorBatch } from './sql-cursors.js';
 import type { AppendResult, MessageEffect, NewMessage } from './store.js';
 
 const num = (v: unknown): number => Number(v);
@@ -9,9 +10,23 @@ const num = (v: unknown): number => Number(v);
 export type AppendInTx = (tx: SqlQueries, batch: readonly NewMessage[]) => Promise<AppendResult[]>;
 
 /**
+ * What one write transaction has appended so far: the new head of each conversation it wrote, its
+ * messages by retry key (sender, clientId), the conversations it created, and the member cursors it
+ * moves. An append changes it only once all of its statements have succeeded, so a failed entry
+ * rolled back to its savepoint leaves no trace here either.
+ */
+export class AppendBatch {
+  readonly heads = new Map<string, { seq: number; at: number }>();
+  readonly byKey = new Map<string, AppendResult>();
+  readonly created: string[] = [];
+  constructor(readonly cursors: CursorBatch) {}
+}
+
+/**
  * The write path of messages: retry detection by (sender, clientId), per-conversation sequences,
  * conversations created on first use, and each message's effect (edit, recall, reaction, mention, …)
- * applied in the transaction that stores it.
+ * applied in the transaction that stores it. The transaction itself (batching, isolation of a failed
+ * entry) is the caller's: `SqlCommitter` for the group commit, a sub-store for its events.
  */
 export class SqlAppender {
   /** Conversations known to exist, so the hot path skips their creation statements. */
@@ -19,60 +34,52 @@ export class SqlAppender {
 
   constructor(private readonly db: SqlClient) {}
 
-  /** `Store.appendMessages`: the batch in one transaction of its own. */
-  async append(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    const created: string[] = [];
-    const results = await this.db.transaction((tx) => this.appendInTx(tx, batch, created));
-    this.remember(created);
-    return results;
-  }
-
-  /** Marks conversations as existing; only after the commit, so a rolled-back one is not remembered. */
-  private remember(created: readonly string[]): void {
-    if (this.knownConvs.size + created.length > 100_000) this.knownConvs.clear();
-    for (const c of created) this.knownConvs.add(c);
+  /** A batch for one transaction. */
+  newBatch(): AppendBatch {
+    return new AppendBatch(new CursorBatch(this.db.dialect.forUpdate));
   }
 
   /**
-   * Appends messages inside the caller's transaction, with the rules of `Store.appendMessages`. Direct and
-   * account-log conversations are created (with their members) on first use; a group conversation must
-   * exist. `created` collects the conversations created, to remember once the transaction commits.
+   * Appends one message inside the caller's transaction, with the rules of `Store.appendMessages`.
+   * Direct and account-log conversations are created (with their members) on first use; a group
+   * conversation must exist. Throws when a statement fails; the batch is then unchanged.
    */
-  private async appendInTx(tx: SqlQueries, batch: readonly NewMessage[], created: string[]): Promise<AppendResult[]> {
-    const results: AppendResult[] = [];
-    const heads = new Map<string, { seq: number; at: number; senders: Map<number, number> }>();
-    const inBatch = new Map<string, AppendResult>();
-    for (const m of batch) {
-      const key = `${m.senderId}\u0000${m.clientId}`;
-      const seen = inBatch.get(key) ?? (await this.findBySender(tx, m.senderId, m.clientId));
-      if (seen) {
-        results.push({ ...seen, duplicate: true });
-        continue;
-      }
-      let head = heads.get(m.conv);
-      if (!head) {
-        head = { seq: await this.lockHead(tx, m, created), at: m.createdAt, senders: new Map() };
-        heads.set(m.conv, head);
-      }
-      head.seq++;
-      head.at = m.createdAt;
-      head.senders.set(m.senderId, head.seq);
-      const r = await tx.run(
-        'INSERT INTO messages (conv_id, seq, sender_id, client_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [m.conv, head.seq, m.senderId, m.clientId, m.kind, m.body, m.createdAt],
-      );
-      const res: AppendResult = { id: r.lastId, conv: m.conv, seq: head.seq, createdAt: m.createdAt, duplicate: false };
-      inBatch.set(key, res);
-      results.push(res);
-      if (m.effect) await this.applyEffect(tx, m, m.effect, head.seq);
+  async appendOne(tx: SqlQueries, b: AppendBatch, m: NewMessage): Promise<AppendResult> {
+    const key = `${m.senderId}\u0000${m.clientId}`;
+    const seen = b.byKey.get(key) ?? (await this.findBySender(tx, m.senderId, m.clientId));
+    if (seen) return { ...seen, duplicate: true };
+    let created = false;
+    let last = b.heads.get(m.conv)?.seq;
+    if (last === undefined) {
+      created = await this.create(tx, m);
+      last = await this.lockHead(tx, m.conv);
     }
-    for (const [conv, head] of heads) {
+    const seq = last + 1;
+    const r = await tx.run(
+      'INSERT INTO messages (conv_id, seq, sender_id, client_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [m.conv, seq, m.senderId, m.clientId, m.kind, m.body, m.createdAt],
+    );
+    if (m.effect) await this.applyEffect(tx, m, m.effect, seq);
+    const res: AppendResult = { id: r.lastId, conv: m.conv, seq, createdAt: m.createdAt, duplicate: false };
+    b.heads.set(m.conv, { seq, at: m.createdAt });
+    b.byKey.set(key, res);
+    if (created) b.created.push(m.conv);
+    // A sender has read their conversation up to their own message.
+    b.cursors.sent(m.conv, m.senderId, seq);
+    return res;
+  }
+
+  /** Writes the batch's conversation heads and member cursors: the last statements of its transaction. */
+  async finish(tx: SqlQueries, b: AppendBatch): Promise<void> {
+    for (const [conv, head] of b.heads)
       await tx.run('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?', [head.seq, head.at, conv]);
-      // A sender has read their conversation up to their own message.
-      for (const [sender, seq] of head.senders)
-        await tx.run('UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ? AND read_seq < ?', [seq, conv, sender, seq]);
-    }
-    return results;
+    await b.cursors.flush(tx);
+  }
+
+  /** The batch's transaction committed: its new conversations are known from now on. */
+  committed(b: AppendBatch): void {
+    if (this.knownConvs.size + b.created.length > 100_000) this.knownConvs.clear();
+    for (const c of b.created) this.knownConvs.add(c);
   }
 
   /**
@@ -171,13 +178,15 @@ export class SqlAppender {
     await tx.run('UPDATE messages SET body = ? WHERE conv_id = ? AND seq = ?', [m.body, m.conv, seq]);
   }
 
-  /** `appendInTx` for sub-stores: they call it inside their own transaction. */
-  readonly inTx: AppendInTx = async (tx, batch) => {
-    const created: string[] = [];
-    const results = await this.appendInTx(tx, batch, created);
+  /** Appends for sub-stores, inside their own transaction (all or nothing, no isolation). */
+  readonly inTx: AppendInTx = async (tx, msgs) => {
+    const b = this.newBatch();
+    const results: AppendResult[] = [];
+    for (const m of msgs) results.push(await this.appendOne(tx, b, m));
+    await this.finish(tx, b);
     // The sub-store's transaction has not committed yet: remember on the next turn, when it has
-    // (a conversation wrongly remembered only skips an INSERT OR IGNORE that lockHead repeats below).
-    queueMicrotask(() => this.remember(created));
+    // (a conversation wrongly remembered only skips an INSERT OR IGNORE that a later append repeats).
+    queueMicrotask(() => this.committed(b));
     return results;
   };
 
@@ -189,31 +198,34 @@ export class SqlAppender {
     return r && { id: num(r.id), conv: r.conv, seq: num(r.seq), createdAt: num(r.createdAt), duplicate: true };
   }
 
-  /** Creates the conversation and its members on first use; returns its last sequence, row locked. */
-  private async lockHead(tx: SqlQueries, m: NewMessage, created: string[]): Promise<number> {
+  /** Creates a direct or account-log conversation and its members on first use; true when it was not known. */
+  private async create(tx: SqlQueries, m: NewMessage): Promise<boolean> {
     const kind = convKind(m.conv);
     if (!kind) throw new Error(`not a conversation id: ${m.conv}`);
     // Groups are created by the group store, with their members; the others on their first message.
-    if (kind !== 'group' && !this.knownConvs.has(m.conv)) {
-      await tx.run(this.db.dialect.insertIgnore('conversations', '(id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'), [
+    if (kind === 'group' || this.knownConvs.has(m.conv)) return false;
+    await tx.run(this.db.dialect.insertIgnore('conversations', '(id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'), [
+      m.conv,
+      kind,
+      m.createdAt,
+      m.createdAt,
+    ]);
+    for (const u of m.members)
+      await tx.run(this.db.dialect.insertIgnore('members', '(conv_id, user_id, read_seq, joined_at) VALUES (?, ?, 0, ?)'), [
         m.conv,
-        kind,
-        m.createdAt,
+        u,
         m.createdAt,
       ]);
-      for (const u of m.members)
-        await tx.run(this.db.dialect.insertIgnore('members', '(conv_id, user_id, read_seq, joined_at) VALUES (?, ?, 0, ?)'), [
-          m.conv,
-          u,
-          m.createdAt,
-        ]);
-      created.push(m.conv);
-    }
+    return true;
+  }
+
+  /** The conversation's last sequence, row locked until the transaction ends. */
+  private async lockHead(tx: SqlQueries, conv: string): Promise<number> {
     const head = await tx.get<{ lastSeq: number }>(
       `SELECT last_seq AS lastSeq FROM conversations WHERE id = ?${this.db.dialect.forUpdate}`,
-      [m.conv],
+      [conv],
     );
-    if (!head) throw new Error(`conversation vanished: ${m.conv}`);
+    if (!head) throw new Error(`conversation vanished: ${conv}`);
     return num(head.lastSeq);
   }
 }

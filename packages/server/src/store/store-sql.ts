@@ -2,6 +2,7 @@ import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
 import { USER_COLS, toUser, type RawUser } from './user-rows.js';
 import { SqlAppender } from './sql-append.js';
 import { SqlAuthLimitStore } from './sql-auth-limits.js';
+import { SqlCommitter } from './sql-commit.js';
 import { MIGRATIONS, stepSql } from './migrations.js';
 import { SqlAdminStore } from './sql-admin.js';
 import { SqlAuditStore } from './sql-audit.js';
@@ -26,6 +27,9 @@ import {
   type NewUser,
   type Store,
   type UserRow,
+  type WriteOp,
+  type WriteOutcome,
+  type CursorResult,
 } from './store.js';
 
 /** Deleted accounts are tombstones: no user lookup finds them. */
@@ -54,6 +58,7 @@ const listFlags = (r: Record<string, unknown>): { pinned: boolean; muted: boolea
  */
 export class SqlStore implements Store {
   private readonly appender: SqlAppender;
+  private readonly committer: SqlCommitter;
   readonly groups: SqlGroupStore;
   readonly contacts: SqlContactStore;
   readonly search: SqlSearchStore;
@@ -64,6 +69,7 @@ export class SqlStore implements Store {
 
   constructor(private readonly db: SqlClient) {
     this.appender = new SqlAppender(db);
+    this.committer = new SqlCommitter(db, this.appender);
     this.groups = new SqlGroupStore(db, this.appender.inTx);
     this.contacts = new SqlContactStore(db, this.appender.inTx);
     this.search = new SqlSearchStore(db);
@@ -201,8 +207,15 @@ export class SqlStore implements Store {
     });
   }
 
-  appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.appender.append(batch);
+  commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+    return this.committer.commit(ops);
+  }
+
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    const out = await this.commit(batch.map((msg) => ({ type: 'append', msg })));
+    const failed = out.find((o) => o.type === 'failed');
+    if (failed) throw failed.error;
+    return out.map((o) => (o as { result: AppendResult }).result);
   }
 
   async messagesAfter(conv: string, afterSeq: number, limit: number, viewer?: number): Promise<MessageRow[]> {
@@ -333,7 +346,7 @@ export class SqlStore implements Store {
     return r ? num(r.readSeq) : 0;
   }
 
-  async advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<{ seq: number; moved: boolean }> {
+  async advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<CursorResult> {
     const col = CURSOR_COLUMNS[cursor];
     const r = await this.db.run(`UPDATE members SET ${col} = ? WHERE conv_id = ? AND user_id = ? AND ${col} < ?`, [seq, conv, userId, seq]);
     const after = await this.db.get<{ seq: number }>(`SELECT ${col} AS seq FROM members WHERE conv_id = ? AND user_id = ?`, [conv, userId]);

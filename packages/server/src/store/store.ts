@@ -44,10 +44,22 @@ export interface Store {
   revokeDevices(userId: number, deviceIds: readonly number[] | 'all', at: number, exceptDeviceId?: number): Promise<number[]>;
 
   /**
+   * The group commit: applies `ops` in one transaction, in array order, and resolves with one outcome
+   * per op, in the same order. An `append` stores a message with the rules of `appendMessages`; a
+   * `cursor` moves a member's cursor with the rules of `advanceCursor`, and several moves of one cursor
+   * in a batch are written once (the highest), each answered as if applied alone in array order.
+   * **Isolation:** an op that throws fails alone: its outcome is `failed` and nothing of it is stored,
+   * while the other ops commit as if it had not been submitted. When the promise resolves, every op
+   * that did not fail is durable. It rejects only when the transaction as a whole could not commit
+   * (nothing of it is stored).
+   */
+  commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]>;
+  /**
    * Stores messages in one transaction, in array order. Each message gets the next sequence of its
    * conversation (gapless, strictly increasing). A message whose (sender, clientId) is already stored,
    * in an earlier call or earlier in this batch, is not stored again: its result is the first one's,
-   * with `duplicate: true`. When the promise resolves, every message is durable.
+   * with `duplicate: true`. When the promise resolves, every message is durable. A message that fails
+   * fails alone (see `commit`): the others are stored and the promise rejects with the first failure.
    */
   appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
   /**
@@ -73,7 +85,7 @@ export interface Store {
    * Moves the member's read or delivery cursor forward to `seq` (never back); returns the cursor after
    * and whether this call moved it (0 and false when the user is not a member).
    */
-  advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<{ seq: number; moved: boolean }>;
+  advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<CursorResult>;
   /** The user's membership of `conv`, or undefined when the user is not a member. */
   getMember(conv: string, userId: number): Promise<MemberRow | undefined>;
   /** The user's membership of `conv` with its cursors and list flags, or undefined when not a member. */
@@ -210,6 +222,27 @@ export type MessageEffect =
   | { type: 'hide'; conv: string; seqs: readonly number[] }
   /** Sets the sender's list flags of `conv` (the ones given). */
   | { type: 'flags'; conv: string; pinned?: boolean; muted?: boolean; archived?: boolean };
+
+/** A durable write of the group commit (`Store.commit`). */
+export type WriteOp = { type: 'append'; msg: NewMessage } | { type: 'cursor'; move: CursorMove };
+
+/** Moves `userId`'s `cursor` in `conv` forward to `seq` (never back). */
+export interface CursorMove {
+  conv: string;
+  userId: number;
+  cursor: 'read' | 'delivered';
+  seq: number;
+}
+
+/** A cursor after a move, and whether this move moved it (0 and false when the user is not a member). */
+export interface CursorResult {
+  seq: number;
+  moved: boolean;
+}
+
+/** What became of one op of `Store.commit`. */
+export type WriteOutcome =
+  { type: 'append'; result: AppendResult } | { type: 'cursor'; result: CursorResult } | { type: 'failed'; error: unknown };
 
 export interface AppendResult {
   id: number;
