@@ -1,9 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startListening, type ListeningProcess } from './listening-process.js';
 import type { CpuPlacement } from './placement.js';
 
 /** The server's CLI, compiled, in the same repository. */
@@ -82,61 +83,38 @@ export async function spawnServer(o: SpawnOptions): Promise<SpawnedServer> {
     () => undefined,
   );
   const args = [...(o.nodeArgs ?? []), cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
-  const { taskset, serverCpus } = o.placement;
-  const proc: ChildProcess =
-    taskset && serverCpus
-      ? spawn(taskset, ['-c', serverCpus, process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let tail = '';
-  const exited = new Promise<string>((resolve) => proc.on('exit', (code, sig) => resolve(String(code ?? sig))));
   const cleanup = () => {
     if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
   };
-  let port: number;
-  let adminUrl: string | undefined;
+  let server: ListeningProcess;
   try {
-    port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms: ${tail}`)), START_TIMEOUT_MS);
-      proc.stderr!.on('data', (d: Buffer) => {
-        tail = (tail + d.toString()).slice(-STDERR_TAIL);
-        const m = /"msg":"listening","port":(\d+)/.exec(tail);
-        if (m) {
-          clearTimeout(timer);
-          adminUrl = /"msg":"listening".*?"adminUrl":"(http[^"]+)"/.exec(tail)?.[1];
-          resolve(Number(m[1]));
-        }
-      });
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited (${code}) before listening: ${tail}`));
-      });
+    server = await startListening({
+      args,
+      env,
+      placement: o.placement,
+      what: 'server',
+      startTimeoutMs: START_TIMEOUT_MS,
+      stopTimeoutMs: STOP_TIMEOUT_MS,
+      stderrTail: STDERR_TAIL,
     });
   } catch (e) {
-    proc.kill('SIGKILL');
     cleanup();
     throw e;
   }
   let stopping: Promise<void> | undefined;
   return {
-    pid: proc.pid!,
-    port,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    pid: server.pid,
+    port: server.port,
+    wsUrl: `ws://127.0.0.1:${server.port}/ws`,
     dataDir,
     adminUser: o.adminUser,
     adminPassword,
-    adminUrl,
+    adminUrl: server.adminUrl,
     adminKey,
-    stderrTail: () => tail,
+    stderrTail: server.stderrTail,
     stop: () =>
       (stopping ??= (async () => {
-        if (proc.exitCode === null && proc.signalCode === null) {
-          proc.kill('SIGTERM');
-          const timer = new Promise<string>((r) => setTimeout(() => r('timeout'), STOP_TIMEOUT_MS).unref());
-          if ((await Promise.race([exited, timer])) === 'timeout') {
-            proc.kill('SIGKILL');
-            await exited;
-          }
-        }
+        await server.stop();
         cleanup();
       })()),
   };
