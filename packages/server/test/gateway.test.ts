@@ -138,7 +138,8 @@ test('a slow consumer is closed with 4001, counted, and catches up by sync witho
   const N = 200;
   const text = (i: number) => `${i}:`.padEnd(60000, 'x');
   const acks = await Promise.all(
-    Array.from({ length: N }, (_, i) => sender.request('msg.send', { to: receiver.id, clientId: `m${i}`, text: text(i) })),
+    // 12 MB of sends: a busy machine needs more than the helper's default 5 s for them all.
+    Array.from({ length: N }, (_, i) => sender.request('msg.send', { to: receiver.id, clientId: `m${i}`, text: text(i) }, 30_000)),
   );
   assert.deepEqual(
     acks.filter((f) => !f.ok),
