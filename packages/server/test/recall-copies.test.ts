@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Message } from '@warbler/protocol';
-import { SqliteClient } from '../src/store/dialect-sqlite.js';
-import { MIGRATIONS, stepSql } from '../src/store/migrations.js';
-import { SqlStore } from '../src/store/store-sql.js';
+import { SqliteClient } from '../src/store/sql/sql-client-sqlite.js';
+import { MIGRATIONS, stepSql } from '../src/store/sql/migrations.js';
+import { SqlStore } from '../src/store/sql/store-sql.js';
 import { chatPair, chatUser, cid, otherDevice, read, syncAll, type ChatUser } from './chat-helpers.js';
 import { eventually, startTestServer, tempDir, type TestServer } from './helpers.js';
 

@@ -5,9 +5,9 @@ import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { directConvId, selfConvId, type ErrorCode, type Message, type RequestData, type ResultData } from '@warbler/protocol';
 import { WarblerRequestError, type WarblerClient } from '@warbler/sdk';
-import { SqliteClient } from '../src/store/dialect-sqlite.js';
-import { MIGRATIONS, stepSql, type DialectStep } from '../src/store/migrations.js';
-import { SqlStore } from '../src/store/store-sql.js';
+import { SqliteClient } from '../src/store/sql/sql-client-sqlite.js';
+import { MIGRATIONS, stepSql, type DialectStep } from '../src/store/sql/migrations.js';
+import { SqlStore } from '../src/store/sql/store-sql.js';
 import type { NewMessage } from '../src/store/store.js';
 import { newUser, sdkClient, startTestServer, tempDir, uniqueName, type TestServer } from './helpers.js';
 

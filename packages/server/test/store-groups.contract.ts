@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { GroupEventDraft } from '../src/store/store-groups.js';
+import type { GroupEventDraft } from '../src/store/group-store.js';
 import type { Store, UserRow } from '../src/store/store.js';
 import { NO_USER } from './store-messages.contract.js';
 import type { StoreFixture } from './store.contract.js';

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
-import { SqliteClient } from '../src/store/dialect-sqlite.js';
+import { SqliteClient } from '../src/store/sql/sql-client-sqlite.js';
 import { createStore } from '../src/store/factory.js';
-import { MIGRATIONS, stepSql } from '../src/store/migrations.js';
-import { SqlStore } from '../src/store/store-sql.js';
+import { MIGRATIONS, stepSql } from '../src/store/sql/migrations.js';
+import { SqlStore } from '../src/store/sql/store-sql.js';
 import type { Store } from '../src/store/store.js';
 import { storeContract } from './store.contract.js';
 

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { SqliteClient, type SqliteOptions } from './dialect-sqlite.js';
-import { SqlStore } from './store-sql.js';
+import { SqliteClient, type SqliteOptions } from './sql/sql-client-sqlite.js';
+import { SqlStore } from './sql/store-sql.js';
 import type { Store } from './store.js';
 
 /** Opens the Store the config names and applies its migrations. */

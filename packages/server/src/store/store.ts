@@ -1,10 +1,10 @@
-import type { AdminStore } from './store-admin.js';
-import type { AuditStore } from './store-audit.js';
-import type { AuthLimitStore } from './store-auth-limits.js';
-import type { ContactStore } from './store-contacts.js';
-import type { GroupStore } from './store-groups.js';
-import type { RegistrationStore } from './store-registration.js';
-import type { SearchStore } from './store-search.js';
+import type { AdminStore } from './admin-store.js';
+import type { AuditStore } from './audit-store.js';
+import type { AuthLimitStore } from './auth-limit-store.js';
+import type { ContactStore } from './contact-store.js';
+import type { GroupStore } from './group-store.js';
+import type { RegistrationStore } from './registration-store.js';
+import type { SearchStore } from './search-store.js';
 
 /**
  * The Store seam: everything Warbler keeps. Services use only this interface.

@@ -25,9 +25,9 @@ import { parseArgs } from 'node:util';
 import { directConvId } from '@warbler/protocol';
 import { hashToken } from '../auth/tokens.js';
 import { searchableText } from '../services/search.js';
-import { SqliteClient } from '../store/dialect-sqlite.js';
-import { MIGRATIONS } from '../store/migrations.js';
-import { SqlStore } from '../store/store-sql.js';
+import { SqliteClient } from '../store/sql/sql-client-sqlite.js';
+import { MIGRATIONS } from '../store/sql/migrations.js';
+import { SqlStore } from '../store/sql/store-sql.js';
 import type { NewMessage } from '../store/store.js';
 
 interface PrefillPlan {

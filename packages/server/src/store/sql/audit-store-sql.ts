@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditEvent } from '@warbler/protocol';
 import type { SqlClient, SqlValue } from './sql-client.js';
-import type { AuditFilter, AuditStore, NewAuditEntry } from './store-audit.js';
+import type { AuditFilter, AuditStore, NewAuditEntry } from '../audit-store.js';
 
 type RawEntry = {
   id: number;

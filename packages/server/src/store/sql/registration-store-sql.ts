@@ -1,6 +1,6 @@
 import type { SqlClient, SqlQueries } from './sql-client.js';
-import type { InviteRefusal, InviteRow, NewInvite, RegistrationStore } from './store-registration.js';
-import type { NewUser, UserRow } from './store.js';
+import type { InviteRefusal, InviteRow, NewInvite, RegistrationStore } from '../registration-store.js';
+import type { NewUser, UserRow } from '../store.js';
 
 const INVITE_COLS =
   'id, note, max_uses AS maxUses, uses, created_at AS createdAt, expires_at AS expiresAt, created_by AS createdBy, revoked_at AS revokedAt';

@@ -1,6 +1,6 @@
 import { groupConvId } from '@warbler/protocol';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
-import type { AppendInTx } from './sql-append.js';
+import type { AppendInTx } from './append.js';
 import type {
   BeforeCommit,
   GroupEventDraft,
@@ -12,8 +12,8 @@ import type {
   JoinPolicy,
   JoinRequestRow,
   NewGroup,
-} from './store-groups.js';
-import type { AppendResult } from './store.js';
+} from '../group-store.js';
+import type { AppendResult } from '../store.js';
 
 const GROUP_COLS = `id, conv_id AS conv, name, avatar, description, announcement, owner_id AS ownerId, join_policy AS joinPolicy,
   muted_all AS mutedAll, created_at AS createdAt, updated_at AS updatedAt, dissolved_at AS dissolvedAt`;

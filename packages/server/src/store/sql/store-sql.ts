@@ -1,15 +1,15 @@
 import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
 import { USER_COLS, toUser, type RawUser } from './user-rows.js';
-import { SqlAppender } from './sql-append.js';
-import { SqlAuthLimitStore } from './sql-auth-limits.js';
-import { SqlCommitter } from './sql-commit.js';
+import { SqlAppender } from './append.js';
+import { SqlAuthLimitStore } from './auth-limit-store-sql.js';
+import { SqlCommitter } from './commit.js';
 import { MIGRATIONS, stepSql } from './migrations.js';
-import { SqlAdminStore } from './sql-admin.js';
-import { SqlAuditStore } from './sql-audit.js';
-import { SqlContactStore } from './sql-contacts.js';
-import { SqlGroupStore } from './sql-groups.js';
-import { SqlRegistrationStore } from './sql-registration.js';
-import { SqlSearchStore } from './sql-search.js';
+import { SqlAdminStore } from './admin-store-sql.js';
+import { SqlAuditStore } from './audit-store-sql.js';
+import { SqlContactStore } from './contact-store-sql.js';
+import { SqlGroupStore } from './group-store-sql.js';
+import { SqlRegistrationStore } from './registration-store-sql.js';
+import { SqlSearchStore } from './search-store-sql.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
   StoreConflictError,
@@ -30,7 +30,7 @@ import {
   type WriteOp,
   type WriteOutcome,
   type CursorResult,
-} from './store.js';
+} from '../store.js';
 
 /** Deleted accounts are tombstones: no user lookup finds them. */
 const LIVE = 'deleted_at IS NULL';

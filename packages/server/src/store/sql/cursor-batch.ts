@@ -1,5 +1,5 @@
 import type { SqlQueries } from './sql-client.js';
-import type { CursorMove, CursorResult } from './store.js';
+import type { CursorMove, CursorResult } from '../store.js';
 
 const num = (v: unknown): number => Number(v);
 

@@ -1,8 +1,8 @@
 import { convKind } from '@warbler/protocol';
 import type { SqlClient, SqlQueries } from './sql-client.js';
-import { withoutCopiedText } from './recall-copies.js';
-import { CursorBatch } from './sql-cursors.js';
-import type { AppendResult, MessageEffect, NewMessage } from './store.js';
+import { withoutCopiedText } from '../recall-copies.js';
+import { CursorBatch } from './cursor-batch.js';
+import type { AppendResult, MessageEffect, NewMessage } from '../store.js';
 
 const num = (v: unknown): number => Number(v);
 

@@ -1,6 +1,14 @@
 import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
-import type { Candidates, CandidateQuery, IndexableMessage, SearchableText, SearchHit, SearchStore, VisibleQuery } from './store-search.js';
+import type {
+  Candidates,
+  CandidateQuery,
+  IndexableMessage,
+  SearchableText,
+  SearchHit,
+  SearchStore,
+  VisibleQuery,
+} from '../search-store.js';
 
 interface IndexRow extends IndexableMessage {
   id: number;

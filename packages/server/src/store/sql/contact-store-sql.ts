@@ -11,8 +11,8 @@ import type {
   RemovedTies,
   RequestOutcome,
   UserSinceRow,
-} from './store-contacts.js';
-import type { AppendInTx } from './sql-append.js';
+} from '../contact-store.js';
+import type { AppendInTx } from './append.js';
 
 const PROFILE_COLS = 'u.id, u.username, u.display_name AS displayName, u.avatar, u.bio';
 type RawProfile = { id: number; username: string; displayName: string; avatar: string | null; bio: string | null };

@@ -1,8 +1,8 @@
 import { isApiScope } from '@warbler/protocol';
 import type { SqlClient, SqlQueries } from './sql-client.js';
-import type { AccountChange, AccountChangeRow, AdminStore, ApiKeyRow, NewApiKey } from './store-admin.js';
+import type { AccountChange, AccountChangeRow, AdminStore, ApiKeyRow, NewApiKey } from '../admin-store.js';
 import { USER_COLS, toUser, type RawUser } from './user-rows.js';
-import type { UserRow } from './store.js';
+import type { UserRow } from '../store.js';
 
 const KEY_COLS = 'id, name, scopes, key_hash AS keyHash, created_at AS createdAt, last_used_at AS lastUsedAt, revoked_at AS revokedAt';
 /** The stored password hash of a deleted account: matches no password (not an scrypt hash). */
