@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { NewMessage, UserRow } from '../src/store/store.js';
+import type { CursorResult, NewMessage, Store, UserRow } from '../src/store/store.js';
 import type { StoreFixture } from './store.contract.js';
 
 /** An id no user gets in a fresh store. */
 export const NO_USER = 987_654_321;
+
+/** Moves one member cursor in a commit of its own (as a read receipt does) and returns the op's result. */
+async function moveCursor(store: Store, conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<CursorResult> {
+  const [o] = await store.commit([{ type: 'cursor', move: { conv, userId, cursor, seq } }]);
+  if (o?.type !== 'cursor') throw new Error(`a cursor op answered ${o?.type}`);
+  return o.result;
+}
 
 /** The message and conversation part of the Store contract; `storeContract` registers it. */
 export function storeMessageCases(fx: StoreFixture): void {
@@ -210,16 +217,17 @@ export function storeMessageCases(fx: StoreFixture): void {
       assert.deepEqual(await store.listConversations(NO_USER, 10, null), []);
     });
 
-    test('advanceReadSeq moves forward only and returns the cursor after', async (t) => {
+    test('a read cursor moves forward only; each move answers with the cursor after', async (t) => {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
       await store.appendMessages([msg(a, b, '1'), msg(a, b, '2'), msg(a, b, '3')]);
-      assert.equal(await store.advanceReadSeq(conv, b.id, 2), 2);
-      assert.equal(await store.advanceReadSeq(conv, b.id, 1), 2);
-      assert.equal(await store.advanceReadSeq(conv, b.id, 2), 2);
-      assert.equal(await store.advanceReadSeq(conv, b.id, 3), 3);
-      assert.equal(await store.advanceReadSeq(conv, a.id, 0), 3, 'the sender’s own cursor stays');
+      const read = async (u: UserRow, seq: number) => (await moveCursor(store, conv, u.id, 'read', seq)).seq;
+      assert.equal(await read(b, 2), 2);
+      assert.equal(await read(b, 1), 2);
+      assert.equal(await read(b, 2), 2);
+      assert.equal(await read(b, 3), 3);
+      assert.equal(await read(a, 0), 3, 'the sender’s own cursor stays');
       assert.equal((await store.memberConversations(b.id))[0]?.readSeq, 3);
     });
 
@@ -484,19 +492,19 @@ export function storeMessageCases(fx: StoreFixture): void {
       assert.deepEqual([row.pinned, row.archived, row.mentionSeq], [true, false, 4]);
     });
 
-    test('advanceCursor moves read and delivered cursors forward only; receipts count the other members', async (t) => {
+    test('read and delivered cursors move forward only; receipts count the other members', async (t) => {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
       await store.appendMessages([msg(a, b, 'm1'), msg(a, b, 'm2'), msg(a, b, 'm3')]);
-      assert.deepEqual(await store.advanceCursor(conv, b.id, 'delivered', 2), { seq: 2, moved: true });
-      assert.deepEqual(await store.advanceCursor(conv, b.id, 'delivered', 1), { seq: 2, moved: false });
-      assert.deepEqual(await store.advanceCursor(conv, b.id, 'read', 1), { seq: 1, moved: true });
-      assert.deepEqual(await store.advanceCursor(conv, NO_USER, 'read', 1), { seq: 0, moved: false });
+      assert.deepEqual(await moveCursor(store, conv, b.id, 'delivered', 2), { seq: 2, moved: true });
+      assert.deepEqual(await moveCursor(store, conv, b.id, 'delivered', 1), { seq: 2, moved: false });
+      assert.deepEqual(await moveCursor(store, conv, b.id, 'read', 1), { seq: 1, moved: true });
+      assert.deepEqual(await moveCursor(store, conv, NO_USER, 'read', 1), { seq: 0, moved: false });
       assert.deepEqual(await store.receipts(conv, 1, a.id, true), { read: 1, delivered: 1, readBy: [b.id] });
       assert.deepEqual(await store.receipts(conv, 2, a.id, true), { read: 0, delivered: 1, readBy: [] });
       assert.deepEqual(await store.receipts(conv, 3, a.id, false), { read: 0, delivered: 0 });
-      await store.advanceCursor(conv, b.id, 'read', 3);
+      await moveCursor(store, conv, b.id, 'read', 3);
       assert.deepEqual(await store.receipts(conv, 3, a.id, false), { read: 1, delivered: 1 }, 'a read counts as delivered');
       const listed = (await store.listConversations(a.id, 10, null))[0]!;
       assert.deepEqual([listed.peerReadSeq, listed.peerDeliveredSeq], [3, 2]);

@@ -46,8 +46,10 @@ export interface Store {
   /**
    * The group commit: applies `ops` in one transaction, in array order, and resolves with one outcome
    * per op, in the same order. An `append` stores a message with the rules of `appendMessages`; a
-   * `cursor` moves a member's cursor with the rules of `advanceCursor`, and several moves of one cursor
-   * in a batch are written once (the highest), each answered as if applied alone in array order.
+   * `cursor` moves a member's read or delivery cursor forward to its `seq` (never back) and answers with
+   * the cursor after and whether this op moved it (0 and false when the user is not a member). Several
+   * moves of one cursor in a batch are written once (the highest), each answered as if applied alone in
+   * array order.
    * **Isolation:** an op that throws fails alone: its outcome is `failed` and nothing of it is stored,
    * while the other ops commit as if it had not been submitted. When the promise resolves, every op
    * that did not fail is durable. It rejects only when the transaction as a whole could not commit
@@ -79,15 +81,6 @@ export interface Store {
   memberConversations(userId: number): Promise<MemberConversationRow[]>;
   /** A page of the user's conversations, most recently active first, with their last message. */
   listConversations(userId: number, limit: number, before: { updatedAt: number; conv: string } | null): Promise<ConversationSummaryRow[]>;
-  /** Moves the member's read cursor forward to `seq` (never back); returns the cursor after. */
-  advanceReadSeq(conv: string, userId: number, seq: number): Promise<number>;
-  /**
-   * Moves the member's read or delivery cursor forward to `seq` (never back); returns the cursor after
-   * and whether this call moved it (0 and false when the user is not a member).
-   */
-  advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<CursorResult>;
-  /** The user's membership of `conv`, or undefined when the user is not a member. */
-  getMember(conv: string, userId: number): Promise<MemberRow | undefined>;
   /** The user's membership of `conv` with its cursors and list flags, or undefined when not a member. */
   getMemberState(conv: string, userId: number): Promise<MemberState | undefined>;
   /**

@@ -28,7 +28,7 @@ import { searchableText } from '../services/search.js';
 import { SqliteClient } from '../store/sql/sql-client-sqlite.js';
 import { MIGRATIONS } from '../store/sql/migrations.js';
 import { SqlStore } from '../store/sql/store-sql.js';
-import type { NewMessage } from '../store/store.js';
+import type { NewMessage, WriteOp } from '../store/store.js';
 
 interface PrefillPlan {
   usernamePrefix: string;
@@ -172,6 +172,12 @@ async function fillMessages(
   return lastSeq;
 }
 
+/** Commits `ops` through the group commit; throws the first op that failed. */
+async function commitAll(store: SqlStore, ops: readonly WriteOp[]): Promise<void> {
+  const failed = (await store.commit(ops)).find((o) => o.type === 'failed');
+  if (failed) throw failed.error;
+}
+
 function pick(cumulative: Float64Array, x: number): number {
   let lo = 0;
   let hi = cumulative.length - 1;
@@ -221,11 +227,11 @@ async function main(): Promise<void> {
     const fillS = (performance.now() - tFill) / 1000;
     // Everyone has read what they have: the clients of the run start caught up.
     const members = new Map(targets.map((t) => [t.conv, t.members]));
+    const moves: WriteOp[] = [];
     for (const [conv, seq] of lastSeq)
-      for (const u of members.get(conv) ?? []) {
-        await store.advanceCursor(conv, u, 'delivered', seq);
-        await store.advanceCursor(conv, u, 'read', seq);
-      }
+      for (const userId of members.get(conv) ?? [])
+        for (const cursor of ['delivered', 'read'] as const) moves.push({ type: 'cursor', move: { conv, userId, cursor, seq } });
+    for (let i = 0; i < moves.length; i += batchSize) await commitAll(store, moves.slice(i, i + batchSize));
     const tIndex = performance.now();
     while ((await store.search.indexNext(INDEX_PER_TX, searchableText)) === INDEX_PER_TX);
     say(`search index in ${((performance.now() - tIndex) / 1000).toFixed(1)} s`);

@@ -18,7 +18,6 @@ import {
   type ConversationSummaryRow,
   type CreatedUser,
   type DeviceRow,
-  type MemberRow,
   type MemberConversationRow,
   type MemberState,
   type MessageRow,
@@ -29,7 +28,6 @@ import {
   type UserRow,
   type WriteOp,
   type WriteOutcome,
-  type CursorResult,
 } from '../store.js';
 
 /** Deleted accounts are tombstones: no user lookup finds them. */
@@ -38,8 +36,6 @@ const DEVICE_COLS =
   'id, user_id AS userId, name, token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt';
 /** Joined to `messages m` for a viewer (the first parameter): their deletions for themself. */
 const HIDDEN_JOIN = 'LEFT JOIN hidden_messages h ON h.user_id = ? AND h.conv_id = m.conv_id AND h.seq = m.seq';
-/** The cursor columns `advanceCursor` may move. */
-const CURSOR_COLUMNS = { read: 'read_seq', delivered: 'delivered_seq' } as const;
 
 const USER_INSERT = '(username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)';
 const userParams = (u: NewUser): SqlValue[] => [u.username, u.displayName, u.passwordHash, u.isAdmin ? 1 : 0, u.createdAt];
@@ -337,22 +333,6 @@ export class SqlStore implements Store {
     });
   }
 
-  async advanceReadSeq(conv: string, userId: number, seq: number): Promise<number> {
-    await this.db.run('UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ? AND read_seq < ?', [seq, conv, userId, seq]);
-    const r = await this.db.get<{ readSeq: number }>('SELECT read_seq AS readSeq FROM members WHERE conv_id = ? AND user_id = ?', [
-      conv,
-      userId,
-    ]);
-    return r ? num(r.readSeq) : 0;
-  }
-
-  async advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<CursorResult> {
-    const col = CURSOR_COLUMNS[cursor];
-    const r = await this.db.run(`UPDATE members SET ${col} = ? WHERE conv_id = ? AND user_id = ? AND ${col} < ?`, [seq, conv, userId, seq]);
-    const after = await this.db.get<{ seq: number }>(`SELECT ${col} AS seq FROM members WHERE conv_id = ? AND user_id = ?`, [conv, userId]);
-    return { seq: after ? num(after.seq) : 0, moved: r.changes > 0 };
-  }
-
   async getMemberState(conv: string, userId: number): Promise<MemberState | undefined> {
     const r = await this.db.get<Record<string, unknown>>(
       `SELECT read_seq AS readSeq, joined_at AS joinedAt, delivered_seq AS deliveredSeq, mention_seq AS mentionSeq, pinned, muted, archived
@@ -391,13 +371,5 @@ export class SqlStore implements Store {
       [conv, senderId, seq],
     );
     return { ...counts, readBy: readers.map((x) => num(x.userId)) };
-  }
-
-  async getMember(conv: string, userId: number): Promise<MemberRow | undefined> {
-    const r = await this.db.get<MemberRow>(
-      'SELECT conv_id AS conv, user_id AS userId, read_seq AS readSeq, joined_at AS joinedAt FROM members WHERE conv_id = ? AND user_id = ?',
-      [conv, userId],
-    );
-    return r && { conv: r.conv, userId: num(r.userId), readSeq: num(r.readSeq), joinedAt: num(r.joinedAt) };
   }
 }
