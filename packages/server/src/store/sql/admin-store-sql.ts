@@ -28,13 +28,13 @@ export class SqlAdminStore implements AdminStore {
   constructor(private readonly db: SqlClient) {}
 
   async createApiKey(k: NewApiKey): Promise<ApiKeyRow> {
-    const r = await this.db.run('INSERT INTO api_keys (name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?)', [
+    const id = await this.db.insert('INSERT INTO api_keys (name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?)', [
       k.name,
       k.scopes.join(','),
       k.keyHash,
       k.createdAt,
     ]);
-    return { ...k, scopes: [...k.scopes], id: r.lastId, lastUsedAt: null, revokedAt: null };
+    return { ...k, scopes: [...k.scopes], id: id!, lastUsedAt: null, revokedAt: null };
   }
 
   async apiKeyByHash(keyHash: string): Promise<ApiKeyRow | undefined> {

@@ -55,12 +55,12 @@ export class SqlAppender {
       last = await this.lockHead(tx, m.conv);
     }
     const seq = last + 1;
-    const r = await tx.run(
+    const id = await tx.insert(
       'INSERT INTO messages (conv_id, seq, sender_id, client_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [m.conv, seq, m.senderId, m.clientId, m.kind, m.body, m.createdAt],
     );
     if (m.effect) await this.applyEffect(tx, m, m.effect, seq);
-    const res: AppendResult = { id: r.lastId, conv: m.conv, seq, createdAt: m.createdAt, duplicate: false };
+    const res: AppendResult = { id: id!, conv: m.conv, seq, createdAt: m.createdAt, duplicate: false };
     b.heads.set(m.conv, { seq, at: m.createdAt });
     b.byKey.set(key, res);
     if (created) b.created.push(m.conv);

@@ -85,12 +85,11 @@ export class SqlGroupStore implements GroupStore {
 
   async createGroup(g: NewGroup, members: readonly number[], event: GroupEventDraft): Promise<{ group: GroupRow; event: AppendResult }> {
     return this.db.transaction(async (tx) => {
-      const ins = await tx.run(
+      const id = (await tx.insert(
         `INSERT INTO chat_groups (name, avatar, description, owner_id, join_policy, muted_all, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
         [g.name, g.avatar, g.description, g.ownerId, g.joinPolicy, g.createdAt, g.createdAt],
-      );
-      const id = ins.lastId;
+      ))!;
       const conv = groupConvId(id);
       await tx.run('UPDATE chat_groups SET conv_id = ? WHERE id = ?', [conv, id]);
       await tx.run('INSERT INTO conversations (id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)', [

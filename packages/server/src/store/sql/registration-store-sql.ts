@@ -34,12 +34,12 @@ export class SqlRegistrationStore implements RegistrationStore {
   }
 
   async createInvite(i: NewInvite): Promise<InviteRow> {
-    const r = await this.db.run(
+    const id = await this.db.insert(
       'INSERT INTO invites (code_hash, note, max_uses, uses, created_at, expires_at, created_by) VALUES (?, ?, ?, 0, ?, ?, ?)',
       [i.codeHash, i.note, i.maxUses, i.createdAt, i.expiresAt, i.createdBy],
     );
     return {
-      id: r.lastId,
+      id: id!,
       note: i.note,
       maxUses: i.maxUses,
       uses: 0,

@@ -10,6 +10,8 @@ import { SqlContactStore } from './contact-store-sql.js';
 import { SqlGroupStore } from './group-store-sql.js';
 import { SqlRegistrationStore } from './registration-store-sql.js';
 import { SqlSearchStore } from './search-store-sql.js';
+import { noSearchEngine } from './search-engine.js';
+import { SQLITE_FTS } from './search-engine-sqlite-fts.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
   StoreConflictError,
@@ -68,7 +70,7 @@ export class SqlStore implements Store {
     this.committer = new SqlCommitter(db, this.appender);
     this.groups = new SqlGroupStore(db, this.appender.inTx);
     this.contacts = new SqlContactStore(db, this.appender.inTx);
-    this.search = new SqlSearchStore(db);
+    this.search = new SqlSearchStore(db, db.dialect.name === 'sqlite' ? SQLITE_FTS : noSearchEngine(db.dialect.name));
     this.admin = new SqlAdminStore(db);
     this.audit = new SqlAuditStore(db);
     this.authLimits = new SqlAuthLimitStore(db);
@@ -112,9 +114,9 @@ export class SqlStore implements Store {
   }
 
   private async insertUser(q: SqlQueries, u: NewUser): Promise<UserRow> {
-    const r = await q.run(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
-    if (r.changes === 0) throw new StoreConflictError(`username taken: ${u.username}`);
-    return { ...u, id: r.lastId };
+    const id = await q.insert(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
+    if (id === undefined) throw new StoreConflictError(`username taken: ${u.username}`);
+    return { ...u, id };
   }
 
   async createUsers(users: readonly NewUser[], devices: readonly (Omit<NewDevice, 'userId'> | undefined)[] = []): Promise<CreatedUser[]> {
@@ -163,11 +165,11 @@ export class SqlStore implements Store {
   }
 
   private async insertDevice(q: SqlQueries, d: NewDevice): Promise<DeviceRow> {
-    const r = await q.run(
+    const id = await q.insert(
       'INSERT INTO devices (user_id, name, token_hash, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       [d.userId, d.name, d.tokenHash, d.createdAt, d.createdAt, d.expiresAt],
     );
-    return { ...d, id: r.lastId, lastSeenAt: d.createdAt, revokedAt: null };
+    return { ...d, id: id!, lastSeenAt: d.createdAt, revokedAt: null };
   }
 
   async getDeviceByTokenHash(tokenHash: string): Promise<DeviceRow | undefined> {
