@@ -45,25 +45,21 @@ export interface Store {
 
   /**
    * The group commit: applies `ops` in one transaction, in array order, and resolves with one outcome
-   * per op, in the same order. An `append` stores a message with the rules of `appendMessages`; a
-   * `cursor` moves a member's read or delivery cursor forward to its `seq` (never back) and answers with
-   * the cursor after and whether this op moved it (0 and false when the user is not a member). Several
-   * moves of one cursor in a batch are written once (the highest), each answered as if applied alone in
-   * array order.
+   * per op, in the same order. Every durable write of a message or a cursor goes through it.
+   * - An `append` stores a message with the next sequence of its conversation (gapless, strictly
+   *   increasing). A message whose (sender, clientId) is already stored, in an earlier call or earlier in
+   *   this batch, is not stored again: its result is the first one's, with `duplicate: true`.
+   * - A `cursor` moves a member's read or delivery cursor forward to its `seq` (never back) and answers
+   *   with the cursor after and whether this op moved it (0 and false when the user is not a member).
+   *   Several moves of one cursor in a batch are written once (the highest), each answered as if applied
+   *   alone in array order.
+   *
    * **Isolation:** an op that throws fails alone: its outcome is `failed` and nothing of it is stored,
    * while the other ops commit as if it had not been submitted. When the promise resolves, every op
    * that did not fail is durable. It rejects only when the transaction as a whole could not commit
    * (nothing of it is stored).
    */
   commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]>;
-  /**
-   * Stores messages in one transaction, in array order. Each message gets the next sequence of its
-   * conversation (gapless, strictly increasing). A message whose (sender, clientId) is already stored,
-   * in an earlier call or earlier in this batch, is not stored again: its result is the first one's,
-   * with `duplicate: true`. When the promise resolves, every message is durable. A message that fails
-   * fails alone (see `commit`): the others are stored and the promise rejects with the first failure.
-   */
-  appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
   /**
    * Messages of `conv` with sequence greater than `afterSeq`, ascending, at most `limit`. With `viewer`,
    * the ones that user deleted for themself have `hidden: true`.

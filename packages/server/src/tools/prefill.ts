@@ -28,7 +28,7 @@ import { searchableText } from '../services/search.js';
 import { SqliteClient } from '../store/sql/sql-client-sqlite.js';
 import { MIGRATIONS } from '../store/sql/migrations.js';
 import { SqlStore } from '../store/sql/store-sql.js';
-import type { NewMessage, WriteOp } from '../store/store.js';
+import type { NewMessage, WriteOp, WriteOutcome } from '../store/store.js';
 
 interface PrefillPlan {
   usernamePrefix: string;
@@ -161,7 +161,11 @@ async function fillMessages(
         createdAt,
       });
     }
-    for (const r of await store.appendMessages(batch)) lastSeq.set(r.conv, r.seq);
+    for (const o of await commitAll(
+      store,
+      batch.map((msg) => ({ type: 'append', msg }) as const),
+    ))
+      if (o.type === 'append') lastSeq.set(o.result.conv, o.result.seq);
     const before = done;
     done += n;
     if (Math.floor(done / REPORT_EVERY) > Math.floor(before / REPORT_EVERY) || done === plan.messages) {
@@ -173,9 +177,11 @@ async function fillMessages(
 }
 
 /** Commits `ops` through the group commit; throws the first op that failed. */
-async function commitAll(store: SqlStore, ops: readonly WriteOp[]): Promise<void> {
-  const failed = (await store.commit(ops)).find((o) => o.type === 'failed');
+async function commitAll(store: SqlStore, ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+  const out = await store.commit(ops);
+  const failed = out.find((o) => o.type === 'failed');
   if (failed) throw failed.error;
+  return out;
 }
 
 function pick(cumulative: Float64Array, x: number): number {

@@ -40,7 +40,7 @@ export class SqlAppender {
   }
 
   /**
-   * Appends one message inside the caller's transaction, with the rules of `Store.appendMessages`.
+   * Appends one message inside the caller's transaction, with the rules of a `Store.commit` append.
    * Direct and account-log conversations are created (with their members) on first use; a group
    * conversation must exist. Throws when a statement fails; the batch is then unchanged.
    */

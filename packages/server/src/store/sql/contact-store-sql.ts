@@ -47,7 +47,7 @@ async function updateUser(tx: SqlQueries, userId: number, columns: Record<string
 export class SqlContactStore implements ContactStore {
   constructor(
     protected readonly db: SqlClient,
-    /** Appends events in the caller's transaction, with the same rules as Store.appendMessages. */
+    /** Appends events in the caller's transaction, with the rules of a `Store.commit` append. */
     protected readonly append: AppendInTx,
   ) {}
 

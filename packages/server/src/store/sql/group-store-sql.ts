@@ -61,7 +61,7 @@ const PATCH_COLUMNS: Record<keyof GroupPatch, string> = {
 export class SqlGroupStore implements GroupStore {
   constructor(
     protected readonly db: SqlClient,
-    /** Appends events in the caller's transaction, with the same rules as Store.appendMessages. */
+    /** Appends events in the caller's transaction, with the rules of a `Store.commit` append. */
     protected readonly append: AppendInTx,
   ) {}
 

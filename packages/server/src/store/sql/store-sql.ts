@@ -15,7 +15,6 @@ import { SQLITE_FTS } from './search-engine-sqlite-fts.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
   StoreConflictError,
-  type AppendResult,
   type ConversationRow,
   type ConversationSummaryRow,
   type CreatedUser,
@@ -24,7 +23,6 @@ import {
   type MemberState,
   type MessageRow,
   type NewDevice,
-  type NewMessage,
   type NewUser,
   type Store,
   type UserRow,
@@ -207,13 +205,6 @@ export class SqlStore implements Store {
 
   commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
     return this.committer.commit(ops);
-  }
-
-  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    const out = await this.commit(batch.map((msg) => ({ type: 'append', msg })));
-    const failed = out.find((o) => o.type === 'failed');
-    if (failed) throw failed.error;
-    return out.map((o) => (o as { result: AppendResult }).result);
   }
 
   async messagesAfter(conv: string, afterSeq: number, limit: number, viewer?: number): Promise<MessageRow[]> {
