@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Message } from '@warbler/protocol';
-import { SqliteClient } from '../src/store/dialect-sqlite.js';
-import { MIGRATIONS, stepSql } from '../src/store/migrations.js';
-import { SqlStore } from '../src/store/store-sql.js';
+import { SqliteClient } from '../src/store/sql/sql-client-sqlite.js';
+import { MIGRATIONS, stepSql } from '../src/store/sql/migrations.js';
+import { SqlStore } from '../src/store/sql/store-sql.js';
 import { chatPair, chatUser, cid, otherDevice, read, syncAll, type ChatUser } from './chat-helpers.js';
 import { eventually, startTestServer, tempDir, type TestServer } from './helpers.js';
+import { appendAll } from './append-all.js';
 
 /** A word that is in every copy of the recalled text and nowhere else. */
 const SECRET = 'pelican';
@@ -171,7 +172,7 @@ test('migration 9 removes the copies of messages recalled before it; a later rec
   assert.deepEqual(now.get(3), { text: 'ok', replyTo: { seq: 1, from: 1, kind: 'text', recalled: true } }, 'so does the quote');
   assert.deepEqual([now.get(4), now.get(5), now.get(6)], [rows[3]![2], rows[4]![2], rows[5]![2]], 'copies of a live message are kept');
 
-  await store.appendMessages([
+  await appendAll(store, [
     {
       conv: 'd:1:2',
       members: [1, 2],

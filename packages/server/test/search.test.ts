@@ -5,11 +5,12 @@ import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { directConvId, selfConvId, type ErrorCode, type Message, type RequestData, type ResultData } from '@warbler/protocol';
 import { WarblerRequestError, type WarblerClient } from '@warbler/sdk';
-import { SqliteClient } from '../src/store/dialect-sqlite.js';
-import { MIGRATIONS, stepSql, type DialectStep } from '../src/store/migrations.js';
-import { SqlStore } from '../src/store/store-sql.js';
+import { SqliteClient } from '../src/store/sql/sql-client-sqlite.js';
+import { MIGRATIONS, stepSql, type DialectStep } from '../src/store/sql/migrations.js';
+import { SqlStore } from '../src/store/sql/store-sql.js';
 import type { NewMessage } from '../src/store/store.js';
 import { newUser, sdkClient, startTestServer, tempDir, uniqueName, type TestServer } from './helpers.js';
+import { appendAll } from './append-all.js';
 
 type SearchData = RequestData<'msg.search'>;
 type User = Awaited<ReturnType<typeof newUser>>;
@@ -69,7 +70,7 @@ function append(
     body: JSON.stringify(body),
     createdAt: Date.now(),
   };
-  return s.store.appendMessages([m]);
+  return appendAll(s.store, [m]);
 }
 
 test('finds a Chinese word inside a sentence, English in any case, and 2-character Chinese queries', async (t) => {
@@ -364,7 +365,8 @@ test('a search walks past many matches the user may not see, in steps', async (t
   // than one scan window for the two-character query.
   const conv = directConvId(alice.id, bob.id);
   for (let i = 0; i < 25; i++)
-    await s.store.appendMessages(
+    await appendAll(
+      s.store,
       Array.from({ length: 1000 }, (_, j) => ({
         conv,
         members: [alice.id, bob.id],
@@ -472,7 +474,10 @@ test('the indexer reads in id order, one batch per call, and resumes where it st
     body: JSON.stringify({ text: `第${i}条` }),
     createdAt: 0,
   });
-  await store.appendMessages(Array.from({ length: 1200 }, (_, i) => msg(i)));
+  await appendAll(
+    store,
+    Array.from({ length: 1200 }, (_, i) => msg(i)),
+  );
   const seen: string[] = [];
   const textOf = (m: { body: string }): string => {
     seen.push((JSON.parse(m.body) as { text: string }).text);
@@ -492,7 +497,7 @@ test('the indexer reads in id order, one batch per call, and resumes where it st
     'each message read once, in id order',
   );
   assert.equal(await again.search.indexedUpTo(), await again.search.latestId());
-  await again.appendMessages([msg(1200), msg(1201)]);
+  await appendAll(again, [msg(1200), msg(1201)]);
   assert.equal(await again.search.indexNext(500, textOf), 2);
 });
 

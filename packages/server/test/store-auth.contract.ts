@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StoreConflictError, type NewUser } from '../src/store/store.js';
-import type { NewInvite } from '../src/store/store-registration.js';
+import type { NewInvite } from '../src/store/registration-store.js';
 import type { StoreFixture } from './store.contract.js';
 
 const invite = (codeHash: string, over: Partial<NewInvite> = {}): NewInvite => ({

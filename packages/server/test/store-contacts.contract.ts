@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { EventsFor } from '../src/store/store-contacts.js';
+import type { EventsFor } from '../src/store/contact-store.js';
 import type { NewMessage, Store, UserRow } from '../src/store/store.js';
 import { NO_USER } from './store-messages.contract.js';
 import type { StoreFixture } from './store.contract.js';

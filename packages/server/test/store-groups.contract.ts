@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { GroupEventDraft } from '../src/store/store-groups.js';
+import type { GroupEventDraft } from '../src/store/group-store.js';
 import type { Store, UserRow } from '../src/store/store.js';
 import { NO_USER } from './store-messages.contract.js';
 import type { StoreFixture } from './store.contract.js';
@@ -108,7 +108,7 @@ export function storeGroupCases(fx: StoreFixture): void {
       );
       assert.equal((await store.groups.addMembers(id, [c.id, d.id], ev(a, 'added'))).seq, 4);
       assert.equal(await store.groups.getRequest(id, c.id), undefined, 'adding a user ends their request');
-      assert.equal((await store.getMember(conv, d.id))!.readSeq, 3, 'a new member has read what came before');
+      assert.equal((await store.getMemberState(conv, d.id))!.readSeq, 3, 'a new member has read what came before');
       assert.equal((await store.groups.setRole(id, c.id, 'admin', ev(a, 'role'))).seq, 5);
       assert.equal((await store.groups.setMutedUntil(id, d.id, 99_000, ev(c, 'muted'))).seq, 6);
       assert.equal((await store.groups.transferOwnership(id, a.id, b.id, ev(a, 'transferred'))).seq, 7);
@@ -120,7 +120,7 @@ export function storeGroupCases(fx: StoreFixture): void {
         [d.id, 'member', 99_000],
       ]);
       assert.equal((await store.groups.removeMembers(id, [d.id, a.id], ev(b, 'removed'))).seq, 8);
-      assert.equal(await store.getMember(conv, d.id), undefined, 'a removed member has no row');
+      assert.equal(await store.getMemberState(conv, d.id), undefined, 'a removed member has no row');
       assert.deepEqual(
         (await store.memberConversations(d.id)).map((x) => x.conv),
         [],
@@ -142,7 +142,7 @@ export function storeGroupCases(fx: StoreFixture): void {
           throw new Error('no');
         }),
       );
-      assert.equal(await store.getMember(group.conv, b.id), undefined);
+      assert.equal(await store.getMemberState(group.conv, b.id), undefined);
       assert.deepEqual(await seqs(store, group.conv), [1]);
       let called = 0;
       await store.groups.addMembers(group.id, [b.id], ev(a, 'added'), () => void called++);

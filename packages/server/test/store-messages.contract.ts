@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { NewMessage, UserRow } from '../src/store/store.js';
+import type { CursorResult, NewMessage, Store, UserRow } from '../src/store/store.js';
 import type { StoreFixture } from './store.contract.js';
+import { appendAll } from './append-all.js';
 
 /** An id no user gets in a fresh store. */
 export const NO_USER = 987_654_321;
+
+/** Moves one member cursor in a commit of its own (as a read receipt does) and returns the op's result. */
+async function moveCursor(store: Store, conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<CursorResult> {
+  const [o] = await store.commit([{ type: 'cursor', move: { conv, userId, cursor, seq } }]);
+  if (o?.type !== 'cursor') throw new Error(`a cursor op answered ${o?.type}`);
+  return o.result;
+}
 
 /** The message and conversation part of the Store contract; `storeContract` registers it. */
 export function storeMessageCases(fx: StoreFixture): void {
@@ -16,7 +24,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       const [a, b, c] = [await user(store), await user(store), await user(store)];
       const ab = convOf(a, b);
       const ac = convOf(a, c);
-      const r1 = await store.appendMessages([msg(a, b, 'm1'), msg(a, c, 'm2'), msg(b, a, 'm3'), msg(a, b, 'm4'), msg(c, a, 'm5')]);
+      const r1 = await appendAll(store, [msg(a, b, 'm1'), msg(a, c, 'm2'), msg(b, a, 'm3'), msg(a, b, 'm4'), msg(c, a, 'm5')]);
       assert.deepEqual(
         r1.map((r) => [r.conv, r.seq, r.duplicate]),
         [
@@ -28,7 +36,7 @@ export function storeMessageCases(fx: StoreFixture): void {
         ],
       );
       assert.equal(new Set(r1.map((r) => r.id)).size, 5, 'every message has its own id');
-      const r2 = await store.appendMessages([msg(b, a, 'm6', 6000)]);
+      const r2 = await appendAll(store, [msg(b, a, 'm6', 6000)]);
       assert.deepEqual([r2[0]!.seq, r2[0]!.createdAt], [4, 6000]);
       const stored = await store.messagesAfter(ab, 0, 100);
       assert.deepEqual(
@@ -56,7 +64,7 @@ export function storeMessageCases(fx: StoreFixture): void {
     test('a duplicate (sender, clientId) in the same batch returns the first result and stores nothing', async (t) => {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
-      const r = await store.appendMessages([msg(a, b, 'x', 5000, 'first'), msg(a, b, 'y'), msg(a, b, 'x', 5001, 'second'), msg(b, a, 'x')]);
+      const r = await appendAll(store, [msg(a, b, 'x', 5000, 'first'), msg(a, b, 'y'), msg(a, b, 'x', 5001, 'second'), msg(b, a, 'x')]);
       assert.deepEqual(r[2], { ...r[0]!, duplicate: true });
       assert.equal(r[0]!.duplicate, false);
       assert.deepEqual(
@@ -75,8 +83,8 @@ export function storeMessageCases(fx: StoreFixture): void {
     test('a duplicate from an earlier batch returns the first result and stores nothing, even in another conversation', async (t) => {
       const store = await fresh(t);
       const [a, b, c] = [await user(store), await user(store), await user(store)];
-      const [first] = await store.appendMessages([msg(a, b, 'x', 5000)]);
-      const r = await store.appendMessages([msg(a, b, 'x', 6000, 'retry'), msg(a, c, 'x', 6000), msg(a, b, 'z', 6000)]);
+      const [first] = await appendAll(store, [msg(a, b, 'x', 5000)]);
+      const r = await appendAll(store, [msg(a, b, 'x', 6000, 'retry'), msg(a, c, 'x', 6000), msg(a, b, 'z', 6000)]);
       assert.deepEqual(r[0], { ...first!, duplicate: true });
       assert.deepEqual(r[1], { ...first!, duplicate: true });
       assert.deepEqual([r[2]!.seq, r[2]!.duplicate], [2, false]);
@@ -91,7 +99,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       const conv = convOf(a, b);
       assert.equal(await store.getConversation(conv), undefined);
       assert.deepEqual(await store.memberConversations(a.id), []);
-      await store.appendMessages([msg(a, b, 'hi', 1234)]);
+      await appendAll(store, [msg(a, b, 'hi', 1234)]);
       const head = await store.getConversation(conv);
       assert.deepEqual(head && { ...head, kind: typeof head.kind }, { conv, kind: 'string', lastSeq: 1, updatedAt: 1234 });
       assert.deepEqual(await store.memberConversations(a.id), [{ ...head!, readSeq: 1 }]);
@@ -103,14 +111,14 @@ export function storeMessageCases(fx: StoreFixture): void {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
-      await store.appendMessages([msg(a, b, 'a1', 1000), msg(a, b, 'a2', 1100)]);
-      await store.appendMessages([msg(b, a, 'b1', 2000)]);
+      await appendAll(store, [msg(a, b, 'a1', 1000), msg(a, b, 'a2', 1100)]);
+      await appendAll(store, [msg(b, a, 'b1', 2000)]);
       const head = await store.getConversation(conv);
       assert.deepEqual([head?.lastSeq, head?.updatedAt], [3, 2000]);
       const readOf = async (u: UserRow) => (await store.memberConversations(u.id)).find((c) => c.conv === conv)?.readSeq;
       assert.equal(await readOf(a), 2);
       assert.equal(await readOf(b), 3);
-      await store.appendMessages([msg(a, b, 'a3', 3000), msg(b, a, 'b2', 3001)]);
+      await appendAll(store, [msg(a, b, 'a3', 3000), msg(b, a, 'b2', 3001)]);
       assert.deepEqual([await readOf(a), await readOf(b)], [4, 5]);
       assert.equal((await store.getConversation(conv))?.updatedAt, 3001);
     });
@@ -119,7 +127,10 @@ export function storeMessageCases(fx: StoreFixture): void {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
-      await store.appendMessages(Array.from({ length: 10 }, (_, i) => msg(i % 2 ? b : a, i % 2 ? a : b, `c${i}`, 1000 + i)));
+      await appendAll(
+        store,
+        Array.from({ length: 10 }, (_, i) => msg(i % 2 ? b : a, i % 2 ? a : b, `c${i}`, 1000 + i)),
+      );
       const after = async (s: number, l: number) => (await store.messagesAfter(conv, s, l)).map((m) => m.seq);
       const before = async (s: number | null, l: number) => (await store.messagesBefore(conv, s, l)).map((m) => m.seq);
       assert.deepEqual(await after(0, 3), [1, 2, 3]);
@@ -143,7 +154,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       const [a, b, c] = [await user(store), await user(store), await user(store)];
       assert.equal(await store.getConversation('d:1:999999'), undefined);
       assert.deepEqual(await store.memberConversations(NO_USER), []);
-      await store.appendMessages([msg(a, b, 'ab1'), msg(b, a, 'ab2'), msg(c, a, 'ca1')]);
+      await appendAll(store, [msg(a, b, 'ab1'), msg(b, a, 'ab2'), msg(c, a, 'ca1')]);
       const mine = (await store.memberConversations(a.id)).map((r) => [r.conv, r.lastSeq, r.readSeq]);
       assert.deepEqual(
         mine.sort(),
@@ -161,8 +172,8 @@ export function storeMessageCases(fx: StoreFixture): void {
       // Two pairs share an updatedAt, so the cursor's tie-break on conv is exercised.
       const times = [100, 300, 200, 300, 100];
       for (const [i, p] of peers.entries())
-        await store.appendMessages([msg(p, me, `first${i}`, times[i]! - 50), msg(me, p, `last${i}`, times[i]!)]);
-      await store.appendMessages([msg(peers[0]!, peers[1]!, 'not mine', 999)]);
+        await appendAll(store, [msg(p, me, `first${i}`, times[i]! - 50), msg(me, p, `last${i}`, times[i]!)]);
+      await appendAll(store, [msg(peers[0]!, peers[1]!, 'not mine', 999)]);
 
       const firstPage = await store.listConversations(me.id, 10, null);
       assert.equal(firstPage.length, 5);
@@ -210,16 +221,17 @@ export function storeMessageCases(fx: StoreFixture): void {
       assert.deepEqual(await store.listConversations(NO_USER, 10, null), []);
     });
 
-    test('advanceReadSeq moves forward only and returns the cursor after', async (t) => {
+    test('a read cursor moves forward only; each move answers with the cursor after', async (t) => {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
-      await store.appendMessages([msg(a, b, '1'), msg(a, b, '2'), msg(a, b, '3')]);
-      assert.equal(await store.advanceReadSeq(conv, b.id, 2), 2);
-      assert.equal(await store.advanceReadSeq(conv, b.id, 1), 2);
-      assert.equal(await store.advanceReadSeq(conv, b.id, 2), 2);
-      assert.equal(await store.advanceReadSeq(conv, b.id, 3), 3);
-      assert.equal(await store.advanceReadSeq(conv, a.id, 0), 3, 'the sender’s own cursor stays');
+      await appendAll(store, [msg(a, b, '1'), msg(a, b, '2'), msg(a, b, '3')]);
+      const read = async (u: UserRow, seq: number) => (await moveCursor(store, conv, u.id, 'read', seq)).seq;
+      assert.equal(await read(b, 2), 2);
+      assert.equal(await read(b, 1), 2);
+      assert.equal(await read(b, 2), 2);
+      assert.equal(await read(b, 3), 3);
+      assert.equal(await read(a, 0), 3, 'the sender’s own cursor stays');
       assert.equal((await store.memberConversations(b.id))[0]?.readSeq, 3);
     });
 
@@ -228,7 +240,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       const [a, b, c] = [await user(store), await user(store), await user(store)];
       const ab = convOf(a, b);
       const ac = convOf(a, c);
-      await store.appendMessages([msg(a, b, 'kept', 1000)]);
+      await appendAll(store, [msg(a, b, 'kept', 1000)]);
       // A sender that does not exist violates the foreign key, between good messages of the same batch
       // in a known conversation and in a new one; so does a new conversation with a member who does not
       // exist (its conversation row is written before the member that fails).
@@ -260,7 +272,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       assert.deepEqual([head?.lastSeq, head?.updatedAt], [3, 2002]);
       assert.deepEqual((await store.getMemberState(ab, b.id))?.deliveredSeq, 2);
       // The failed entries were never stored: sending them again is not a duplicate.
-      const retry = await store.appendMessages([
+      const retry = await appendAll(store, [
         { ...badSender, senderId: a.id },
         { ...badConv, conv: ac, members: [a.id, c.id] },
       ]);
@@ -271,8 +283,8 @@ export function storeMessageCases(fx: StoreFixture): void {
           [ac, 2, false],
         ],
       );
-      // appendMessages stores what it can and rejects with the first failure.
-      await assert.rejects(store.appendMessages([msg(b, c, 'alone', 3000), { ...msg(b, c, 'bad2', 3000), senderId: NO_USER }]));
+      // Through commit the batch stores what it can, and appendAll rejects with the first failure.
+      await assert.rejects(appendAll(store, [msg(b, c, 'alone', 3000), { ...msg(b, c, 'bad2', 3000), senderId: NO_USER }]));
       assert.deepEqual(
         (await store.messagesAfter(convOf(b, c), 0, 10)).map((m) => m.clientId),
         ['alone'],
@@ -283,7 +295,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
-      await store.appendMessages([msg(a, b, 'm1'), msg(a, b, 'm2'), msg(a, b, 'm3')]);
+      await appendAll(store, [msg(a, b, 'm1'), msg(a, b, 'm2'), msg(a, b, 'm3')]);
       const move = (userId: number, cursor: 'read' | 'delivered', seq: number) => ({
         type: 'cursor' as const,
         move: { conv, userId, cursor, seq },
@@ -330,7 +342,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.appendMessages([msg(i % 2 ? a : b, i % 2 ? b : a, `p${i}`)])),
+        Array.from({ length: 50 }, (_, i) => appendAll(store, [msg(i % 2 ? a : b, i % 2 ? b : a, `p${i}`)])),
       );
       assert.deepEqual(
         results.map((r) => r[0]!.seq).sort((x, y) => x - y),
@@ -342,7 +354,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       );
       assert.equal((await store.getConversation(conv))?.lastSeq, 50);
 
-      const retries = (await Promise.all(Array.from({ length: 5 }, () => store.appendMessages([msg(a, b, 'retry')])))).map((r) => r[0]!);
+      const retries = (await Promise.all(Array.from({ length: 5 }, () => appendAll(store, [msg(a, b, 'retry')])))).map((r) => r[0]!);
       assert.equal(retries.filter((r) => !r.duplicate).length, 1);
       assert.deepEqual(new Set(retries.map((r) => `${r.id}:${r.seq}`)), new Set([`${retries[0]!.id}:51`]));
       assert.equal((await store.getConversation(conv))?.lastSeq, 51);
@@ -354,14 +366,14 @@ export function storeMessageCases(fx: StoreFixture): void {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
-      await store.appendMessages([msg(a, b, 'orig', 1000, 'hello')]);
+      await appendAll(store, [msg(a, b, 'orig', 1000, 'hello')]);
       const act = (from: UserRow, clientId: string, kind: string, body: object, effect: NewMessage['effect'], at = 2000): NewMessage => ({
         ...msg(from, from === a ? b : a, clientId, at),
         kind,
         body: JSON.stringify(body),
         effect,
       });
-      await store.appendMessages([
+      await appendAll(store, [
         act(a, 'e1', 'edit', { target: 1, text: 'hello!' }, { type: 'edit', target: 1, text: 'hello!' }),
         act(b, 'r1', 'reaction', { target: 1, emoji: '👍', on: true }, { type: 'reaction', target: 1, emoji: '👍', on: true }),
         act(a, 'r2', 'reaction', { target: 1, emoji: '👍', on: true }, { type: 'reaction', target: 1, emoji: '👍', on: true }),
@@ -369,7 +381,7 @@ export function storeMessageCases(fx: StoreFixture): void {
         act(a, 'r4', 'reaction', { target: 1, emoji: '🎉', on: false }, { type: 'reaction', target: 1, emoji: '🎉', on: false }),
       ]);
       // A retry of the edit with other text is a duplicate: the effect is not applied again.
-      const [dup] = await store.appendMessages([
+      const [dup] = await appendAll(store, [
         act(a, 'e1', 'edit', { target: 1, text: 'other' }, { type: 'edit', target: 1, text: 'other' }),
       ]);
       assert.equal(dup!.duplicate, true);
@@ -378,9 +390,9 @@ export function storeMessageCases(fx: StoreFixture): void {
         { body: m1!.body, editedAt: m1!.editedAt, reactions: m1!.reactions, recalledAt: m1!.recalledAt },
         { body: '{"text":"hello!"}', editedAt: 2000, reactions: JSON.stringify({ '👍': [b.id, a.id] }), recalledAt: undefined },
       );
-      await store.appendMessages([act(a, 'x1', 'recall', { target: 1 }, { type: 'recall', target: 1 }, 3000)]);
+      await appendAll(store, [act(a, 'x1', 'recall', { target: 1 }, { type: 'recall', target: 1 }, 3000)]);
       // Effects on a recalled target do nothing (and do not fail the batch).
-      await store.appendMessages([
+      await appendAll(store, [
         act(a, 'e2', 'edit', { target: 1, text: 'late' }, { type: 'edit', target: 1, text: 'late' }, 4000),
         act(b, 'r5', 'reaction', { target: 1, emoji: '😮', on: true }, { type: 'reaction', target: 1, emoji: '😮', on: true }, 4000),
       ]);
@@ -407,8 +419,8 @@ export function storeMessageCases(fx: StoreFixture): void {
       });
       const quote = (seq: number, text: string) => ({ seq, from: a.id, kind: 'text', text });
       const gone = (seq: number) => ({ seq, from: a.id, kind: 'text', recalled: true });
-      await store.appendMessages([msg(a, b, 'one', 1000, 'secret'), msg(a, b, 'two', 1000, 'other')]); // 1, 2
-      await store.appendMessages([
+      await appendAll(store, [msg(a, b, 'one', 1000, 'secret'), msg(a, b, 'two', 1000, 'other')]); // 1, 2
+      await appendAll(store, [
         entry(a, 'e1', 'edit', { target: 1, text: 'secret 2' }, { type: 'edit', target: 1, text: 'secret 2' }), // 3
         entry(b, 'q1', 'text', { text: 'hm', replyTo: quote(1, 'secret 2') }, { type: 'reply', target: 1, mentions: [a.id] }), // 4
         entry(b, 'q2', 'text', { text: 'ok', replyTo: quote(2, 'other') }, { type: 'reply', target: 2 }), // 5
@@ -419,7 +431,7 @@ export function storeMessageCases(fx: StoreFixture): void {
         entry(a, 'e2', 'edit', { target: 1, text: 'secret 3' }, { type: 'edit', target: 1, text: 'secret 3' }), // 7
         entry(b, 'q3', 'text', { text: 'hm?', replyTo: quote(1, 'secret 2') }, { type: 'reply', target: 1 }), // 8
       ];
-      await store.appendMessages([entry(a, 'x1', 'recall', { target: 1 }, { type: 'recall', target: 1 }), ...late]); // 6
+      await appendAll(store, [entry(a, 'x1', 'recall', { target: 1 }, { type: 'recall', target: 1 }), ...late]); // 6
       const bodies = new Map((await store.messagesAfter(conv, 0, 100)).map((m) => [m.seq, JSON.parse(m.body) as unknown]));
       assert.deepEqual(
         [3, 4, 5, 7, 8].map((seq) => bodies.get(seq)),
@@ -443,7 +455,7 @@ export function storeMessageCases(fx: StoreFixture): void {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
-      await store.appendMessages([msg(a, b, 'm1'), msg(b, a, 'm2'), msg(a, b, 'm3')]);
+      await appendAll(store, [msg(a, b, 'm1'), msg(b, a, 'm2'), msg(a, b, 'm3')]);
       const self = `u:${b.id}`;
       const account = (clientId: string, effect: NewMessage['effect']): NewMessage => ({
         conv: self,
@@ -455,7 +467,7 @@ export function storeMessageCases(fx: StoreFixture): void {
         createdAt: 6000,
         effect,
       });
-      await store.appendMessages([account('h1', { type: 'hide', conv, seqs: [1, 3] }), account('h2', { type: 'hide', conv, seqs: [3] })]);
+      await appendAll(store, [account('h1', { type: 'hide', conv, seqs: [1, 3] }), account('h2', { type: 'hide', conv, seqs: [3] })]);
       const hidden = async (viewer?: number) => (await store.messagesAfter(conv, 0, 10, viewer)).map((m) => m.hidden ?? false);
       assert.deepEqual(await hidden(b.id), [true, false, true]);
       assert.deepEqual(await hidden(a.id), [false, false, false]);
@@ -468,11 +480,11 @@ export function storeMessageCases(fx: StoreFixture): void {
       assert.equal(listed.lastMessage?.hidden, true);
       assert.equal((await store.listConversations(a.id, 10, null))[0]!.lastMessage?.hidden, undefined);
 
-      await store.appendMessages([
+      await appendAll(store, [
         account('f1', { type: 'flags', conv, pinned: true, archived: true }),
         account('f2', { type: 'flags', conv, archived: false }),
       ]);
-      await store.appendMessages([{ ...msg(a, b, 'm4'), effect: { type: 'mention', users: [b.id, a.id] } }]);
+      await appendAll(store, [{ ...msg(a, b, 'm4'), effect: { type: 'mention', users: [b.id, a.id] } }]);
       const state = await store.getMemberState(conv, b.id);
       assert.deepEqual(
         { pinned: state?.pinned, muted: state?.muted, archived: state?.archived, mentionSeq: state?.mentionSeq },
@@ -484,19 +496,19 @@ export function storeMessageCases(fx: StoreFixture): void {
       assert.deepEqual([row.pinned, row.archived, row.mentionSeq], [true, false, 4]);
     });
 
-    test('advanceCursor moves read and delivered cursors forward only; receipts count the other members', async (t) => {
+    test('read and delivered cursors move forward only; receipts count the other members', async (t) => {
       const store = await fresh(t);
       const [a, b] = [await user(store), await user(store)];
       const conv = convOf(a, b);
-      await store.appendMessages([msg(a, b, 'm1'), msg(a, b, 'm2'), msg(a, b, 'm3')]);
-      assert.deepEqual(await store.advanceCursor(conv, b.id, 'delivered', 2), { seq: 2, moved: true });
-      assert.deepEqual(await store.advanceCursor(conv, b.id, 'delivered', 1), { seq: 2, moved: false });
-      assert.deepEqual(await store.advanceCursor(conv, b.id, 'read', 1), { seq: 1, moved: true });
-      assert.deepEqual(await store.advanceCursor(conv, NO_USER, 'read', 1), { seq: 0, moved: false });
+      await appendAll(store, [msg(a, b, 'm1'), msg(a, b, 'm2'), msg(a, b, 'm3')]);
+      assert.deepEqual(await moveCursor(store, conv, b.id, 'delivered', 2), { seq: 2, moved: true });
+      assert.deepEqual(await moveCursor(store, conv, b.id, 'delivered', 1), { seq: 2, moved: false });
+      assert.deepEqual(await moveCursor(store, conv, b.id, 'read', 1), { seq: 1, moved: true });
+      assert.deepEqual(await moveCursor(store, conv, NO_USER, 'read', 1), { seq: 0, moved: false });
       assert.deepEqual(await store.receipts(conv, 1, a.id, true), { read: 1, delivered: 1, readBy: [b.id] });
       assert.deepEqual(await store.receipts(conv, 2, a.id, true), { read: 0, delivered: 1, readBy: [] });
       assert.deepEqual(await store.receipts(conv, 3, a.id, false), { read: 0, delivered: 0 });
-      await store.advanceCursor(conv, b.id, 'read', 3);
+      await moveCursor(store, conv, b.id, 'read', 3);
       assert.deepEqual(await store.receipts(conv, 3, a.id, false), { read: 1, delivered: 1 }, 'a read counts as delivered');
       const listed = (await store.listConversations(a.id, 10, null))[0]!;
       assert.deepEqual([listed.peerReadSeq, listed.peerDeliveredSeq], [3, 2]);

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
-import { SqliteClient } from '../src/store/dialect-sqlite.js';
+import { SqliteClient } from '../src/store/sql/sql-client-sqlite.js';
 import { createStore } from '../src/store/factory.js';
-import { MIGRATIONS, stepSql } from '../src/store/migrations.js';
-import { SqlStore } from '../src/store/store-sql.js';
+import { MIGRATIONS, stepSql } from '../src/store/sql/migrations.js';
+import { SqlStore } from '../src/store/sql/store-sql.js';
 import type { Store } from '../src/store/store.js';
 import { storeContract } from './store.contract.js';
+import { appendAll } from './append-all.js';
 
 /** A temp data folder, deleted after the test (or, with no context, by the returned function). */
 function tempDataDir(): { dir: string; remove: () => void } {
@@ -111,7 +112,7 @@ test('sqlite: data survives closing and reopening the store; sequences and dedup
     body: JSON.stringify({ text: clientId }),
     createdAt,
   });
-  const acked = await first.appendMessages([m('c1', 10), m('c2', 20)]);
+  const acked = await appendAll(first, [m('c1', 10), m('c2', 20)]);
   await first.close();
 
   const second = openSqlite(file);
@@ -124,7 +125,7 @@ test('sqlite: data survives closing and reopening the store; sequences and dedup
     (await second.messagesAfter(conv, 0, 10)).map((x) => [x.id, x.seq, x.clientId]),
     acked.map((r, i) => [r.id, r.seq, `c${i + 1}`]),
   );
-  const [retried, next] = await second.appendMessages([m('c2', 30), m('c3', 30)]);
+  const [retried, next] = await appendAll(second, [m('c2', 30), m('c3', 30)]);
   assert.deepEqual(retried, { ...acked[1]!, duplicate: true });
   assert.deepEqual([next?.seq, next?.duplicate], [3, false]);
   assert.equal((await second.messagesAfter(conv, 2, 1))[0]?.id, next?.id);
@@ -190,7 +191,7 @@ test('sqlite: migration 6 rebuilds messages with every row and id, the retry ind
     body: '{"text":"x"}',
     createdAt: 50,
   });
-  const [retry, fresh, sameIdOtherSender] = await store.appendMessages([m(1, 'a2'), m(1, 'a4'), m(2, 'a2')]);
+  const [retry, fresh, sameIdOtherSender] = await appendAll(store, [m(1, 'a2'), m(1, 'a4'), m(2, 'a2')]);
   assert.deepEqual(
     retry,
     { id: 3, conv: 'd:1:2', seq: 3, createdAt: 30, duplicate: true },

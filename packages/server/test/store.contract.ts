@@ -6,6 +6,7 @@ import { storeAuthCases } from './store-auth.contract.js';
 import { storeGroupCases } from './store-groups.contract.js';
 import { storeContactCases } from './store-contacts.contract.js';
 import { NO_USER, storeMessageCases } from './store-messages.contract.js';
+import { appendAll } from './append-all.js';
 
 /** What a Store implementation's test gives the contract: a fresh, empty store and its teardown. */
 export interface OpenedStore {
@@ -73,11 +74,11 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       test('close waits for pending work; afterwards operations reject and ready is false', async (t) => {
         const store = await fresh(t);
         const [a, b] = [await user(store), await user(store)];
-        const pending = store.appendMessages([msg(a, b, 'before-close')]);
+        const pending = appendAll(store, [msg(a, b, 'before-close')]);
         await store.close();
         assert.equal((await pending)[0]!.seq, 1);
         assert.equal(await store.ready(), false);
-        await assert.rejects(store.appendMessages([msg(a, b, 'after-close')]));
+        await assert.rejects(appendAll(store, [msg(a, b, 'after-close')]));
         await assert.rejects(store.getUserById(a.id));
         await assert.rejects(user(store));
         await assert.rejects(store.messagesAfter(convOf(a, b), 0, 10));

@@ -1,6 +1,6 @@
 import { AUDIT_EVENTS, isAuditEvent, type AdminAuditResult, type AuditEvent } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { AuditFilter } from '../store/store-audit.js';
+import type { AuditFilter } from '../store/audit-store.js';
 import type { AdminCall, AdminRoute } from './admin.js';
 
 /** Most entries one page returns, and how many when `limit` is not given. */

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { WarblerError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { AuthLimitStore, LimitRecord } from '../store/store-auth-limits.js';
+import type { AuthLimitStore, LimitRecord } from '../store/auth-limit-store.js';
 import { LoginThrottle } from './login-throttle.js';
 import { RateBuckets } from './rate-buckets.js';
 

@@ -1,4 +1,4 @@
-import type { LimitRecord } from '../store/store-auth-limits.js';
+import type { LimitRecord } from '../store/auth-limit-store.js';
 
 /** One username's state: failures counted, the end of its lockout, the last failure, attempts in flight. */
 interface Entry {

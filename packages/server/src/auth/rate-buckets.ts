@@ -1,4 +1,4 @@
-import type { LimitRecord } from '../store/store-auth-limits.js';
+import type { LimitRecord } from '../store/auth-limit-store.js';
 
 /** One key's bucket: `level` units at time `at`, draining at the bucket's rate; `held` units of events in flight. */
 interface Bucket {

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Hub } from '../session/hub.js';
-import type { AccountChangeRow } from '../store/store-admin.js';
+import type { AccountChangeRow } from '../store/admin-store.js';
 import type { Store } from '../store/store.js';
 
 /** How often the store's account changes are read: the bound on how late a change made elsewhere is acted on. */

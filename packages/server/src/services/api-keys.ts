@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { API_SCOPES, isApiScope, type ApiScope } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { ApiKeyRow } from '../store/store-admin.js';
+import type { ApiKeyRow } from '../store/admin-store.js';
 import type { Store } from '../store/store.js';
 import type { AuditLog } from './audit.js';
 

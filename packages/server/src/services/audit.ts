@@ -1,7 +1,7 @@
 import type { AuditEntry } from '@warbler/protocol';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { AuditFilter, NewAuditEntry } from '../store/store-audit.js';
+import type { AuditFilter, NewAuditEntry } from '../store/audit-store.js';
 import type { Store } from '../store/store.js';
 
 /** What a caller records: the entry without its id and time. Never put a password or a token in it. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LIMITS, selfConvId, type RequestData, type ResultData, type User } from '@warbler/protocol';
 import { normalizeDisplayName } from '../auth/rules.js';
 import { WarblerError } from '../errors.js';
-import type { Applied, ContactSettings, ProfileChanges, ProfileRow, UserSinceRow } from '../store/store-contacts.js';
+import type { Applied, ContactSettings, ProfileChanges, ProfileRow, UserSinceRow } from '../store/contact-store.js';
 import type { NewMessage } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import type { BlockList } from './directory.js';

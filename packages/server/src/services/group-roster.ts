@@ -1,6 +1,6 @@
 import { parseGroupConvId } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { GroupRole, GroupRow } from '../store/store-groups.js';
+import type { GroupRole, GroupRow } from '../store/group-store.js';
 import type { Store } from '../store/store.js';
 import type { GroupAccess } from './directory.js';
 

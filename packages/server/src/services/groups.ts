@@ -10,7 +10,7 @@ import {
   type ResultData,
 } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { GroupEventDraft, GroupMemberRow, GroupPatch, GroupRow } from '../store/store-groups.js';
+import type { GroupEventDraft, GroupMemberRow, GroupPatch, GroupRow } from '../store/group-store.js';
 import type { AppendResult } from '../store/store.js';
 import { publicUser } from './accounts.js';
 import type { ServiceDeps } from './deps.js';

@@ -2,7 +2,7 @@ import { INVITE_LIMITS, type AdminCreateInviteBody, type AdminInvite, type Invit
 import { hashToken, newInviteCode } from '../auth/tokens.js';
 import { WarblerError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { InviteRow, RegistrationStore } from '../store/store-registration.js';
+import type { InviteRow, RegistrationStore } from '../store/registration-store.js';
 
 /** What an invite admits at `now`. */
 function stateOf(i: InviteRow, now: number): InviteState {

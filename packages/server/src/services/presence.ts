@@ -2,7 +2,7 @@ import type { RequestData, ResultData } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
 import type { HubListener } from '../session/hub.js';
 import type { Session, SharedFrame } from '../session/session.js';
-import type { ContactSettings } from '../store/store-contacts.js';
+import type { ContactSettings } from '../store/contact-store.js';
 import type { ContactListener, Contacts } from './contacts.js';
 import type { ServiceDeps } from './deps.js';
 import type { Groups } from './groups.js';

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CONTENT_KINDS, convKind, type RequestData, type ResultData } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { IndexableMessage, SearchHit } from '../store/store-search.js';
+import type { IndexableMessage, SearchHit } from '../store/search-store.js';
 import type { ServiceDeps } from './deps.js';
 import type { Groups } from './groups.js';
 import { toWireMessage, type Caller } from './messaging.js';

@@ -1,11 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { SqliteClient, type SqliteOptions } from './dialect-sqlite.js';
-import { SqlStore } from './store-sql.js';
+import { SqliteClient, type SqliteOptions } from './sql/sql-client-sqlite.js';
+import { SqlStore } from './sql/store-sql.js';
 import type { Store } from './store.js';
 
-/** Opens the Store the config names and applies its migrations. */
+/**
+ * Opens the Store the config names and applies its migrations.
+ *
+ * The store's layout: each seam's interface is `<seam>.ts` here (store.ts and its parts: group-store.ts,
+ * contact-store.ts, search-store.ts, …); the one SQL implementation is sql/, every query written once in
+ * `sql/<seam>-sql.ts`. What differs per database is in sql/ too, a file per database and seam:
+ * sql-client-sqlite.ts (the driver, under the contract of sql-client.ts), dialect-sqlite.ts (SQL
+ * spellings), search-engine-sqlite-fts.ts (full-text search). PostgreSQL and MySQL add their three
+ * files and a case here that loads their driver with `await import`, so it loads only when configured.
+ */
 export async function createStore(config: Config): Promise<Store> {
   switch (config.store.driver) {
     case 'sqlite': {

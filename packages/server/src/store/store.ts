@@ -1,10 +1,10 @@
-import type { AdminStore } from './store-admin.js';
-import type { AuditStore } from './store-audit.js';
-import type { AuthLimitStore } from './store-auth-limits.js';
-import type { ContactStore } from './store-contacts.js';
-import type { GroupStore } from './store-groups.js';
-import type { RegistrationStore } from './store-registration.js';
-import type { SearchStore } from './store-search.js';
+import type { AdminStore } from './admin-store.js';
+import type { AuditStore } from './audit-store.js';
+import type { AuthLimitStore } from './auth-limit-store.js';
+import type { ContactStore } from './contact-store.js';
+import type { GroupStore } from './group-store.js';
+import type { RegistrationStore } from './registration-store.js';
+import type { SearchStore } from './search-store.js';
 
 /**
  * The Store seam: everything Warbler keeps. Services use only this interface.
@@ -45,23 +45,21 @@ export interface Store {
 
   /**
    * The group commit: applies `ops` in one transaction, in array order, and resolves with one outcome
-   * per op, in the same order. An `append` stores a message with the rules of `appendMessages`; a
-   * `cursor` moves a member's cursor with the rules of `advanceCursor`, and several moves of one cursor
-   * in a batch are written once (the highest), each answered as if applied alone in array order.
+   * per op, in the same order. Every durable write of a message or a cursor goes through it.
+   * - An `append` stores a message with the next sequence of its conversation (gapless, strictly
+   *   increasing). A message whose (sender, clientId) is already stored, in an earlier call or earlier in
+   *   this batch, is not stored again: its result is the first one's, with `duplicate: true`.
+   * - A `cursor` moves a member's read or delivery cursor forward to its `seq` (never back) and answers
+   *   with the cursor after and whether this op moved it (0 and false when the user is not a member).
+   *   Several moves of one cursor in a batch are written once (the highest), each answered as if applied
+   *   alone in array order.
+   *
    * **Isolation:** an op that throws fails alone: its outcome is `failed` and nothing of it is stored,
    * while the other ops commit as if it had not been submitted. When the promise resolves, every op
    * that did not fail is durable. It rejects only when the transaction as a whole could not commit
    * (nothing of it is stored).
    */
   commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]>;
-  /**
-   * Stores messages in one transaction, in array order. Each message gets the next sequence of its
-   * conversation (gapless, strictly increasing). A message whose (sender, clientId) is already stored,
-   * in an earlier call or earlier in this batch, is not stored again: its result is the first one's,
-   * with `duplicate: true`. When the promise resolves, every message is durable. A message that fails
-   * fails alone (see `commit`): the others are stored and the promise rejects with the first failure.
-   */
-  appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
   /**
    * Messages of `conv` with sequence greater than `afterSeq`, ascending, at most `limit`. With `viewer`,
    * the ones that user deleted for themself have `hidden: true`.
@@ -79,15 +77,6 @@ export interface Store {
   memberConversations(userId: number): Promise<MemberConversationRow[]>;
   /** A page of the user's conversations, most recently active first, with their last message. */
   listConversations(userId: number, limit: number, before: { updatedAt: number; conv: string } | null): Promise<ConversationSummaryRow[]>;
-  /** Moves the member's read cursor forward to `seq` (never back); returns the cursor after. */
-  advanceReadSeq(conv: string, userId: number, seq: number): Promise<number>;
-  /**
-   * Moves the member's read or delivery cursor forward to `seq` (never back); returns the cursor after
-   * and whether this call moved it (0 and false when the user is not a member).
-   */
-  advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<CursorResult>;
-  /** The user's membership of `conv`, or undefined when the user is not a member. */
-  getMember(conv: string, userId: number): Promise<MemberRow | undefined>;
   /** The user's membership of `conv` with its cursors and list flags, or undefined when not a member. */
   getMemberState(conv: string, userId: number): Promise<MemberState | undefined>;
   /**

@@ -25,10 +25,10 @@ import { parseArgs } from 'node:util';
 import { directConvId } from '@warbler/protocol';
 import { hashToken } from '../auth/tokens.js';
 import { searchableText } from '../services/search.js';
-import { SqliteClient } from '../store/dialect-sqlite.js';
-import { MIGRATIONS } from '../store/migrations.js';
-import { SqlStore } from '../store/store-sql.js';
-import type { NewMessage } from '../store/store.js';
+import { SqliteClient } from '../store/sql/sql-client-sqlite.js';
+import { MIGRATIONS } from '../store/sql/migrations.js';
+import { SqlStore } from '../store/sql/store-sql.js';
+import type { NewMessage, WriteOp, WriteOutcome } from '../store/store.js';
 
 interface PrefillPlan {
   usernamePrefix: string;
@@ -161,7 +161,11 @@ async function fillMessages(
         createdAt,
       });
     }
-    for (const r of await store.appendMessages(batch)) lastSeq.set(r.conv, r.seq);
+    for (const o of await commitAll(
+      store,
+      batch.map((msg) => ({ type: 'append', msg }) as const),
+    ))
+      if (o.type === 'append') lastSeq.set(o.result.conv, o.result.seq);
     const before = done;
     done += n;
     if (Math.floor(done / REPORT_EVERY) > Math.floor(before / REPORT_EVERY) || done === plan.messages) {
@@ -170,6 +174,14 @@ async function fillMessages(
     }
   }
   return lastSeq;
+}
+
+/** Commits `ops` through the group commit; throws the first op that failed. */
+async function commitAll(store: SqlStore, ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+  const out = await store.commit(ops);
+  const failed = out.find((o) => o.type === 'failed');
+  if (failed) throw failed.error;
+  return out;
 }
 
 function pick(cumulative: Float64Array, x: number): number {
@@ -221,11 +233,11 @@ async function main(): Promise<void> {
     const fillS = (performance.now() - tFill) / 1000;
     // Everyone has read what they have: the clients of the run start caught up.
     const members = new Map(targets.map((t) => [t.conv, t.members]));
+    const moves: WriteOp[] = [];
     for (const [conv, seq] of lastSeq)
-      for (const u of members.get(conv) ?? []) {
-        await store.advanceCursor(conv, u, 'delivered', seq);
-        await store.advanceCursor(conv, u, 'read', seq);
-      }
+      for (const userId of members.get(conv) ?? [])
+        for (const cursor of ['delivered', 'read'] as const) moves.push({ type: 'cursor', move: { conv, userId, cursor, seq } });
+    for (let i = 0; i < moves.length; i += batchSize) await commitAll(store, moves.slice(i, i + batchSize));
     const tIndex = performance.now();
     while ((await store.search.indexNext(INDEX_PER_TX, searchableText)) === INDEX_PER_TX);
     say(`search index in ${((performance.now() - tIndex) / 1000).toFixed(1)} s`);

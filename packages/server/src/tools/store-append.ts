@@ -40,8 +40,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { directConvId } from '@warbler/protocol';
-import { SqliteClient, type SqliteOptions } from '../store/dialect-sqlite.js';
-import { SqlStore } from '../store/store-sql.js';
+import { SqliteClient, type SqliteOptions } from '../store/sql/sql-client-sqlite.js';
+import { SqlStore } from '../store/sql/store-sql.js';
 import type { WriteOp } from '../store/store.js';
 
 const REPORT_EVERY = 50_000;

@@ -1,8 +1,8 @@
 import { isApiScope } from '@warbler/protocol';
 import type { SqlClient, SqlQueries } from './sql-client.js';
-import type { AccountChange, AccountChangeRow, AdminStore, ApiKeyRow, NewApiKey } from './store-admin.js';
+import type { AccountChange, AccountChangeRow, AdminStore, ApiKeyRow, NewApiKey } from '../admin-store.js';
 import { USER_COLS, toUser, type RawUser } from './user-rows.js';
-import type { UserRow } from './store.js';
+import type { UserRow } from '../store.js';
 
 const KEY_COLS = 'id, name, scopes, key_hash AS keyHash, created_at AS createdAt, last_used_at AS lastUsedAt, revoked_at AS revokedAt';
 /** The stored password hash of a deleted account: matches no password (not an scrypt hash). */
@@ -28,13 +28,13 @@ export class SqlAdminStore implements AdminStore {
   constructor(private readonly db: SqlClient) {}
 
   async createApiKey(k: NewApiKey): Promise<ApiKeyRow> {
-    const r = await this.db.run('INSERT INTO api_keys (name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?)', [
+    const id = await this.db.insert('INSERT INTO api_keys (name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?)', [
       k.name,
       k.scopes.join(','),
       k.keyHash,
       k.createdAt,
     ]);
-    return { ...k, scopes: [...k.scopes], id: r.lastId, lastUsedAt: null, revokedAt: null };
+    return { ...k, scopes: [...k.scopes], id: id!, lastUsedAt: null, revokedAt: null };
   }
 
   async apiKeyByHash(keyHash: string): Promise<ApiKeyRow | undefined> {

@@ -1,8 +1,8 @@
 import { convKind } from '@warbler/protocol';
 import type { SqlClient, SqlQueries } from './sql-client.js';
-import { withoutCopiedText } from './recall-copies.js';
-import { CursorBatch } from './sql-cursors.js';
-import type { AppendResult, MessageEffect, NewMessage } from './store.js';
+import { withoutCopiedText } from '../recall-copies.js';
+import { CursorBatch } from './cursor-batch.js';
+import type { AppendResult, MessageEffect, NewMessage } from '../store.js';
 
 const num = (v: unknown): number => Number(v);
 
@@ -40,7 +40,7 @@ export class SqlAppender {
   }
 
   /**
-   * Appends one message inside the caller's transaction, with the rules of `Store.appendMessages`.
+   * Appends one message inside the caller's transaction, with the rules of a `Store.commit` append.
    * Direct and account-log conversations are created (with their members) on first use; a group
    * conversation must exist. Throws when a statement fails; the batch is then unchanged.
    */
@@ -55,12 +55,12 @@ export class SqlAppender {
       last = await this.lockHead(tx, m.conv);
     }
     const seq = last + 1;
-    const r = await tx.run(
+    const id = await tx.insert(
       'INSERT INTO messages (conv_id, seq, sender_id, client_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [m.conv, seq, m.senderId, m.clientId, m.kind, m.body, m.createdAt],
     );
     if (m.effect) await this.applyEffect(tx, m, m.effect, seq);
-    const res: AppendResult = { id: r.lastId, conv: m.conv, seq, createdAt: m.createdAt, duplicate: false };
+    const res: AppendResult = { id: id!, conv: m.conv, seq, createdAt: m.createdAt, duplicate: false };
     b.heads.set(m.conv, { seq, at: m.createdAt });
     b.byKey.set(key, res);
     if (created) b.created.push(m.conv);

@@ -1,5 +1,5 @@
 import type { SqlClient } from './sql-client.js';
-import type { AuthLimitStore, LimitRecord } from './store-auth-limits.js';
+import type { AuthLimitStore, LimitRecord } from '../auth-limit-store.js';
 
 const num = (v: unknown): number => Number(v);
 

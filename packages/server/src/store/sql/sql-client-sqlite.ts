@@ -1,13 +1,6 @@
 import Database from 'better-sqlite3';
-import type { Dialect, Row, SqlClient, SqlQueries, SqlValue } from './sql-client.js';
-
-const SQLITE: Dialect = {
-  name: 'sqlite',
-  insertIgnore: (table, rest) => `INSERT OR IGNORE INTO ${table} ${rest}`,
-  forUpdate: '',
-  ddl: (sql) =>
-    sql.replaceAll('{{id}}', 'INTEGER PRIMARY KEY AUTOINCREMENT').replaceAll('{{bigint}}', 'INTEGER').replaceAll('{{text}}', 'TEXT'),
-};
+import { SQLITE } from './dialect-sqlite.js';
+import type { Row, SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 
 export interface SqliteOptions {
   /** Path of the database file. */
@@ -22,9 +15,11 @@ export interface SqliteOptions {
 }
 
 /**
- * SQLite through better-sqlite3: WAL journal, one connection, statements prepared once and cached.
- * Queries run synchronously; the promises they return are already settled, so a transaction body
- * that awaits only its own queries runs to its end without yielding to other I/O.
+ * The SqlClient on SQLite, through better-sqlite3: WAL journal, one connection, statements prepared once
+ * and cached. Transactions run one at a time (BEGIN IMMEDIATE: the write lock from the start), queued in
+ * call order; a query outside them waits for the open one to end. Queries run synchronously: the
+ * promises they return are already settled, so a transaction body that awaits only its own queries
+ * runs to its end without yielding to other I/O (see the Timing rule of sql-client.ts).
  */
 export class SqliteClient implements SqlClient {
   readonly dialect = SQLITE;
@@ -36,6 +31,7 @@ export class SqliteClient implements SqlClient {
     all: async (sql, p) => this.allNow(sql, p),
     get: async (sql, p) => this.getNow(sql, p),
     run: async (sql, p) => this.runNow(sql, p),
+    insert: async (sql, p) => this.insertNow(sql, p),
   };
 
   constructor(opts: SqliteOptions) {
@@ -63,9 +59,12 @@ export class SqliteClient implements SqlClient {
   private getNow<T>(sql: string, params: readonly SqlValue[] = []): T | undefined {
     return this.stmt(sql).get(...params) as T | undefined;
   }
-  private runNow(sql: string, params: readonly SqlValue[] = []): { changes: number; lastId: number } {
+  private runNow(sql: string, params: readonly SqlValue[] = []): { changes: number } {
+    return { changes: this.stmt(sql).run(...params).changes };
+  }
+  private insertNow(sql: string, params: readonly SqlValue[] = []): number | undefined {
     const r = this.stmt(sql).run(...params);
-    return { changes: r.changes, lastId: Number(r.lastInsertRowid) };
+    return r.changes === 0 ? undefined : Number(r.lastInsertRowid);
   }
   /** Outside a transaction, a query waits for an open one to end so it never joins it. */
   private async idle(): Promise<void> {
@@ -80,9 +79,13 @@ export class SqliteClient implements SqlClient {
     if (this.inTx) await this.idle();
     return this.getNow<T>(sql, params);
   }
-  async run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number; lastId: number }> {
+  async run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
     if (this.inTx) await this.idle();
     return this.runNow(sql, params);
+  }
+  async insert(sql: string, params?: readonly SqlValue[]): Promise<number | undefined> {
+    if (this.inTx) await this.idle();
+    return this.insertNow(sql, params);
   }
 
   transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {

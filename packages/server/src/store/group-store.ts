@@ -51,7 +51,7 @@ export interface JoinRequestRow {
 
 /**
  * The `group` event that records a change, appended in the change's own transaction as a message of
- * kind `group` in the group's conversation (same sequence and dedup rules as Store.appendMessages).
+ * kind `group` in the group's conversation (same sequence and dedup rules as a `Store.commit` append).
  */
 export interface GroupEventDraft {
   /** The user whose action it records. */

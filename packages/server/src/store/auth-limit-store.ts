@@ -14,7 +14,7 @@ export interface LimitRecord {
 
 /**
  * The part of the Store that keeps the login throttle and the per-IP limits: see `Store.authLimits`.
- * Contract tests: test/store-auth-limits.contract.ts.
+ * Contract tests: test/store-auth.contract.ts.
  */
 export interface AuthLimitStore {
   /** Every record that has not expired at `now`, by `at` ascending (ties: by key). */

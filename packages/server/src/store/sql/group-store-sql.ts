@@ -1,6 +1,6 @@
 import { groupConvId } from '@warbler/protocol';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
-import type { AppendInTx } from './sql-append.js';
+import type { AppendInTx } from './append.js';
 import type {
   BeforeCommit,
   GroupEventDraft,
@@ -12,8 +12,8 @@ import type {
   JoinPolicy,
   JoinRequestRow,
   NewGroup,
-} from './store-groups.js';
-import type { AppendResult } from './store.js';
+} from '../group-store.js';
+import type { AppendResult } from '../store.js';
 
 const GROUP_COLS = `id, conv_id AS conv, name, avatar, description, announcement, owner_id AS ownerId, join_policy AS joinPolicy,
   muted_all AS mutedAll, created_at AS createdAt, updated_at AS updatedAt, dissolved_at AS dissolvedAt`;
@@ -61,7 +61,7 @@ const PATCH_COLUMNS: Record<keyof GroupPatch, string> = {
 export class SqlGroupStore implements GroupStore {
   constructor(
     protected readonly db: SqlClient,
-    /** Appends events in the caller's transaction, with the same rules as Store.appendMessages. */
+    /** Appends events in the caller's transaction, with the rules of a `Store.commit` append. */
     protected readonly append: AppendInTx,
   ) {}
 
@@ -85,12 +85,11 @@ export class SqlGroupStore implements GroupStore {
 
   async createGroup(g: NewGroup, members: readonly number[], event: GroupEventDraft): Promise<{ group: GroupRow; event: AppendResult }> {
     return this.db.transaction(async (tx) => {
-      const ins = await tx.run(
+      const id = (await tx.insert(
         `INSERT INTO chat_groups (name, avatar, description, owner_id, join_policy, muted_all, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
         [g.name, g.avatar, g.description, g.ownerId, g.joinPolicy, g.createdAt, g.createdAt],
-      );
-      const id = ins.lastId;
+      ))!;
       const conv = groupConvId(id);
       await tx.run('UPDATE chat_groups SET conv_id = ? WHERE id = ?', [conv, id]);
       await tx.run('INSERT INTO conversations (id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)', [

@@ -1,36 +1,34 @@
 import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
 import { USER_COLS, toUser, type RawUser } from './user-rows.js';
-import { SqlAppender } from './sql-append.js';
-import { SqlAuthLimitStore } from './sql-auth-limits.js';
-import { SqlCommitter } from './sql-commit.js';
+import { SqlAppender } from './append.js';
+import { SqlAuthLimitStore } from './auth-limit-store-sql.js';
+import { SqlCommitter } from './commit.js';
 import { MIGRATIONS, stepSql } from './migrations.js';
-import { SqlAdminStore } from './sql-admin.js';
-import { SqlAuditStore } from './sql-audit.js';
-import { SqlContactStore } from './sql-contacts.js';
-import { SqlGroupStore } from './sql-groups.js';
-import { SqlRegistrationStore } from './sql-registration.js';
-import { SqlSearchStore } from './sql-search.js';
+import { SqlAdminStore } from './admin-store-sql.js';
+import { SqlAuditStore } from './audit-store-sql.js';
+import { SqlContactStore } from './contact-store-sql.js';
+import { SqlGroupStore } from './group-store-sql.js';
+import { SqlRegistrationStore } from './registration-store-sql.js';
+import { SqlSearchStore } from './search-store-sql.js';
+import { noSearchEngine } from './search-engine.js';
+import { SQLITE_FTS } from './search-engine-sqlite-fts.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
   StoreConflictError,
-  type AppendResult,
   type ConversationRow,
   type ConversationSummaryRow,
   type CreatedUser,
   type DeviceRow,
-  type MemberRow,
   type MemberConversationRow,
   type MemberState,
   type MessageRow,
   type NewDevice,
-  type NewMessage,
   type NewUser,
   type Store,
   type UserRow,
   type WriteOp,
   type WriteOutcome,
-  type CursorResult,
-} from './store.js';
+} from '../store.js';
 
 /** Deleted accounts are tombstones: no user lookup finds them. */
 const LIVE = 'deleted_at IS NULL';
@@ -38,8 +36,6 @@ const DEVICE_COLS =
   'id, user_id AS userId, name, token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt';
 /** Joined to `messages m` for a viewer (the first parameter): their deletions for themself. */
 const HIDDEN_JOIN = 'LEFT JOIN hidden_messages h ON h.user_id = ? AND h.conv_id = m.conv_id AND h.seq = m.seq';
-/** The cursor columns `advanceCursor` may move. */
-const CURSOR_COLUMNS = { read: 'read_seq', delivered: 'delivered_seq' } as const;
 
 const USER_INSERT = '(username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)';
 const userParams = (u: NewUser): SqlValue[] => [u.username, u.displayName, u.passwordHash, u.isAdmin ? 1 : 0, u.createdAt];
@@ -72,7 +68,7 @@ export class SqlStore implements Store {
     this.committer = new SqlCommitter(db, this.appender);
     this.groups = new SqlGroupStore(db, this.appender.inTx);
     this.contacts = new SqlContactStore(db, this.appender.inTx);
-    this.search = new SqlSearchStore(db);
+    this.search = new SqlSearchStore(db, db.dialect.name === 'sqlite' ? SQLITE_FTS : noSearchEngine(db.dialect.name));
     this.admin = new SqlAdminStore(db);
     this.audit = new SqlAuditStore(db);
     this.authLimits = new SqlAuthLimitStore(db);
@@ -116,9 +112,9 @@ export class SqlStore implements Store {
   }
 
   private async insertUser(q: SqlQueries, u: NewUser): Promise<UserRow> {
-    const r = await q.run(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
-    if (r.changes === 0) throw new StoreConflictError(`username taken: ${u.username}`);
-    return { ...u, id: r.lastId };
+    const id = await q.insert(this.db.dialect.insertIgnore('users', USER_INSERT), userParams(u));
+    if (id === undefined) throw new StoreConflictError(`username taken: ${u.username}`);
+    return { ...u, id };
   }
 
   async createUsers(users: readonly NewUser[], devices: readonly (Omit<NewDevice, 'userId'> | undefined)[] = []): Promise<CreatedUser[]> {
@@ -167,11 +163,11 @@ export class SqlStore implements Store {
   }
 
   private async insertDevice(q: SqlQueries, d: NewDevice): Promise<DeviceRow> {
-    const r = await q.run(
+    const id = await q.insert(
       'INSERT INTO devices (user_id, name, token_hash, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       [d.userId, d.name, d.tokenHash, d.createdAt, d.createdAt, d.expiresAt],
     );
-    return { ...d, id: r.lastId, lastSeenAt: d.createdAt, revokedAt: null };
+    return { ...d, id: id!, lastSeenAt: d.createdAt, revokedAt: null };
   }
 
   async getDeviceByTokenHash(tokenHash: string): Promise<DeviceRow | undefined> {
@@ -209,13 +205,6 @@ export class SqlStore implements Store {
 
   commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
     return this.committer.commit(ops);
-  }
-
-  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    const out = await this.commit(batch.map((msg) => ({ type: 'append', msg })));
-    const failed = out.find((o) => o.type === 'failed');
-    if (failed) throw failed.error;
-    return out.map((o) => (o as { result: AppendResult }).result);
   }
 
   async messagesAfter(conv: string, afterSeq: number, limit: number, viewer?: number): Promise<MessageRow[]> {
@@ -337,22 +326,6 @@ export class SqlStore implements Store {
     });
   }
 
-  async advanceReadSeq(conv: string, userId: number, seq: number): Promise<number> {
-    await this.db.run('UPDATE members SET read_seq = ? WHERE conv_id = ? AND user_id = ? AND read_seq < ?', [seq, conv, userId, seq]);
-    const r = await this.db.get<{ readSeq: number }>('SELECT read_seq AS readSeq FROM members WHERE conv_id = ? AND user_id = ?', [
-      conv,
-      userId,
-    ]);
-    return r ? num(r.readSeq) : 0;
-  }
-
-  async advanceCursor(conv: string, userId: number, cursor: 'read' | 'delivered', seq: number): Promise<CursorResult> {
-    const col = CURSOR_COLUMNS[cursor];
-    const r = await this.db.run(`UPDATE members SET ${col} = ? WHERE conv_id = ? AND user_id = ? AND ${col} < ?`, [seq, conv, userId, seq]);
-    const after = await this.db.get<{ seq: number }>(`SELECT ${col} AS seq FROM members WHERE conv_id = ? AND user_id = ?`, [conv, userId]);
-    return { seq: after ? num(after.seq) : 0, moved: r.changes > 0 };
-  }
-
   async getMemberState(conv: string, userId: number): Promise<MemberState | undefined> {
     const r = await this.db.get<Record<string, unknown>>(
       `SELECT read_seq AS readSeq, joined_at AS joinedAt, delivered_seq AS deliveredSeq, mention_seq AS mentionSeq, pinned, muted, archived
@@ -391,13 +364,5 @@ export class SqlStore implements Store {
       [conv, senderId, seq],
     );
     return { ...counts, readBy: readers.map((x) => num(x.userId)) };
-  }
-
-  async getMember(conv: string, userId: number): Promise<MemberRow | undefined> {
-    const r = await this.db.get<MemberRow>(
-      'SELECT conv_id AS conv, user_id AS userId, read_seq AS readSeq, joined_at AS joinedAt FROM members WHERE conv_id = ? AND user_id = ?',
-      [conv, userId],
-    );
-    return r && { conv: r.conv, userId: num(r.userId), readSeq: num(r.readSeq), joinedAt: num(r.joinedAt) };
   }
 }

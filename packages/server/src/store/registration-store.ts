@@ -25,7 +25,7 @@ export type InviteRefusal = 'unknown' | 'revoked' | 'expired' | 'used_up';
 
 /**
  * The part of the Store that keeps registration invites: see `Store.registration`. Contract tests:
- * test/store-registration.contract.ts.
+ * test/store-auth.contract.ts.
  */
 export interface RegistrationStore {
   /** True when at least one account exists (false on a fresh install). */

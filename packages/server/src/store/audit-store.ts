@@ -19,7 +19,7 @@ export interface AuditFilter {
 
 /**
  * The part of the Store that keeps the audit log: see `Store.audit`. Contract tests:
- * test/store-audit.contract.ts. Entries are only ever added and pruned, never changed.
+ * test/store-admin.contract.ts. Entries are only ever added and pruned, never changed.
  */
 export interface AuditStore {
   /** Appends entries in one transaction, in order, with increasing ids; returns the last id (0 for none). */

@@ -1,6 +1,6 @@
 import type { SqlClient, SqlQueries } from './sql-client.js';
-import type { AppendBatch, SqlAppender } from './sql-append.js';
-import type { WriteOp, WriteOutcome } from './store.js';
+import type { AppendBatch, SqlAppender } from './append.js';
+import type { WriteOp, WriteOutcome } from '../store.js';
 
 /** Thrown out of a first attempt when op `index` failed: the transaction rolls back and is run again, isolated. */
 class OpFailed extends Error {

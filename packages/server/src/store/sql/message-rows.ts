@@ -1,5 +1,5 @@
 /** How a `messages` row is read: its columns, and the MessageRow built from them (shared by the SQL stores). */
-import type { MessageRow } from './store.js';
+import type { MessageRow } from '../store.js';
 
 const num = (v: unknown): number => Number(v);
 

@@ -1,4 +1,4 @@
-import type { Dialect } from './sql-client.js';
+import type { Dialect } from './dialect.js';
 
 /**
  * A statement that only some dialects run, for what has no portable form (SQLite's FTS5 search table).

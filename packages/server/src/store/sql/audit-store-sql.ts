@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditEvent } from '@warbler/protocol';
 import type { SqlClient, SqlValue } from './sql-client.js';
-import type { AuditFilter, AuditStore, NewAuditEntry } from './store-audit.js';
+import type { AuditFilter, AuditStore, NewAuditEntry } from '../audit-store.js';
 
 type RawEntry = {
   id: number;
@@ -35,16 +35,19 @@ export class SqlAuditStore implements AuditStore {
     return this.db.transaction(async (tx) => {
       let last = 0;
       for (const e of entries) {
-        const r = await tx.run('INSERT INTO audit_log (at, event, user_id, actor, ip, device_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-          e.at,
-          e.event,
-          e.userId ?? null,
-          e.actor ?? null,
-          e.ip ?? null,
-          e.deviceId ?? null,
-          e.detail === undefined ? null : JSON.stringify(e.detail),
-        ]);
-        last = r.lastId;
+        const id = await tx.insert(
+          'INSERT INTO audit_log (at, event, user_id, actor, ip, device_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [
+            e.at,
+            e.event,
+            e.userId ?? null,
+            e.actor ?? null,
+            e.ip ?? null,
+            e.deviceId ?? null,
+            e.detail === undefined ? null : JSON.stringify(e.detail),
+          ],
+        );
+        last = id!;
       }
       return last;
     });

@@ -11,8 +11,8 @@ import type {
   RemovedTies,
   RequestOutcome,
   UserSinceRow,
-} from './store-contacts.js';
-import type { AppendInTx } from './sql-append.js';
+} from '../contact-store.js';
+import type { AppendInTx } from './append.js';
 
 const PROFILE_COLS = 'u.id, u.username, u.display_name AS displayName, u.avatar, u.bio';
 type RawProfile = { id: number; username: string; displayName: string; avatar: string | null; bio: string | null };
@@ -47,7 +47,7 @@ async function updateUser(tx: SqlQueries, userId: number, columns: Record<string
 export class SqlContactStore implements ContactStore {
   constructor(
     protected readonly db: SqlClient,
-    /** Appends events in the caller's transaction, with the same rules as Store.appendMessages. */
+    /** Appends events in the caller's transaction, with the rules of a `Store.commit` append. */
     protected readonly append: AppendInTx,
   ) {}
 

@@ -1,6 +1,6 @@
 import type { SqlClient, SqlQueries } from './sql-client.js';
-import type { InviteRefusal, InviteRow, NewInvite, RegistrationStore } from './store-registration.js';
-import type { NewUser, UserRow } from './store.js';
+import type { InviteRefusal, InviteRow, NewInvite, RegistrationStore } from '../registration-store.js';
+import type { NewUser, UserRow } from '../store.js';
 
 const INVITE_COLS =
   'id, note, max_uses AS maxUses, uses, created_at AS createdAt, expires_at AS expiresAt, created_by AS createdBy, revoked_at AS revokedAt';
@@ -34,12 +34,12 @@ export class SqlRegistrationStore implements RegistrationStore {
   }
 
   async createInvite(i: NewInvite): Promise<InviteRow> {
-    const r = await this.db.run(
+    const id = await this.db.insert(
       'INSERT INTO invites (code_hash, note, max_uses, uses, created_at, expires_at, created_by) VALUES (?, ?, ?, 0, ?, ?, ?)',
       [i.codeHash, i.note, i.maxUses, i.createdAt, i.expiresAt, i.createdBy],
     );
     return {
-      id: r.lastId,
+      id: id!,
       note: i.note,
       maxUses: i.maxUses,
       uses: 0,

@@ -1,5 +1,5 @@
 /** How a `users` row is read: its columns, and the UserRow built from them (shared by the SQL stores). */
-import type { UserRow } from './store.js';
+import type { UserRow } from '../store.js';
 
 /** The columns of a RawUser, from `users`. */
 export const USER_COLS =

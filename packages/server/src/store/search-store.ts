@@ -58,7 +58,9 @@ export type SearchHit = MessageRow;
  * - Each call is one transaction: the index changes and the new position commit together, so a crash
  *   never indexes a message twice or skips one. Calls may run while messages are appended; they never
  *   see a message that is not committed.
- * - Message ids are assigned in commit order (one writer), so no message appears below the position later.
+ * - No message appears below the position later: on SQLite message ids are assigned in commit order
+ *   (one writer at a time). A database whose transactions commit concurrently must keep this another
+ *   way (e.g. the indexer stops short of ids whose transactions may still be open).
  *
  * A search runs in steps, each of bounded work: `candidates` finds matching message ids below a
  * position, `visible` keeps those the user may see.

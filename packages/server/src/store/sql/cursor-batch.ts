@@ -1,5 +1,5 @@
 import type { SqlQueries } from './sql-client.js';
-import type { CursorMove, CursorResult } from './store.js';
+import type { CursorMove, CursorResult } from '../store.js';
 
 const num = (v: unknown): number => Number(v);
 
@@ -24,7 +24,7 @@ export class CursorBatch {
 
   constructor(private readonly forUpdate: string) {}
 
-  /** Applies one move (`Store.advanceCursor`'s rules) and returns what that call would return. */
+  /** Applies one move (the rules of a `cursor` op of `Store.commit`) and returns what it would return alone. */
   async move(tx: SqlQueries, m: CursorMove): Promise<CursorResult> {
     const key = `${m.conv}\u0000${m.userId}`;
     let row = this.loaded.get(key);

@@ -1,0 +1,10 @@
+import type { Dialect } from './dialect.js';
+
+/** SQLite's spellings. Transactions run one at a time (sql-client-sqlite.ts), so nothing needs a row lock. */
+export const SQLITE: Dialect = {
+  name: 'sqlite',
+  insertIgnore: (table, rest) => `INSERT OR IGNORE INTO ${table} ${rest}`,
+  forUpdate: '',
+  ddl: (sql) =>
+    sql.replaceAll('{{id}}', 'INTEGER PRIMARY KEY AUTOINCREMENT').replaceAll('{{bigint}}', 'INTEGER').replaceAll('{{text}}', 'TEXT'),
+};

@@ -1,0 +1,27 @@
+import type { Candidates, CandidateQuery, SearchHit, VisibleQuery } from '../search-store.js';
+import type { SqlQueries } from './sql-client.js';
+
+/**
+ * The SearchEngine seam: what differs between full-text engines under the SQL SearchStore
+ * (search-store-sql.ts), which keeps what is portable: the searchable text of each message in
+ * `message_text`, the indexer's position and its walk over `messages`. An engine keeps its own index
+ * beside `message_text` (its tables come from migrations) and runs the two steps of a search.
+ * Implemented by search-engine-sqlite-fts.ts; PostgreSQL (e.g. pg_trgm) and MySQL go next to it as
+ * search-engine-postgres-*.ts and search-engine-mysql-*.ts.
+ */
+export interface SearchEngine {
+  /** Indexes message `id` with `text` (not ''), in the indexer's transaction; `message_text` has its row already. */
+  add(tx: SqlQueries, id: number, text: string): Promise<void>;
+  /** Forgets message `id`, indexed with `text`, in the indexer's transaction, before `message_text` loses its row. */
+  remove(tx: SqlQueries, id: number, text: string): Promise<void>;
+  /** `SearchStore.candidates`. */
+  candidates(db: SqlQueries, q: CandidateQuery): Promise<Candidates>;
+  /** `SearchStore.visible`: a query over the candidate ids in this database's own spelling. */
+  visible(db: SqlQueries, q: VisibleQuery): Promise<SearchHit[]>;
+}
+
+/** The engine of a database that has none yet: every search step throws, saying so. */
+export function noSearchEngine(database: string): SearchEngine {
+  const fail = (): Promise<never> => Promise.reject(new Error(`message search is not available on ${database} yet`));
+  return { add: fail, remove: fail, candidates: fail, visible: fail };
+}
