@@ -184,9 +184,8 @@ export class SqlAppender {
     const results: AppendResult[] = [];
     for (const m of msgs) results.push(await this.appendOne(tx, b, m));
     await this.finish(tx, b);
-    // The sub-store's transaction has not committed yet: remember on the next turn, when it has
-    // (a conversation wrongly remembered only skips an INSERT OR IGNORE that a later append repeats).
-    queueMicrotask(() => this.committed(b));
+    // The sub-store's transaction has not committed yet and may still roll back: its new conversations
+    // are not remembered (the next append through commit repeats their INSERT OR IGNORE, then does).
     return results;
   };
 
