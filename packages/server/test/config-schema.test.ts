@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
+import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
-import { CONFIG_SCHEMA, ConfigError, DEFAULTS, loadConfig, type LoadOptions } from '../src/config.js';
+import { CONFIG_SCHEMA, ConfigError, DEFAULTS, loadConfig, type ConfigInput, type LoadOptions } from '../src/config.js';
 import { loadSettings, type LoadOptions as SettingsOptions } from '../src/config/load.js';
 import { bool, section } from '../src/config/setting.js';
 import { RawClient, runCli, startTestServer, tempDir, uniqueName } from './helpers.js';
@@ -177,4 +178,21 @@ test('the CLI logs a renamed key once, as a warning, and uses its value', async 
   const line = JSON.parse(lines[0]!) as { level: string; msg: string };
   assert.equal(line.level, 'warn');
   assert.equal(line.msg, `config: store.sqliteSynchronous is deprecated; use store.sqlite.synchronous (from ${file})`);
+});
+
+test('server.keepAliveTimeoutMs is the idle keep-alive time of the public port, announced in the Keep-Alive header', async (t) => {
+  const keepAlive = async (overrides: ConfigInput): Promise<string | undefined> => {
+    const s = await startTestServer(overrides);
+    t.after(() => s.close());
+    const agent = new Agent({ keepAlive: true });
+    t.after(() => agent.destroy());
+    return new Promise((resolve, reject) => {
+      get(s.url + '/healthz', { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(String(res.headers['keep-alive'])));
+      }).on('error', reject);
+    });
+  };
+  assert.equal(await keepAlive({}), 'timeout=5', 'the default: 5 s');
+  assert.equal(await keepAlive({ server: { keepAliveTimeoutMs: 65000 } }), 'timeout=65');
 });

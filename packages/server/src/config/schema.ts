@@ -28,6 +28,12 @@ export const CONFIG_SCHEMA = section({
       600000,
       'How long a graceful stop waits for clients to close (after storing pending messages) before cutting them off, in ms.',
     ),
+    keepAliveTimeoutMs: int(
+      5000,
+      1000,
+      600000,
+      "How long an idle HTTP keep-alive connection to the public port (the REST and health routes, not WebSockets) stays open for a next request, ms. Behind a load balancer that reuses connections, make it longer than the balancer's idle timeout (e.g. 65000 behind one with 60 s), or the balancer may send a request on a connection the server is closing and answer 502.",
+    ),
     trustedProxies: list(
       'IP addresses of reverse proxies (e.g. `["127.0.0.1"]` for nginx on the same machine) whose `X-Forwarded-For` header names the client. Empty: the header is ignored and the TCP peer is the client. Per-IP limits key on the client this gives; behind a proxy that is not listed, every client has the proxy\'s address and shares its limits. Exact addresses, no ranges. In the environment: a comma-separated list. See [Per-IP limits](#per-ip-limits).',
       { ips: true },
