@@ -9,13 +9,14 @@ import { enumValues, kindOf, listOfIps } from './setting.js';
  * `config: server.port must be an integer from 0 to 65535 (got 99999 from WARBLER_SERVER_PORT)`.
  * `shown` is the key as the operator wrote it, when that was a renamed one.
  */
-export function checkValue(key: string, s: TSchema, given: unknown, source: string, shown = key): unknown {
-  const value: unknown = given;
+export function checkValue(key: string, s: TSchema, value: unknown, source: string, shown = key): unknown {
   const fail = (what: string): never => {
     const name = shown === key ? key : `${shown} (now ${key})`;
     throw new ConfigError(`config: ${name} ${what} (got ${JSON.stringify(value)} from ${source})`);
   };
-  if (Value.Check(s, value as unknown)) {
+  // A plain boolean: Value.Check's type guard would narrow `value` to never below.
+  const valid: boolean = Value.Check(s, value);
+  if (valid) {
     if (s.powerOfTwo && ((value as number) & ((value as number) - 1)) !== 0) fail('must be a power of two');
     return value;
   }
