@@ -108,7 +108,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const admin = adminApi({ keys: apiKeys, users, accounts, invites, audit, logger });
   const routes = listenerRoutes(config, { store, metrics, draining: () => ctx.draining, admin, apiKeys, audit });
   const http: Server = createServer(httpHandler(routes.public));
-  http.keepAliveTimeout = 5000;
+  http.keepAliveTimeout = config.server.keepAliveTimeoutMs;
   const gateway: Gateway = new Gateway(http, ctx, config, logger, metrics);
   const port = await listen(http, config.server.host, config.server.port, config.server.listenBacklog);
   const url = urlOf(config.server.host, port);

@@ -21,7 +21,7 @@ async function loggedServer(t: TestContext, overrides: ConfigInput = {}): Promis
       server: { port: 0, host: '127.0.0.1' },
       admin: { port: 0 },
       auth: { scryptCost: 1024, registration: 'open' },
-      store: { sqliteSynchronous: 'normal' },
+      store: { sqlite: { synchronous: 'normal' } },
     },
   });
   const s = await startServer(
@@ -227,7 +227,7 @@ test('entries are stored in batches within about a second, and a graceful stop s
       dataDir,
       server: { port: 0, host: '127.0.0.1' },
       admin: { port: 0 },
-      store: { sqliteSynchronous: 'normal' },
+      store: { sqlite: { synchronous: 'normal' } },
       log: { level: 'silent' },
     },
   });

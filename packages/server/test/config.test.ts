@@ -89,7 +89,7 @@ test('environment names are the key path in upper snake case', () => {
   });
   assert.equal(c.gateway.maxFrameBytes, 65536);
   assert.equal(c.log.level, 'debug');
-  assert.equal(c.store.sqliteSynchronous, 'normal');
+  assert.equal(c.store.sqlite.synchronous, 'normal');
 });
 
 test('a list setting from the environment is comma-separated', () => {

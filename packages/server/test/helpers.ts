@@ -64,7 +64,7 @@ export async function startTestServer(overrides: ConfigInput = {}, dataDir = tem
       server: { port: 0, host: '127.0.0.1', ...overrides.server },
       admin: { port: 0, ...overrides.admin },
       auth: { scryptCost: 1024, registration: 'open', ...overrides.auth },
-      store: { sqliteSynchronous: 'normal', ...overrides.store },
+      store: { ...overrides.store, sqlite: { synchronous: 'normal', ...overrides.store?.sqlite } },
       log: { level: 'silent', ...overrides.log },
     },
   });

@@ -52,13 +52,13 @@ storeContract('sqlite, synchronous full', async () => {
 async function fromConfig(t: TestContext): Promise<{ store: Store; file: string }> {
   const { dir, remove } = tempDataDir();
   const dataDir = join(dir, 'nested', 'data');
-  const config = loadConfig({ overrides: { dataDir, store: { sqliteSynchronous: 'normal' } } });
+  const config = loadConfig({ overrides: { dataDir, store: { sqlite: { synchronous: 'normal' } } } });
   const store = await createStore(config);
   t.after(async () => {
     await closeQuietly(store);
     remove();
   });
-  return { store, file: join(dataDir, config.store.sqliteFile) };
+  return { store, file: join(dataDir, config.store.sqlite.file) };
 }
 
 /** Opens the database file read-only beside the store, as an operator's tool would. */

@@ -210,7 +210,7 @@ test('a deletion the server did not finish (made while it was stopped) is finish
   await first.stop();
 
   // What `warbler user delete` does when no server runs: only the tombstone.
-  const config = loadConfig({ overrides: { dataDir, store: { sqliteSynchronous: 'normal' } } });
+  const config = loadConfig({ overrides: { dataDir, store: { sqlite: { synchronous: 'normal' } } } });
   const store = await createStore(config);
   assert.equal(await store.admin.deleteUser(alice.id, Date.now()), true);
   assert.deepEqual(await store.admin.unfinishedDeletions(), [alice.id]);

@@ -27,7 +27,8 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 /**
  * The limits on authentication, by username and by client IP (see docs/config.md and docs/protocol.md):
  *
- * - per username: the login throttle (`LoginThrottle`: 5 free failures, then a doubling delay);
+ * - per username: the login throttle (`LoginThrottle`: `auth.loginThrottle.freeFailures` free failures,
+ *   then a doubling delay);
  * - per IP: `auth.loginsPerIpPerMinute` login attempts, `auth.failedLoginsPerIpPerHour` failed logins
  *   across all usernames (password spraying), `auth.registrationsPerIpPerHour` registrations.
  *
@@ -54,7 +55,8 @@ export class AuthLimits {
   ) {
     const changed = () => this.schedule();
     const a = config.auth;
-    this.users = new LoginThrottle(changed);
+    const t = a.loginThrottle;
+    this.users = new LoginThrottle(changed, t.freeFailures, t.baseDelayMs, t.maxDelayMs, t.resetAfterHours * HOUR);
     this.ipFailures = new RateBuckets(a.failedLoginsPerIpPerHour, HOUR, changed);
     this.ipLogins = new RateBuckets(a.loginsPerIpPerMinute, MINUTE);
     this.ipRegistrations = new RateBuckets(a.registrationsPerIpPerHour, HOUR, changed);

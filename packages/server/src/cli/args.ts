@@ -1,4 +1,5 @@
 import { loadConfig, type Config, type ConfigInput } from '../config.js';
+import { createLogger } from '../logger.js';
 import { UsageError } from './prompt.js';
 
 /** What a subcommand returns for `--help`: the caller prints the usage. */
@@ -11,11 +12,24 @@ export const COMMON = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** The configuration of a command: defaults, --config file, WARBLER_* environment, then its flags. */
+/**
+ * The configuration of a command: defaults, --config file, WARBLER_* environment, then its flags.
+ * A renamed setting that was used is logged once, as a warning (at the configured log level).
+ */
 export function configFrom(values: { 'data-dir'?: string | undefined; config?: string | undefined }, extra: ConfigInput = {}): Config {
   const overrides: ConfigInput = { ...extra };
   if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
-  return loadConfig({ file: values.config, env: process.env, overrides, overridesSource: 'command-line flags' });
+  const deprecated: string[] = [];
+  const config = loadConfig({
+    file: values.config,
+    env: process.env,
+    overrides,
+    overridesSource: 'command-line flags',
+    onDeprecated: (m) => deprecated.push(m),
+  });
+  const logger = createLogger(config.log.level);
+  for (const m of deprecated) logger.warn(m);
+  return config;
 }
 
 /** Checks that a subcommand got exactly the positionals it takes (not needed for --help). */

@@ -20,11 +20,11 @@ export async function createStore(config: Config): Promise<Store> {
     case 'sqlite': {
       mkdirSync(config.dataDir, { recursive: true });
       const opts: SqliteOptions = {
-        file: join(config.dataDir, config.store.sqliteFile),
-        synchronous: config.store.sqliteSynchronous,
-        checkpointPages: config.store.sqliteCheckpointPages,
-        cacheMiB: config.store.sqliteCacheMb,
-        mmapMiB: config.store.sqliteMmapMb,
+        file: join(config.dataDir, config.store.sqlite.file),
+        synchronous: config.store.sqlite.synchronous,
+        checkpointPages: config.store.sqlite.checkpointPages,
+        cacheMiB: config.store.sqlite.cacheMb,
+        mmapMiB: config.store.sqlite.mmapMb,
       };
       const store = new SqlStore(new SqliteClient(opts));
       await store.migrate();

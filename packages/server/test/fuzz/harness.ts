@@ -169,7 +169,7 @@ class Harness {
         admin: { port: 0 },
         // Open registration: the steps make their users over the protocol (invites have their own tests).
         auth: { scryptCost: 1024, registration: 'open' },
-        store: { sqliteSynchronous: 'normal' },
+        store: { sqlite: { synchronous: 'normal' } },
         // No rate limit in the way of the steps, no auth timeout during a run.
         gateway: { framesPerSecond: 1_000_000, framesBurst: 1_000_000, authTimeoutMs: 600_000 },
         log: { level: 'error' },
@@ -180,7 +180,7 @@ class Harness {
       config,
       createLogger('error', {}, (line) => errorLogs.push(line)),
     );
-    const db = new Database(join(config.dataDir, config.store.sqliteFile), { readonly: true, fileMustExist: true });
+    const db = new Database(join(config.dataDir, config.store.sqlite.file), { readonly: true, fileMustExist: true });
     return new Harness(server, config, db, errorLogs);
   }
 
