@@ -3,7 +3,8 @@ import type { Config } from '../config.js';
 import { WarblerError } from '../errors.js';
 import type { MessageEffect, NewMessage, Store } from '../store/store.js';
 import { actionTarget, checkEdit, checkReaction, forwardedFields, liveTarget } from './content.js';
-import type { Caller, Messaging } from './messaging.js';
+import type { RequestContext } from '../connections/request.js';
+import type { Messaging } from './messaging.js';
 
 /**
  * Actions on stored messages: edit, recall, react and forward are checked here and built into entries
@@ -19,7 +20,7 @@ export class MessageActions {
   ) {}
 
   /** Checks an edit (`msg.edit`) and builds its entry; submit it like a send. */
-  async edit(caller: Caller, data: RequestData<'msg.edit'>): Promise<NewMessage> {
+  async edit(caller: RequestContext, data: RequestData<'msg.edit'>): Promise<NewMessage> {
     const again = await this.messaging.storedAgain(caller, data.clientId);
     if (again) return again;
     const access = await this.messaging.access(caller, data.conv, 'send');
@@ -38,7 +39,7 @@ export class MessageActions {
    * Checks a recall (`msg.recall`) and builds its entry: the sender within `messages.recallWindowSeconds`
    * (0: never), a group's owner and admins any message at any time.
    */
-  async recall(caller: Caller, data: RequestData<'msg.recall'>): Promise<NewMessage> {
+  async recall(caller: RequestContext, data: RequestData<'msg.recall'>): Promise<NewMessage> {
     const again = await this.messaging.storedAgain(caller, data.clientId);
     if (again) return again;
     const access = await this.messaging.access(caller, data.conv, 'send');
@@ -62,7 +63,7 @@ export class MessageActions {
   }
 
   /** Checks a reaction (`msg.react`) and builds its entry. */
-  async react(caller: Caller, data: RequestData<'msg.react'>): Promise<NewMessage> {
+  async react(caller: RequestContext, data: RequestData<'msg.react'>): Promise<NewMessage> {
     const again = await this.messaging.storedAgain(caller, data.clientId);
     if (again) return again;
     const access = await this.messaging.access(caller, data.conv, 'send');
@@ -81,7 +82,7 @@ export class MessageActions {
   }
 
   /** Checks a forward (`msg.forward`) and builds the copy to store in the destination conversation. */
-  async forward(caller: Caller, data: RequestData<'msg.forward'>): Promise<NewMessage> {
+  async forward(caller: RequestContext, data: RequestData<'msg.forward'>): Promise<NewMessage> {
     if ((data.to === undefined) === (data.toConv === undefined))
       throw new WarblerError('invalid_frame', 'data: give exactly one of to and toConv');
     const again = await this.messaging.storedAgain(caller, data.clientId);
@@ -97,7 +98,7 @@ export class MessageActions {
    * Deletes messages for the caller only (`msg.delete`): recorded with a `deleted` event in the caller's
    * account log, which tells their other devices; resolves once durable.
    */
-  async deleteForMe(caller: Caller, data: RequestData<'msg.delete'>): Promise<ResultData<'msg.delete'>> {
+  async deleteForMe(caller: RequestContext, data: RequestData<'msg.delete'>): Promise<ResultData<'msg.delete'>> {
     await this.messaging.access(caller, data.conv, 'read');
     const seqs = [...new Set(data.seqs)].sort((a, b) => a - b);
     const rows = new Map((await this.store.getMessages(data.conv, seqs)).map((r) => [r.seq, r]));

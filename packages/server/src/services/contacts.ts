@@ -6,7 +6,7 @@ import type { Applied, ContactSettings, ProfileChanges, ProfileRow, UserSinceRow
 import type { NewMessage } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import type { BlockList } from './directory.js';
-import type { Caller } from './messaging.js';
+import type { RequestContext } from '../connections/request.js';
 
 /** Who is told when contacts change (the presence service), after the change is stored. */
 export interface ContactListener {
@@ -89,7 +89,7 @@ export class Contacts implements BlockList {
   }
 
   /** Pushes the events a change appended; the acting connection gets its response instead. */
-  private publish<O>(caller: Caller, applied: Applied<O>): O {
+  private publish<O>(caller: RequestContext, applied: Applied<O>): O {
     for (const a of applied.appended) this.deps.messaging.publishAppended(a.message, a.result, caller.connId);
     return applied.outcome;
   }
@@ -98,7 +98,7 @@ export class Contacts implements BlockList {
     for (const l of this.listeners) l.relationChanged(a, b);
   }
 
-  async updateProfile(caller: Caller, data: RequestData<'profile.update'>): Promise<ResultData<'profile.update'>> {
+  async updateProfile(caller: RequestContext, data: RequestData<'profile.update'>): Promise<ResultData<'profile.update'>> {
     const me = caller.userId;
     const changes: ProfileChanges = {};
     if (data.displayName !== undefined) {
@@ -122,7 +122,7 @@ export class Contacts implements BlockList {
     return { user };
   }
 
-  async updatePrivacy(caller: Caller, data: RequestData<'privacy.update'>): Promise<ResultData<'privacy.update'>> {
+  async updatePrivacy(caller: RequestContext, data: RequestData<'privacy.update'>): Promise<ResultData<'privacy.update'>> {
     const me = caller.userId;
     const changes: Partial<ContactSettings> = {};
     if (data.friendPolicy !== undefined) changes.friendPolicy = data.friendPolicy;
@@ -139,7 +139,7 @@ export class Contacts implements BlockList {
     return settings;
   }
 
-  async request(caller: Caller, data: RequestData<'friend.request'>): Promise<ResultData<'friend.request'>> {
+  async request(caller: RequestContext, data: RequestData<'friend.request'>): Promise<ResultData<'friend.request'>> {
     const me = caller.userId;
     const them = data.user;
     if (them === me) throw new WarblerError('forbidden', 'you cannot befriend yourself');
@@ -181,7 +181,7 @@ export class Contacts implements BlockList {
     }
   }
 
-  async accept(caller: Caller, data: RequestData<'friend.accept'>): Promise<ResultData<'friend.accept'>> {
+  async accept(caller: RequestContext, data: RequestData<'friend.accept'>): Promise<ResultData<'friend.accept'>> {
     const me = caller.userId;
     const them = data.user;
     const outcome = this.publish(
@@ -198,7 +198,7 @@ export class Contacts implements BlockList {
     return { user: user ?? { id: them, username: '', displayName: '' } };
   }
 
-  async decline(caller: Caller, data: RequestData<'friend.decline'>): Promise<ResultData<'friend.decline'>> {
+  async decline(caller: RequestContext, data: RequestData<'friend.decline'>): Promise<ResultData<'friend.decline'>> {
     const me = caller.userId;
     const them = data.user;
     // The sender is not told: the request only leaves their outgoing list.
@@ -212,7 +212,7 @@ export class Contacts implements BlockList {
     return {};
   }
 
-  async remove(caller: Caller, data: RequestData<'friend.remove'>): Promise<ResultData<'friend.remove'>> {
+  async remove(caller: RequestContext, data: RequestData<'friend.remove'>): Promise<ResultData<'friend.remove'>> {
     const me = caller.userId;
     const them = data.user;
     const outcome = this.publish(
@@ -228,13 +228,13 @@ export class Contacts implements BlockList {
     return { removed: true };
   }
 
-  async listFriends(caller: Caller, data: RequestData<'friend.list'>): Promise<ResultData<'friend.list'>> {
+  async listFriends(caller: RequestContext, data: RequestData<'friend.list'>): Promise<ResultData<'friend.list'>> {
     const limit = data.limit ?? LIMITS.defaultPage;
     const p = page(await this.deps.store.contacts.listFriends(caller.userId, data.after ?? 0, limit + 1), limit);
     return { friends: p.rows.map(userSince), more: p.more };
   }
 
-  async listRequests(caller: Caller, data: RequestData<'friend.requests'>): Promise<ResultData<'friend.requests'>> {
+  async listRequests(caller: RequestContext, data: RequestData<'friend.requests'>): Promise<ResultData<'friend.requests'>> {
     const r = await this.deps.store.contacts.listRequests(caller.userId, data.limit ?? LIMITS.defaultPage);
     const wire = (x: { user: ProfileRow; message: string | null; createdAt: number }) => ({
       user: x.user,
@@ -249,7 +249,7 @@ export class Contacts implements BlockList {
    * watches see the caller offline. Ends a friendship (they get `friend.removed`, as after a plain
    * removal) and deletes pending requests both ways (silently). Only the blocker's log records it.
    */
-  async block(caller: Caller, data: RequestData<'block.add'>): Promise<ResultData<'block.add'>> {
+  async block(caller: RequestContext, data: RequestData<'block.add'>): Promise<ResultData<'block.add'>> {
     const me = caller.userId;
     const them = data.user;
     if (them === me) throw new WarblerError('forbidden', 'you cannot block yourself');
@@ -271,7 +271,7 @@ export class Contacts implements BlockList {
     return {};
   }
 
-  async unblock(caller: Caller, data: RequestData<'block.remove'>): Promise<ResultData<'block.remove'>> {
+  async unblock(caller: RequestContext, data: RequestData<'block.remove'>): Promise<ResultData<'block.remove'>> {
     const me = caller.userId;
     const them = data.user;
     const outcome = this.publish(
@@ -302,7 +302,7 @@ export class Contacts implements BlockList {
     for (const b of blocks) this.relationChanged(b.blocker, b.blocked);
   }
 
-  async listBlocked(caller: Caller, data: RequestData<'block.list'>): Promise<ResultData<'block.list'>> {
+  async listBlocked(caller: RequestContext, data: RequestData<'block.list'>): Promise<ResultData<'block.list'>> {
     const limit = data.limit ?? LIMITS.defaultPage;
     const p = page(await this.deps.store.contacts.listBlocked(caller.userId, data.after ?? 0, limit + 1), limit);
     return { blocked: p.rows.map(userSince), more: p.more };

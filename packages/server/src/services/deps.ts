@@ -2,7 +2,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Hub } from '../session/hub.js';
+import type { Hub } from '../connections/hub.js';
 import type { Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import type { Lookups } from './lookups.js';

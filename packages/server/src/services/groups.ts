@@ -25,7 +25,7 @@ import {
   requireOwner,
   type GroupState,
 } from './group-roster.js';
-import type { Caller } from './messaging.js';
+import type { RequestContext } from '../connections/request.js';
 
 /** The users of a list without repeats, in first-seen order. */
 const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
@@ -91,7 +91,7 @@ export class Groups implements GroupDirectory {
   // ---------------------------------------------------------------------------------------------
   // Ops.
 
-  async create(caller: Caller, data: RequestData<'group.create'>): Promise<ResultData<'group.create'>> {
+  async create(caller: RequestContext, data: RequestData<'group.create'>): Promise<ResultData<'group.create'>> {
     const owner = caller.userId;
     const listed = data.members ?? [];
     if (listed.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
@@ -127,14 +127,14 @@ export class Groups implements GroupDirectory {
     return { group: this.info(g, owner) };
   }
 
-  async get(caller: Caller, data: RequestData<'group.get'>): Promise<ResultData<'group.get'>> {
+  async get(caller: RequestContext, data: RequestData<'group.get'>): Promise<ResultData<'group.get'>> {
     const g = await this.roster.live(data.conv);
     if (!g.byUser.has(caller.userId) && g.row.joinPolicy === 'invite')
       throw new WarblerError('not_member', 'an invite-only group is visible to its members only');
     return { group: this.info(g, caller.userId) };
   }
 
-  async members(caller: Caller, data: RequestData<'group.members'>): Promise<ResultData<'group.members'>> {
+  async members(caller: RequestContext, data: RequestData<'group.members'>): Promise<ResultData<'group.members'>> {
     await this.readAccess(caller.userId, data.conv);
     const limit = data.limit ?? LIMITS.defaultPage;
     const rows = await this.deps.store.groups.membersPage(data.conv, data.after ?? 0, limit + 1);
@@ -151,7 +151,7 @@ export class Groups implements GroupDirectory {
     return { members, more, ...(more ? { next: page.at(-1)!.userId } : {}) };
   }
 
-  async update(caller: Caller, data: RequestData<'group.update'>): Promise<ResultData<'group.update'>> {
+  async update(caller: RequestContext, data: RequestData<'group.update'>): Promise<ResultData<'group.update'>> {
     return this.roster.change(data.conv, async (g) => {
       requireAdmin(g, caller.userId);
       const r = g.row;
@@ -180,7 +180,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async dissolve(caller: Caller, data: RequestData<'group.dissolve'>): Promise<ResultData<'group.dissolve'>> {
+  async dissolve(caller: RequestContext, data: RequestData<'group.dissolve'>): Promise<ResultData<'group.dissolve'>> {
     return this.roster.change(data.conv, async (g) => {
       requireOwner(g, caller.userId);
       await this.dissolveAs(g, caller.userId);
@@ -188,7 +188,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async add(caller: Caller, data: RequestData<'group.add'>): Promise<ResultData<'group.add'>> {
+  async add(caller: RequestContext, data: RequestData<'group.add'>): Promise<ResultData<'group.add'>> {
     if (data.users.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
     return this.roster.change(data.conv, async (g) => {
       const role = requireMember(g, caller.userId);
@@ -209,7 +209,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async remove(caller: Caller, data: RequestData<'group.remove'>): Promise<ResultData<'group.remove'>> {
+  async remove(caller: RequestContext, data: RequestData<'group.remove'>): Promise<ResultData<'group.remove'>> {
     if (data.users.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
     return this.roster.change(data.conv, async (g) => {
       const role = requireAdmin(g, caller.userId);
@@ -231,7 +231,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async leave(caller: Caller, data: RequestData<'group.leave'>): Promise<ResultData<'group.leave'>> {
+  async leave(caller: RequestContext, data: RequestData<'group.leave'>): Promise<ResultData<'group.leave'>> {
     return this.roster.change(data.conv, async (g) => {
       const role = requireMember(g, caller.userId);
       if (role === 'owner') throw new WarblerError('owner_required', 'the owner must transfer the group (group.transfer) before leaving');
@@ -240,7 +240,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async join(caller: Caller, data: RequestData<'group.join'>): Promise<ResultData<'group.join'>> {
+  async join(caller: RequestContext, data: RequestData<'group.join'>): Promise<ResultData<'group.join'>> {
     const me = caller.userId;
     return this.roster.change(data.conv, async (g) => {
       if (g.byUser.has(me)) throw new WarblerError('already_member');
@@ -265,7 +265,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async requests(caller: Caller, data: RequestData<'group.requests'>): Promise<ResultData<'group.requests'>> {
+  async requests(caller: RequestContext, data: RequestData<'group.requests'>): Promise<ResultData<'group.requests'>> {
     const g = await this.roster.live(data.conv);
     requireAdmin(g, caller.userId);
     const limit = data.limit ?? LIMITS.defaultPage;
@@ -280,7 +280,7 @@ export class Groups implements GroupDirectory {
     return { requests, more: rows.length > limit };
   }
 
-  async approve(caller: Caller, data: RequestData<'group.approve'>): Promise<ResultData<'group.approve'>> {
+  async approve(caller: RequestContext, data: RequestData<'group.approve'>): Promise<ResultData<'group.approve'>> {
     return this.roster.change(data.conv, async (g) => {
       requireAdmin(g, caller.userId);
       const req = await this.deps.store.groups.getRequest(g.row.id, data.user);
@@ -304,7 +304,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async setRole(caller: Caller, data: RequestData<'group.role'>): Promise<ResultData<'group.role'>> {
+  async setRole(caller: RequestContext, data: RequestData<'group.role'>): Promise<ResultData<'group.role'>> {
     return this.roster.change(data.conv, async (g) => {
       requireOwner(g, caller.userId);
       const m = g.byUser.get(data.user);
@@ -320,7 +320,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async transfer(caller: Caller, data: RequestData<'group.transfer'>): Promise<ResultData<'group.transfer'>> {
+  async transfer(caller: RequestContext, data: RequestData<'group.transfer'>): Promise<ResultData<'group.transfer'>> {
     return this.roster.change(data.conv, async (g) => {
       const from = requireOwner(g, caller.userId);
       const to = g.byUser.get(data.user);
@@ -331,7 +331,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async mute(caller: Caller, data: RequestData<'group.mute'>): Promise<ResultData<'group.mute'>> {
+  async mute(caller: RequestContext, data: RequestData<'group.mute'>): Promise<ResultData<'group.mute'>> {
     return this.roster.change(data.conv, async (g) => {
       const role = requireAdmin(g, caller.userId);
       const m = g.byUser.get(data.user);

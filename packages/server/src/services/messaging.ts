@@ -13,6 +13,7 @@ import {
 } from '@warbler/protocol';
 import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config.js';
+import type { RequestContext } from '../connections/request.js';
 import { WarblerError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AppendResult, MessageEffect, MessageRow, NewMessage, Store } from '../store/store.js';
@@ -22,12 +23,6 @@ import { buildContent, liveTarget, quoteOf } from './content.js';
 import { NO_BLOCKS, NO_GROUPS, type BlockList, type GroupDirectory } from './directory.js';
 import type { Lookups } from './lookups.js';
 import { WriteBatcher } from './write-batcher.js';
-
-/** Who is asking: the authenticated user, and the connection to leave out of pushes. */
-export interface Caller {
-  userId: number;
-  connId: string;
-}
 
 /**
  * The wire form of a stored message as its reader sees it now: the header fields, then the content
@@ -122,7 +117,7 @@ export class Messaging {
    * `not_member`, `forbidden` (sending to an account log), `blocked`, the group's refusals, and for the
    * first message of a one-to-one conversation `not_contact` or `rate_limited` (see Lookups.admitDirect).
    */
-  async access(caller: Caller, conv: string, mode: 'read' | 'send'): Promise<ConvAccess> {
+  async access(caller: RequestContext, conv: string, mode: 'read' | 'send'): Promise<ConvAccess> {
     const kind = convKind(conv);
     if (kind === 'group') {
       const g = mode === 'send' ? await this.groups.sendAccess(caller.userId, conv) : await this.groups.readAccess(caller.userId, conv);
@@ -183,7 +178,7 @@ export class Messaging {
   }
 
   /** True when user `id` exists (the caller does); remembers the answer. */
-  private async userExists(caller: Caller, id: number): Promise<boolean> {
+  private async userExists(caller: RequestContext, id: number): Promise<boolean> {
     if (id === caller.userId || this.knownUsers.has(id)) return true;
     if (!(await this.store.getUserById(id))) return false;
     if (this.knownUsers.size > 100_000) this.knownUsers.clear();
@@ -203,7 +198,7 @@ export class Messaging {
    * Checks a send and builds the message to store; may wait on the store (unknown recipient, a reply's
    * target). A plain text message reads nothing from the store.
    */
-  async prepare(caller: Caller, data: RequestData<'msg.send'>): Promise<NewMessage> {
+  async prepare(caller: RequestContext, data: RequestData<'msg.send'>): Promise<NewMessage> {
     if ((data.to === undefined) === (data.conv === undefined))
       throw new WarblerError('invalid_frame', 'data: give exactly one of to and conv');
     const content = buildContent(data, this.config);
@@ -234,7 +229,7 @@ export class Messaging {
   }
 
   /** The conversation a send names: a user's one-to-one conversation with the caller, or `conv`. */
-  async destination(caller: Caller, to: number | undefined, conv: string | undefined): Promise<string> {
+  async destination(caller: RequestContext, to: number | undefined, conv: string | undefined): Promise<string> {
     if (to === undefined) return conv!;
     if (!(await this.userExists(caller, to))) throw new WarblerError('user_not_found');
     return directConvId(caller.userId, to);
@@ -242,7 +237,7 @@ export class Messaging {
 
   /** The entry to store for `caller` in `conv`, delivered to the access's members. */
   newMessage(
-    caller: Caller,
+    caller: RequestContext,
     conv: string,
     access: ConvAccess,
     clientId: string,
@@ -273,7 +268,7 @@ export class Messaging {
    * again, which the write batch answers as a duplicate with its original ack. So a retried action is
    * not checked again against what it changed itself (a retried recall would find its target recalled).
    */
-  async storedAgain(caller: Caller, clientId: string): Promise<NewMessage | undefined> {
+  async storedAgain(caller: RequestContext, clientId: string): Promise<NewMessage | undefined> {
     const r = await this.store.messageByClientId(caller.userId, clientId);
     return (
       r && { conv: r.conv, members: [], senderId: r.senderId, clientId: r.clientId, kind: r.kind, body: r.body, createdAt: r.createdAt }
@@ -284,7 +279,7 @@ export class Messaging {
    * Sets the caller's list flags of a conversation (`conv.update`): recorded with a `conv` event in the
    * caller's account log when a flag changes; resolves once durable.
    */
-  async updateFlags(caller: Caller, data: RequestData<'conv.update'>): Promise<ResultData<'conv.update'>> {
+  async updateFlags(caller: RequestContext, data: RequestData<'conv.update'>): Promise<ResultData<'conv.update'>> {
     const access = await this.access(caller, data.conv, 'read');
     if (access.kind === 'self') throw new WarblerError('forbidden', 'the account log has no flags');
     const state = await this.store.getMemberState(data.conv, caller.userId);
@@ -306,7 +301,7 @@ export class Messaging {
   }
 
   /** Queues a prepared message; resolves with its ack once it is durable. */
-  async submit(caller: Caller, msg: NewMessage): Promise<ResultData<'msg.send'>> {
+  async submit(caller: RequestContext, msg: NewMessage): Promise<ResultData<'msg.send'>> {
     const r = await this.batcher.submit(msg, caller.connId);
     return { id: r.id, conv: r.conv, seq: r.seq, ts: r.createdAt, clientId: msg.clientId, duplicate: r.duplicate };
   }
@@ -316,7 +311,7 @@ export class Messaging {
    * at most `limit` messages; `more` says another call has more. A conversation without a cursor
    * starts from the beginning.
    */
-  async sync(caller: Caller, data: RequestData<'sync'>): Promise<ResultData<'sync'>> {
+  async sync(caller: RequestContext, data: RequestData<'sync'>): Promise<ResultData<'sync'>> {
     const limit = data.limit ?? LIMITS.defaultPage;
     const cursors = data.cursors ?? {};
     const convs = await this.store.memberConversations(caller.userId);
@@ -369,7 +364,7 @@ export class Messaging {
     return left.length > 0 ? { messages, more, left } : { messages, more };
   }
 
-  async history(caller: Caller, data: RequestData<'msg.history'>): Promise<ResultData<'msg.history'>> {
+  async history(caller: RequestContext, data: RequestData<'msg.history'>): Promise<ResultData<'msg.history'>> {
     await this.access(caller, data.conv, 'read');
     const limit = data.limit ?? LIMITS.defaultPage;
     const head = await this.store.getConversation(data.conv);
@@ -388,7 +383,7 @@ export class Messaging {
     return { messages: page.map(toWireMessage), more: page.length > 0 && page[0]!.seq > 1 };
   }
 
-  async listConversations(caller: Caller, data: RequestData<'conv.list'>): Promise<ResultData<'conv.list'>> {
+  async listConversations(caller: RequestContext, data: RequestData<'conv.list'>): Promise<ResultData<'conv.list'>> {
     const limit = data.limit ?? LIMITS.defaultPage;
     let before: { updatedAt: number; conv: string } | null = null;
     if (data.before !== undefined) {
@@ -434,20 +429,20 @@ export class Messaging {
    * Moves the caller's read cursor and tells the caller's other devices; in a one-to-one conversation
    * the peer gets a `receipt` when the cursor moved.
    */
-  async markRead(caller: Caller, data: RequestData<'conv.read'>): Promise<ResultData<'conv.read'>> {
+  async markRead(caller: RequestContext, data: RequestData<'conv.read'>): Promise<ResultData<'conv.read'>> {
     const r = await this.advance(caller, data.conv, 'read', data.seq);
     this.bus.publish([caller.userId], JSON.stringify({ ev: 'read', data: { conv: data.conv, seq: r.seq } }), caller.connId);
     return { conv: data.conv, readSeq: r.seq };
   }
 
   /** Moves the caller's delivery cursor (`conv.delivered`); in a one-to-one conversation the peer gets a `receipt` when it moved. */
-  async markDelivered(caller: Caller, data: RequestData<'conv.delivered'>): Promise<ResultData<'conv.delivered'>> {
+  async markDelivered(caller: RequestContext, data: RequestData<'conv.delivered'>): Promise<ResultData<'conv.delivered'>> {
     const r = await this.advance(caller, data.conv, 'delivered', data.seq);
     return { conv: data.conv, deliveredSeq: r.seq };
   }
 
   /** Moves one of the caller's cursors; pushes the receipt to a one-to-one peer. */
-  private async advance(caller: Caller, conv: string, cursor: 'read' | 'delivered', seq: number): Promise<{ seq: number }> {
+  private async advance(caller: RequestContext, conv: string, cursor: 'read' | 'delivered', seq: number): Promise<{ seq: number }> {
     await this.access(caller, conv, 'read');
     const head = await this.store.getConversation(conv);
     const lastSeq = head?.lastSeq ?? 0;
@@ -466,7 +461,7 @@ export class Messaging {
    * Who got and read message `seq` (`msg.receipts`), among the members other than its sender; who read
    * it by name when the conversation has at most `groups.whoReadMaxMembers` members.
    */
-  async receipts(caller: Caller, data: RequestData<'msg.receipts'>): Promise<ResultData<'msg.receipts'>> {
+  async receipts(caller: RequestContext, data: RequestData<'msg.receipts'>): Promise<ResultData<'msg.receipts'>> {
     const access = await this.access(caller, data.conv, 'read');
     const target = await this.message(data.conv, data.seq);
     if (!target) throw new WarblerError('message_not_found', `no message ${data.seq} in this conversation`);

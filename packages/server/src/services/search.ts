@@ -4,7 +4,8 @@ import { WarblerError } from '../errors.js';
 import type { IndexableMessage, SearchHit } from '../store/store-search.js';
 import type { ServiceDeps } from './deps.js';
 import type { Groups } from './groups.js';
-import { toWireMessage, type Caller } from './messaging.js';
+import type { RequestContext } from '../connections/request.js';
+import { toWireMessage } from './messaging.js';
 
 const CONTENT = new Set<string>(CONTENT_KINDS);
 /** Messages indexed per transaction: a few milliseconds of work, so the sends queued behind it wait little. */
@@ -125,7 +126,7 @@ export class Search {
    * `msg.search`: matches newest first. Throws `invalid_query` (empty or short `q`), `invalid_cursor`,
    * and the `conv` filter's access errors (`not_member`, `conversation_not_found`).
    */
-  async search(caller: Caller, data: RequestData<'msg.search'>): Promise<ResultData<'msg.search'>> {
+  async search(caller: RequestContext, data: RequestData<'msg.search'>): Promise<ResultData<'msg.search'>> {
     // Normalized first: what is left of the query is what it searches for.
     const text = normalizeForSearch(data.q).trim();
     const chars = [...text].length;

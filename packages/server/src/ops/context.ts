@@ -9,9 +9,9 @@ import type { Messaging } from '../services/messaging.js';
 import type { Presence } from '../services/presence.js';
 import type { Search } from '../services/search.js';
 import type { WritePressure } from '../services/write-batcher.js';
-import type { Hub } from './hub.js';
+import type { Hub } from '../connections/hub.js';
 
-/** What sessions and op handlers share: config, services, the local hub, metrics. */
+/** What sessions and op handlers share: config, services, the local hub, metrics. Made once, at start. */
 export interface ServerContext {
   readonly config: Config;
   readonly logger: Logger;
