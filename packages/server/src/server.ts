@@ -7,18 +7,24 @@ import { Gateway } from './gateway/gateway.js';
 import { httpHandler, metricsRoute, type HttpRoutes, type Route } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { Access } from './services/access.js';
 import { AccountWatch } from './services/account-watch.js';
 import { Accounts } from './services/accounts.js';
+import { MessageActions } from './services/actions.js';
 import { ApiKeys } from './services/api-keys.js';
 import { Audit } from './services/audit.js';
 import { Contacts } from './services/contacts.js';
+import { Conversations } from './services/conversations.js';
+import { Cursors } from './services/cursors.js';
 import type { ServiceDeps } from './services/deps.js';
 import { Groups } from './services/groups.js';
+import { History } from './services/history.js';
 import { Invites } from './services/invites.js';
+import { Journal } from './services/journal.js';
 import { Lookups } from './services/lookups.js';
-import { Messaging } from './services/messaging.js';
 import { Presence } from './services/presence.js';
 import { Search } from './services/search.js';
+import { MessageSend } from './services/send.js';
 import { UserAdmin } from './services/user-admin.js';
 import type { ServerContext } from './ops/context.js';
 import { Hub } from './connections/hub.js';
@@ -40,8 +46,8 @@ export interface WarblerServer {
   readonly metrics: Metrics;
   readonly apiKeys: ApiKeys;
   readonly audit: Audit;
-  /** Messaging and its write queue (the group commit). */
-  readonly messaging: Messaging;
+  /** The event journal and its write queue (the group commit). */
+  readonly journal: Journal;
   /**
    * Graceful stop: refuse new connections and requests (the listener answers 503 until the stop ends),
    * store and acknowledge everything already received, close clients with the reconnect code, close the
@@ -64,22 +70,20 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const audit = new Audit(store, config, logger);
   const accounts = new Accounts(store, bus, config, logger, audit);
   const lookups = new Lookups(store, config);
-  const messaging = new Messaging(store, bus, config, metrics, lookups);
-  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, messaging, lookups };
+  const journal = new Journal(store, bus, config, metrics);
+  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, lookups, journal };
   const groups = new Groups(deps);
   const contacts = new Contacts(deps);
-  const presence = new Presence(deps, { contacts, groups });
-  const search = new Search(deps, { groups });
-  messaging.groups = groups;
-  messaging.blocks = contacts;
-  groups.membersChanged = (users, members) => presence.membershipChanged(users, members);
+  const access = new Access(store, lookups, groups, contacts);
+  const presence = new Presence(deps, { contacts, groups, access });
+  const search = new Search(deps, { access });
   const services = [groups, contacts, presence, search];
   for (const svc of services) await svc.start();
   const watch = new AccountWatch(
     store,
     hub,
     {
-      forgetUser: (id) => messaging.forgetUser(id),
+      forgetUser: (id) => access.forgetUser(id),
       leaveGroups: (id) => groups.removeDeletedUser(id),
       dropContacts: (id) => contacts.removeDeletedUser(id),
     },
@@ -91,14 +95,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger,
     metrics,
     accounts,
-    messaging,
+    send: new MessageSend(store, config, access, journal),
+    actions: new MessageActions(store, config, access, journal),
+    history: new History(store, config, access),
+    conversations: new Conversations(store, access, groups, journal),
+    cursors: new Cursors(store, config, bus, access, journal),
     groups,
     contacts,
     presence,
     search,
     lookups,
     hub,
-    writes: messaging.batcher,
+    writes: journal.pressure,
     draining: false,
   };
 
@@ -138,7 +146,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       logger.info('shutting down');
       ctx.draining = true;
       gateway.stopAccepting();
-      await messaging.batcher.flush();
+      await journal.flush();
       await gateway.closeAll(config.server.shutdownTimeoutMs);
       await watch.stop();
       for (const svc of services.reverse()) await svc.stop();
@@ -157,7 +165,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     })());
 
   const wsUrl = `${url.replace(/^http/, 'ws')}${config.gateway.path}`;
-  return { port, url, wsUrl, adminUrl, store, accounts, metrics, messaging, apiKeys, audit, stop };
+  return { port, url, wsUrl, adminUrl, store, accounts, metrics, journal, apiKeys, audit, stop };
 }
 
 /**

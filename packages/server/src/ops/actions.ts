@@ -9,22 +9,22 @@ export const actionHandlers: Handlers<
 > = {
   'msg.edit': async (s, data) => {
     const c = s.caller;
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.edit(c, data)));
+    return s.ctx.send.submit(c, await s.ordered(() => s.ctx.actions.edit(c, data)));
   },
   'msg.recall': async (s, data) => {
     const c = s.caller;
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.recall(c, data)));
+    return s.ctx.send.submit(c, await s.ordered(() => s.ctx.actions.recall(c, data)));
   },
   'msg.react': async (s, data) => {
     const c = s.caller;
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.react(c, data)));
+    return s.ctx.send.submit(c, await s.ordered(() => s.ctx.actions.react(c, data)));
   },
   'msg.forward': async (s, data) => {
     const c = s.caller;
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.forward(c, data)));
+    return s.ctx.send.submit(c, await s.ordered(() => s.ctx.actions.forward(c, data)));
   },
-  'msg.delete': (s, data) => s.ctx.messaging.actions.deleteForMe(s.caller, data),
-  'msg.receipts': (s, data) => s.ctx.messaging.receipts(s.caller, data),
-  'conv.delivered': (s, data) => s.ctx.messaging.markDelivered(s.caller, data),
-  'conv.update': (s, data) => s.ctx.messaging.updateFlags(s.caller, data),
+  'msg.delete': (s, data) => s.ctx.actions.deleteForMe(s.caller, data),
+  'msg.receipts': (s, data) => s.ctx.cursors.receipts(s.caller, data),
+  'conv.delivered': (s, data) => s.ctx.cursors.markDelivered(s.caller, data),
+  'conv.update': (s, data) => s.ctx.conversations.updateFlags(s.caller, data),
 };

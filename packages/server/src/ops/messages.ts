@@ -5,11 +5,11 @@ export const messageHandlers: Handlers<'msg.send' | 'sync' | 'msg.history' | 'co
   'msg.send': async (s, data) => {
     const c = s.caller;
     // Validate in arrival order, then queue: the store assigns sequences in this connection's order.
-    const msg = await s.ordered(() => s.ctx.messaging.prepare(c, data));
-    return s.ctx.messaging.submit(c, msg);
+    const msg = await s.ordered(() => s.ctx.send.prepare(c, data));
+    return s.ctx.send.submit(c, msg);
   },
-  sync: (s, data) => s.ctx.messaging.sync(s.caller, data),
-  'msg.history': (s, data) => s.ctx.messaging.history(s.caller, data),
-  'conv.list': (s, data) => s.ctx.messaging.listConversations(s.caller, data),
-  'conv.read': (s, data) => s.ctx.messaging.markRead(s.caller, data),
+  sync: (s, data) => s.ctx.history.sync(s.caller, data),
+  'msg.history': (s, data) => s.ctx.history.history(s.caller, data),
+  'conv.list': (s, data) => s.ctx.conversations.listConversations(s.caller, data),
+  'conv.read': (s, data) => s.ctx.cursors.markRead(s.caller, data),
 };

@@ -90,7 +90,7 @@ export class Contacts implements BlockList {
 
   /** Pushes the events a change appended; the acting connection gets its response instead. */
   private publish<O>(caller: RequestContext, applied: Applied<O>): O {
-    for (const a of applied.appended) this.deps.messaging.publishAppended(a.message, a.result, caller.connId);
+    for (const a of applied.appended) this.deps.journal.published(a.message, a.result, caller.connId);
     return applied.outcome;
   }
 
@@ -295,7 +295,7 @@ export class Contacts implements BlockList {
     const applied = await this.deps.store.contacts.removeUser(userId, (o) =>
       o.friends.map((f) => this.event(f, userId, { type: 'friend.removed', user: userId })),
     );
-    for (const a of applied.appended) this.deps.messaging.publishAppended(a.message, a.result);
+    for (const a of applied.appended) this.deps.journal.published(a.message, a.result);
     const { friends, blocks } = applied.outcome;
     for (const b of blocks) this.remember(b.blocker, b.blocked, false);
     for (const f of friends) this.relationChanged(userId, f);

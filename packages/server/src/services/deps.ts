@@ -6,9 +6,9 @@ import type { Hub } from '../connections/hub.js';
 import type { Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import type { Lookups } from './lookups.js';
-import type { Messaging } from './messaging.js';
+import type { Journal } from './journal.js';
 
-/** What every feature service is built from. */
+/** What every feature service is built from: made before any of them. */
 export interface ServiceDeps {
   readonly store: Store;
   readonly bus: Bus;
@@ -17,6 +17,7 @@ export interface ServiceDeps {
   readonly metrics: Metrics;
   readonly hub: Hub;
   readonly accounts: Accounts;
-  readonly messaging: Messaging;
+  /** Where entries become durable and are pushed. */
+  readonly journal: Journal;
   readonly lookups: Lookups;
 }

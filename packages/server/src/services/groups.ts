@@ -27,6 +27,12 @@ import {
 } from './group-roster.js';
 import type { RequestContext } from '../connections/request.js';
 
+/** Who is told when group membership changes (the presence service), after the change is stored. */
+export interface MembershipListener {
+  /** `users` joined or left a group whose members are now `members` (see Presence.membershipChanged). */
+  membershipChanged(users: readonly number[], members: readonly number[]): void;
+}
+
 /** The users of a list without repeats, in first-seen order. */
 const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
 
@@ -40,12 +46,21 @@ const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
  * each other about changes (not done yet; Warbler runs groups in one process).
  */
 export class Groups implements GroupDirectory {
-  /** Told after membership changes commit (presence re-evaluates watches between group mates); set by the server. */
-  membersChanged: (users: readonly number[], members: readonly number[]) => void = () => undefined;
   private readonly roster: GroupRoster;
+  private readonly listeners: MembershipListener[] = [];
 
   constructor(protected readonly deps: ServiceDeps) {
     this.roster = new GroupRoster(deps.store);
+  }
+
+  /** Registers a listener for membership changes (presence re-evaluates watches between group mates). */
+  listen(l: MembershipListener): void {
+    this.listeners.push(l);
+  }
+
+  /** Tells the listeners, after a membership change committed. */
+  private membersChanged(users: readonly number[], members: readonly number[]): void {
+    for (const l of this.listeners) l.membershipChanged(users, members);
   }
 
   async start(): Promise<void> {}
@@ -259,7 +274,9 @@ export class Groups implements GroupDirectory {
       if (fresh) {
         const admins = g.members.filter((u) => isAdmin(g.byUser.get(u)?.role));
         const event = { type: 'group.request', conv: g.conv, user: me, ...(message ? { message } : {}) };
-        await Promise.all(admins.map((a) => this.deps.messaging.appendSystem(selfConvId(a), [a], me, 'account', event)));
+        await Promise.all(
+          admins.map((a) => this.deps.journal.appendSystem({ conv: selfConvId(a), members: [a], senderId: me, kind: 'account', event })),
+        );
       }
       return { status: 'pending' };
     });
@@ -287,10 +304,12 @@ export class Groups implements GroupDirectory {
       if (!req) throw new WarblerError('request_not_found', `no pending request from user ${data.user} to join this group`);
       if (!data.accept) {
         await this.deps.store.groups.deleteRequest(g.row.id, data.user);
-        await this.deps.messaging.appendSystem(selfConvId(data.user), [data.user], caller.userId, 'account', {
-          type: 'group.declined',
-          conv: g.conv,
-          actor: caller.userId,
+        await this.deps.journal.appendSystem({
+          conv: selfConvId(data.user),
+          members: [data.user],
+          senderId: caller.userId,
+          kind: 'account',
+          event: { type: 'group.declined', conv: g.conv, actor: caller.userId },
         });
         return { status: 'declined' };
       }
@@ -434,7 +453,7 @@ export class Groups implements GroupDirectory {
 
   /** Pushes a stored `group` event to `recipients` (every connection, the acting one too). */
   private publish(conv: string, recipients: readonly number[], d: GroupEventDraft, r: AppendResult): void {
-    this.deps.messaging.publishAppended({ conv, members: recipients, kind: 'group', ...d }, r);
+    this.deps.journal.published({ conv, members: recipients, kind: 'group', ...d }, r);
   }
 
   private info(g: GroupState, userId: number): GroupInfo {

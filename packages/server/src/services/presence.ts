@@ -4,9 +4,10 @@ import type { Connection, SharedFrame } from '../connections/connection.js';
 import type { HubListener } from '../connections/hub.js';
 import type { RequestContext } from '../connections/request.js';
 import type { ContactSettings } from '../store/store-contacts.js';
+import type { Access } from './access.js';
 import type { ContactListener, Contacts } from './contacts.js';
 import type { ServiceDeps } from './deps.js';
-import type { Groups } from './groups.js';
+import type { Groups, MembershipListener } from './groups.js';
 
 type Privacy = ContactSettings['presence'];
 type PresenceState = ResultData<'presence.watch'>['presence'][number];
@@ -37,7 +38,7 @@ interface Watch {
  * connection closes. Presence covers the connections of this process (as the memory bus does).
  * Connections are known by id (`RequestContext.connId`) and reached through the hub.
  */
-export class Presence implements HubListener, ContactListener {
+export class Presence implements HubListener, ContactListener, MembershipListener {
   /** Per connection (id) that watches anyone: what it watches. */
   private readonly watching = new Map<string, Watching>();
   /** Per watched user: the connections (ids) watching them. */
@@ -51,12 +52,13 @@ export class Presence implements HubListener, ContactListener {
 
   constructor(
     protected readonly deps: ServiceDeps,
-    protected readonly peers: { contacts: Contacts; groups: Groups },
+    protected readonly peers: { contacts: Contacts; groups: Groups; access: Access },
   ) {}
 
   async start(): Promise<void> {
     this.deps.hub.listen(this);
     this.peers.contacts.listen(this);
+    this.peers.groups.listen(this);
   }
   async stop(): Promise<void> {
     this.watching.clear();
@@ -246,7 +248,7 @@ export class Presence implements HubListener, ContactListener {
   async typing(caller: RequestContext, data: RequestData<'typing'>): Promise<ResultData<'typing'>> {
     const me = caller.userId;
     const conn = caller.connId;
-    const access = await this.deps.messaging.access(caller, data.conv, 'send');
+    const access = await this.peers.access.check(caller, data.conv, 'send');
     const now = Date.now();
     const interval = this.deps.config.presence.typingIntervalMs;
     // The rate is per connection; a caller without one (a REST call) is not limited here.
