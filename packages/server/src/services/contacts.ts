@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { LIMITS, selfConvId, type RequestData, type ResultData, type User } from '@warbler/protocol';
 import { normalizeDisplayName } from '../auth/rules.js';
 import { WarblerError } from '../errors.js';
@@ -6,6 +5,7 @@ import type { Applied, ContactSettings, ProfileChanges, ProfileRow, UserSinceRow
 import type { NewMessage } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import type { BlockList } from './directory.js';
+import { systemMessage } from './journal.js';
 import type { RequestContext } from '../connections/request.js';
 
 /** Who is told when contacts change (the presence service), after the change is stored. */
@@ -77,21 +77,12 @@ export class Contacts implements BlockList {
 
   /** An `account` event for the log of `owner`, recording an action of `actor`. */
   private event(owner: number, actor: number, event: Record<string, unknown>): NewMessage {
-    return {
-      conv: selfConvId(owner),
-      members: [owner],
-      senderId: actor,
-      clientId: `sys:${randomUUID()}`,
-      kind: 'account',
-      body: JSON.stringify({ event }),
-      createdAt: Date.now(),
-    };
+    return systemMessage({ conv: selfConvId(owner), members: [owner], senderId: actor, kind: 'account', event });
   }
 
-  /** Pushes the events a change appended; the acting connection gets its response instead. */
-  private publish<O>(caller: RequestContext, applied: Applied<O>): O {
-    for (const a of applied.appended) this.deps.journal.published(a.message, a.result, caller.connId);
-    return applied.outcome;
+  /** Records a change stored with its events (see Journal.record); the acting connection gets its response instead of them. */
+  private record<O>(caller: RequestContext, write: Promise<Applied<O>>): Promise<O> {
+    return this.deps.journal.record(write, caller.connId);
   }
 
   private relationChanged(a: number, b: number): void {
@@ -112,11 +103,9 @@ export class Contacts implements BlockList {
     }
     if (data.bio !== undefined) changes.bio = freeText(data.bio, 'bio') ?? null;
     const changed = Object.keys(changes).length > 0;
-    const user = this.publish(
+    const user = await this.record(
       caller,
-      await this.deps.store.contacts.updateProfile(me, changes, (u) =>
-        u && changed ? [this.event(me, me, { type: 'profile', user: u })] : [],
-      ),
+      this.deps.store.contacts.updateProfile(me, changes, (u) => (u && changed ? [this.event(me, me, { type: 'profile', user: u })] : [])),
     );
     if (!user) throw new WarblerError('user_not_found');
     return { user };
@@ -128,11 +117,9 @@ export class Contacts implements BlockList {
     if (data.friendPolicy !== undefined) changes.friendPolicy = data.friendPolicy;
     if (data.presence !== undefined) changes.presence = data.presence;
     const changed = Object.keys(changes).length > 0;
-    const settings = this.publish(
+    const settings = await this.record(
       caller,
-      await this.deps.store.contacts.updateSettings(me, changes, (s) =>
-        s && changed ? [this.event(me, me, { type: 'privacy', ...s })] : [],
-      ),
+      this.deps.store.contacts.updateSettings(me, changes, (s) => (s && changed ? [this.event(me, me, { type: 'privacy', ...s })] : [])),
     );
     if (!settings) throw new WarblerError('user_not_found');
     if (changes.presence !== undefined) for (const l of this.listeners) l.presencePrivacyChanged(me, settings.presence);
@@ -145,9 +132,9 @@ export class Contacts implements BlockList {
     if (them === me) throw new WarblerError('forbidden', 'you cannot befriend yourself');
     const message = data.message === undefined ? undefined : freeText(data.message, 'message');
     await this.deps.lookups.chargeStrangers(me, [them]);
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.requestFriend(me, them, message ?? null, Date.now(), (o) => {
+      this.deps.store.contacts.requestFriend(me, them, message ?? null, Date.now(), (o) => {
         const withMessage = message === undefined ? {} : { message };
         if (o === 'pending') {
           const ev = { type: 'friend.request', from: me, to: them, ...withMessage };
@@ -184,9 +171,9 @@ export class Contacts implements BlockList {
   async accept(caller: RequestContext, data: RequestData<'friend.accept'>): Promise<ResultData<'friend.accept'>> {
     const me = caller.userId;
     const them = data.user;
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.acceptRequest(them, me, Date.now(), (o) =>
+      this.deps.store.contacts.acceptRequest(them, me, Date.now(), (o) =>
         o === 'accepted'
           ? [this.event(them, me, { type: 'friend.accepted', user: me }), this.event(me, me, { type: 'friend.accepted', user: them })]
           : [],
@@ -202,9 +189,9 @@ export class Contacts implements BlockList {
     const me = caller.userId;
     const them = data.user;
     // The sender is not told: the request only leaves their outgoing list.
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.declineRequest(them, me, (o) =>
+      this.deps.store.contacts.declineRequest(them, me, (o) =>
         o === 'declined' ? [this.event(me, me, { type: 'friend.declined', user: them })] : [],
       ),
     );
@@ -215,9 +202,9 @@ export class Contacts implements BlockList {
   async remove(caller: RequestContext, data: RequestData<'friend.remove'>): Promise<ResultData<'friend.remove'>> {
     const me = caller.userId;
     const them = data.user;
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.removeFriend(me, them, (o) =>
+      this.deps.store.contacts.removeFriend(me, them, (o) =>
         o === 'removed'
           ? [this.event(them, me, { type: 'friend.removed', user: me }), this.event(me, me, { type: 'friend.removed', user: them })]
           : [],
@@ -254,9 +241,9 @@ export class Contacts implements BlockList {
     const them = data.user;
     if (them === me) throw new WarblerError('forbidden', 'you cannot block yourself');
     await this.deps.lookups.chargeStrangers(me, [them]);
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.block(me, them, Date.now(), (o) => {
+      this.deps.store.contacts.block(me, them, Date.now(), (o) => {
         if (o === 'blocked') return [this.event(me, me, { type: 'blocked', user: them })];
         if (o === 'blocked_unfriended')
           return [this.event(me, me, { type: 'blocked', user: them }), this.event(them, me, { type: 'friend.removed', user: me })];
@@ -274,11 +261,9 @@ export class Contacts implements BlockList {
   async unblock(caller: RequestContext, data: RequestData<'block.remove'>): Promise<ResultData<'block.remove'>> {
     const me = caller.userId;
     const them = data.user;
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.unblock(me, them, (o) =>
-        o === 'unblocked' ? [this.event(me, me, { type: 'unblocked', user: them })] : [],
-      ),
+      this.deps.store.contacts.unblock(me, them, (o) => (o === 'unblocked' ? [this.event(me, me, { type: 'unblocked', user: them })] : [])),
     );
     if (outcome === 'unblocked') {
       this.remember(me, them, false);
@@ -292,11 +277,11 @@ export class Contacts implements BlockList {
    * (as after a plain removal); requests and blocks both ways go silently.
    */
   async removeDeletedUser(userId: number): Promise<void> {
-    const applied = await this.deps.store.contacts.removeUser(userId, (o) =>
-      o.friends.map((f) => this.event(f, userId, { type: 'friend.removed', user: userId })),
+    const { friends, blocks } = await this.deps.journal.record(
+      this.deps.store.contacts.removeUser(userId, (o) =>
+        o.friends.map((f) => this.event(f, userId, { type: 'friend.removed', user: userId })),
+      ),
     );
-    for (const a of applied.appended) this.deps.journal.published(a.message, a.result);
-    const { friends, blocks } = applied.outcome;
     for (const b of blocks) this.remember(b.blocker, b.blocked, false);
     for (const f of friends) this.relationChanged(userId, f);
     for (const b of blocks) this.relationChanged(b.blocker, b.blocked);

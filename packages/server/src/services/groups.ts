@@ -11,7 +11,7 @@ import {
 } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
 import type { GroupEventDraft, GroupMemberRow, GroupPatch, GroupRow } from '../store/store-groups.js';
-import type { AppendResult } from '../store/store.js';
+import type { AppendResult, NewMessage } from '../store/store.js';
 import { publicUser } from './accounts.js';
 import type { ServiceDeps } from './deps.js';
 import type { GroupAccess, GroupDirectory } from './directory.js';
@@ -128,16 +128,15 @@ export class Groups implements GroupDirectory {
       joinPolicy,
       users: members,
     });
-    const { group, event: r } = await this.deps.store.groups.createGroup(
-      { name: data.name, avatar, description, ownerId: owner, joinPolicy, createdAt },
-      others,
-      event,
+    const { group } = await this.deps.journal.record(
+      this.deps.store.groups
+        .createGroup({ name: data.name, avatar, description, ownerId: owner, joinPolicy, createdAt }, others, event)
+        .then((c) => ({ outcome: c, appended: [{ message: groupEntry(c.group.conv, members, event), result: c.event }] })),
     );
     const g = this.roster.created(
       group,
       members.map((userId) => ({ userId, role: userId === owner ? 'owner' : 'member', mutedUntil: 0 })),
     );
-    this.publish(g.conv, g.members, event, r);
     this.membersChanged(members, members);
     return { group: this.info(g, owner) };
   }
@@ -185,11 +184,15 @@ export class Groups implements GroupDirectory {
       if (data.mutedAll !== undefined && data.mutedAll !== r.mutedAll) changed.mutedAll = patch.mutedAll = data.mutedAll;
       if (Object.keys(patch).length > 0) {
         const event = this.draft(caller.userId, { type: 'updated', actor: caller.userId, ...changed });
-        const res = await this.deps.store.groups.updateGroup(r.id, patch, event, () => {
-          Object.assign(r, patch);
-          r.updatedAt = event.createdAt;
-        });
-        this.publish(g.conv, g.members, event, res);
+        await this.record(
+          g.conv,
+          g.members,
+          event,
+          this.deps.store.groups.updateGroup(r.id, patch, event, () => {
+            Object.assign(r, patch);
+            r.updatedAt = event.createdAt;
+          }),
+        );
       }
       return { group: this.info(g, caller.userId) };
     });
@@ -217,8 +220,12 @@ export class Groups implements GroupDirectory {
       await this.deps.lookups.chargeStrangers(caller.userId, users);
       await this.checkUsersExist(users);
       const event = this.draft(caller.userId, { type: 'added', actor: caller.userId, users });
-      const r = await this.deps.store.groups.addMembers(g.row.id, users, event, () => addToState(g, users));
-      this.publish(g.conv, g.members, event, r);
+      await this.record(
+        g.conv,
+        g.members,
+        event,
+        this.deps.store.groups.addMembers(g.row.id, users, event, () => addToState(g, users)),
+      );
       this.membersChanged(users, g.members);
       return { added: users };
     });
@@ -239,8 +246,12 @@ export class Groups implements GroupDirectory {
       // The removed get the event too, and nothing after it.
       const recipients = [...g.members];
       const event = this.draft(caller.userId, { type: 'removed', actor: caller.userId, users });
-      const r = await this.deps.store.groups.removeMembers(g.row.id, users, event, () => removeFromState(g, users));
-      this.publish(g.conv, recipients, event, r);
+      await this.record(
+        g.conv,
+        recipients,
+        event,
+        this.deps.store.groups.removeMembers(g.row.id, users, event, () => removeFromState(g, users)),
+      );
       this.membersChanged(users, g.members);
       return { removed: users };
     });
@@ -263,8 +274,12 @@ export class Groups implements GroupDirectory {
       this.checkCap(g.members.length + 1);
       if (g.row.joinPolicy === 'open') {
         const event = this.draft(me, { type: 'joined', actor: me });
-        const r = await this.deps.store.groups.addMembers(g.row.id, [me], event, () => addToState(g, [me]));
-        this.publish(g.conv, g.members, event, r);
+        await this.record(
+          g.conv,
+          g.members,
+          event,
+          this.deps.store.groups.addMembers(g.row.id, [me], event, () => addToState(g, [me])),
+        );
         this.membersChanged([me], g.members);
         return { status: 'joined' };
       }
@@ -316,8 +331,12 @@ export class Groups implements GroupDirectory {
       if (g.byUser.has(data.user)) throw new WarblerError('already_member', `user ${data.user} is already a member`);
       this.checkCap(g.members.length + 1);
       const event = this.draft(data.user, { type: 'joined', actor: data.user, by: caller.userId });
-      const r = await this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => addToState(g, [data.user]));
-      this.publish(g.conv, g.members, event, r);
+      await this.record(
+        g.conv,
+        g.members,
+        event,
+        this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => addToState(g, [data.user])),
+      );
       this.membersChanged([data.user], g.members);
       return { status: 'joined' };
     });
@@ -331,10 +350,14 @@ export class Groups implements GroupDirectory {
       if (m.role === 'owner') throw new WarblerError('forbidden', "the owner's role changes only by group.transfer");
       if (m.role === data.role) return {};
       const event = this.draft(caller.userId, { type: 'role', actor: caller.userId, users: [data.user], role: data.role });
-      const r = await this.deps.store.groups.setRole(g.row.id, data.user, data.role, event, () => {
-        m.role = data.role;
-      });
-      this.publish(g.conv, g.members, event, r);
+      await this.record(
+        g.conv,
+        g.members,
+        event,
+        this.deps.store.groups.setRole(g.row.id, data.user, data.role, event, () => {
+          m.role = data.role;
+        }),
+      );
       return {};
     });
   }
@@ -362,10 +385,14 @@ export class Groups implements GroupDirectory {
       // Unmuting someone who is not muted changes nothing.
       if (until === 0 && m.mutedUntil <= now) return { mutedUntil: 0 };
       const event = this.draft(caller.userId, { type: 'muted', actor: caller.userId, users: [data.user], until });
-      const r = await this.deps.store.groups.setMutedUntil(g.row.id, data.user, until, event, () => {
-        m.mutedUntil = until;
-      });
-      this.publish(g.conv, g.members, event, r);
+      await this.record(
+        g.conv,
+        g.members,
+        event,
+        this.deps.store.groups.setMutedUntil(g.row.id, data.user, until, event, () => {
+          m.mutedUntil = until;
+        }),
+      );
       return { mutedUntil: until };
     });
   }
@@ -397,8 +424,12 @@ export class Groups implements GroupDirectory {
   private async leaveAs(g: GroupState, user: number): Promise<void> {
     const recipients = [...g.members];
     const event = this.draft(user, { type: 'left', actor: user });
-    const r = await this.deps.store.groups.removeMembers(g.row.id, [user], event, () => removeFromState(g, [user]));
-    this.publish(g.conv, recipients, event, r);
+    await this.record(
+      g.conv,
+      recipients,
+      event,
+      this.deps.store.groups.removeMembers(g.row.id, [user], event, () => removeFromState(g, [user])),
+    );
     this.membersChanged([user], g.members);
   }
 
@@ -406,12 +437,16 @@ export class Groups implements GroupDirectory {
   private async dissolveAs(g: GroupState, actor: number): Promise<void> {
     const everyone = [...g.members];
     const event = this.draft(actor, { type: 'dissolved', actor });
-    const r = await this.deps.store.groups.dissolveGroup(g.row.id, event, () => {
-      g.row.dissolvedAt = event.createdAt;
-      g.members.length = 0;
-      g.byUser.clear();
-    });
-    this.publish(g.conv, everyone, event, r);
+    await this.record(
+      g.conv,
+      everyone,
+      event,
+      this.deps.store.groups.dissolveGroup(g.row.id, event, () => {
+        g.row.dissolvedAt = event.createdAt;
+        g.members.length = 0;
+        g.byUser.clear();
+      }),
+    );
     this.membersChanged(everyone, everyone);
   }
 
@@ -420,13 +455,17 @@ export class Groups implements GroupDirectory {
     const from = g.byUser.get(owner)!;
     const to = g.byUser.get(heir)!;
     const event = this.draft(owner, { type: 'transferred', actor: owner, users: [heir] });
-    const r = await this.deps.store.groups.transferOwnership(g.row.id, owner, heir, event, () => {
-      from.role = 'admin';
-      to.role = 'owner';
-      g.row.ownerId = heir;
-      g.row.updatedAt = event.createdAt;
-    });
-    this.publish(g.conv, g.members, event, r);
+    await this.record(
+      g.conv,
+      g.members,
+      event,
+      this.deps.store.groups.transferOwnership(g.row.id, owner, heir, event, () => {
+        from.role = 'admin';
+        to.role = 'owner';
+        g.row.ownerId = heir;
+        g.row.updatedAt = event.createdAt;
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -451,9 +490,14 @@ export class Groups implements GroupDirectory {
     return { senderId: actor, clientId: `sys:${randomUUID()}`, body: JSON.stringify({ event }), createdAt: Date.now() };
   }
 
-  /** Pushes a stored `group` event to `recipients` (every connection, the acting one too). */
-  private publish(conv: string, recipients: readonly number[], d: GroupEventDraft, r: AppendResult): void {
-    this.deps.journal.published({ conv, members: recipients, kind: 'group', ...d }, r);
+  /**
+   * Records a change written with its `group` event in one store transaction (`write`) through the
+   * journal, which pushes the event to `recipients` once durable (every connection, the acting one too).
+   */
+  private async record(conv: string, recipients: readonly number[], d: GroupEventDraft, write: Promise<AppendResult>): Promise<void> {
+    await this.deps.journal.record(
+      write.then((r) => ({ outcome: r, appended: [{ message: groupEntry(conv, recipients, d), result: r }] })),
+    );
   }
 
   private info(g: GroupState, userId: number): GroupInfo {
@@ -474,6 +518,11 @@ export class Groups implements GroupDirectory {
       ...(m && m.mutedUntil > Date.now() ? { mutedUntil: m.mutedUntil } : {}),
     };
   }
+}
+
+/** The entry of a `group` event in the group's conversation, delivered to `recipients`. */
+function groupEntry(conv: string, recipients: readonly number[], d: GroupEventDraft): NewMessage {
+  return { conv, members: recipients, kind: 'group', ...d };
 }
 
 function summary(r: GroupRow, memberCount: number): GroupSummary {

@@ -20,6 +20,16 @@ export interface SystemEntry {
   effect?: MessageEffect;
 }
 
+/**
+ * A change stored together with the entries it produced, in one store transaction: what it did, and
+ * each entry with where it was stored. The one shape of every change with events (a group change, a
+ * contact change; the group commit's appends are the same, one entry each).
+ */
+export interface Recorded<O> {
+  outcome: O;
+  appended: readonly { message: NewMessage; result: AppendResult }[];
+}
+
 /** The stored message of a server-made entry, with a fresh `sys:` client id. */
 export function systemMessage(e: SystemEntry): NewMessage {
   const msg: NewMessage = {
@@ -36,11 +46,13 @@ export function systemMessage(e: SystemEntry): NewMessage {
 }
 
 /**
- * The event journal: where entries of the conversations' sequences become durable and are then pushed.
- * Every entry goes through the group commit (`append`, `appendSystem`), read and delivery cursors too
- * (`moveCursor`); a change stored by its own store call together with its entries (groups, contacts)
- * has them pushed by `published`. Each stored entry is pushed once, after it is durable, to its
- * members' connections but the origin (the connection that made it, which gets its reply instead).
+ * The event journal: the one way a change is stored with the entries it produces, and those entries
+ * pushed. Entries of their own (messages, actions, account events) go through the group commit
+ * (`append`, `appendSystem`), read and delivery cursors too (`moveCursor`); a change its own store call
+ * writes with its entries in one transaction (groups, contacts) goes through `record`. Either way every
+ * stored entry reaches `afterDurable`, once, after it is durable, and is pushed to its members'
+ * connections but the origin (the connection that made it, which gets its reply instead); a
+ * duplicate (a retry of an entry stored already) is not pushed again.
  */
 export class Journal {
   /** The group commit (services/write-batcher.ts). */
@@ -60,7 +72,7 @@ export class Journal {
         pauseAfterMs: config.store.writeQueuePauseMs,
       },
       metrics,
-      (m, r, origin) => this.push(m, r, origin),
+      (m, r, origin) => this.afterDurable(m, r, origin),
     );
   }
 
@@ -84,9 +96,15 @@ export class Journal {
     return this.batcher.move(m);
   }
 
-  /** Pushes an entry another store call appended in its own (committed) transaction; a duplicate is not pushed again. */
-  published(m: NewMessage, r: AppendResult, origin?: string): void {
-    if (!r.duplicate) this.push(m, r, origin);
+  /**
+   * Records a change that its store call writes with its entries in one transaction: once `write`
+   * resolves (the change is durable), pushes each entry it appended; resolves with the change's
+   * outcome. A change that fails (rejects) stored nothing and pushes nothing.
+   */
+  async record<O>(write: Promise<Recorded<O>>, origin?: string): Promise<O> {
+    const done = await write;
+    for (const a of done.appended) if (!a.result.duplicate) this.afterDurable(a.message, a.result, origin);
+    return done.outcome;
   }
 
   /** Writes everything queued so far; resolves when it is stored. */
@@ -94,7 +112,8 @@ export class Journal {
     return this.batcher.flush();
   }
 
-  private push(m: NewMessage, r: AppendResult, origin: string | undefined): void {
+  /** An entry is durable: push it (called once per stored entry, in commit order). */
+  private afterDurable(m: NewMessage, r: AppendResult, origin: string | undefined): void {
     this.metrics.messagesIn.inc();
     this.bus.publish(m.members, messageFrame(m, r), origin);
   }
