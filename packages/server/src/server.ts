@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminApi, authorize } from './api/admin.js';
+import type { Bus } from './bus/bus.js';
 import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -63,52 +64,13 @@ export interface WarblerServer {
 export async function startServer(config: Config, logger: Logger = createLogger(config.log.level)): Promise<WarblerServer> {
   const store = await createStore(config);
   const bus = createBus(config);
-  // Read only when scraped, after the gateway exists.
+  // The one part read before it is built: the connection gauge, read when /metrics is scraped, which
+  // is after the listener (and so the gateway) is up.
   const metrics: Metrics = new Metrics((): number => gateway.size);
-  const hub = new Hub(metrics);
-  bus.attach(hub);
-  const audit = new Audit(store, config, logger);
-  const accounts = new Accounts(store, bus, config, logger, audit);
-  const lookups = new Lookups(store, config);
-  const journal = new Journal(store, bus, config, metrics);
-  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, lookups, journal };
-  const groups = new Groups(deps);
-  const contacts = new Contacts(deps);
-  const access = new Access(store, lookups, groups, contacts);
-  const presence = new Presence(deps, { contacts, groups, access });
-  const search = new Search(deps, { access });
-  const services = [groups, contacts, presence, search];
-  for (const svc of services) await svc.start();
-  const watch = new AccountWatch(
-    store,
-    hub,
-    {
-      forgetUser: (id) => access.forgetUser(id),
-      leaveGroups: (id) => groups.removeDeletedUser(id),
-      dropContacts: (id) => contacts.removeDeletedUser(id),
-    },
-    logger,
-  );
+  const d = assemble({ config, logger, store, bus, metrics });
+  const { audit, accounts, journal, watch, ctx } = d;
+  for (const svc of d.services) await svc.start();
   await watch.start();
-  const ctx: ServerContext = {
-    config,
-    logger,
-    metrics,
-    accounts,
-    send: new MessageSend(store, config, access, journal),
-    actions: new MessageActions(store, config, access, journal),
-    history: new History(store, config, access),
-    conversations: new Conversations(store, access, groups, journal),
-    cursors: new Cursors(store, config, bus, access, journal),
-    groups,
-    contacts,
-    presence,
-    search,
-    lookups,
-    hub,
-    writes: journal.pressure,
-    draining: false,
-  };
 
   const apiKeys = new ApiKeys(store, audit);
   const invites = new Invites(store.registration, logger);
@@ -149,7 +111,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       await journal.flush();
       await gateway.closeAll(config.server.shutdownTimeoutMs);
       await watch.stop();
-      for (const svc of services.reverse()) await svc.stop();
+      for (const svc of [...d.services].reverse()) await svc.stop();
       await bus.close();
       await accounts.flush();
       await audit.flush();
@@ -166,6 +128,74 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
   const wsUrl = `${url.replace(/^http/, 'ws')}${config.gateway.path}`;
   return { port, url, wsUrl, adminUrl, store, accounts, metrics, journal, apiKeys, audit, stop };
+}
+
+/** A part with a life: started in assembly order, stopped in reverse. */
+interface Service {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The server's domain, assembled: what the listeners and the stop need of it. */
+interface Domain {
+  audit: Audit;
+  accounts: Accounts;
+  journal: Journal;
+  /** Started in this order, stopped in reverse. */
+  services: readonly Service[];
+  watch: AccountWatch;
+  ctx: ServerContext;
+}
+
+/**
+ * Builds the domain once, in dependency order: every part gets what it needs in its constructor, each
+ * built before it (nothing is set after construction, no stand-in waits for a later part). Listeners
+ * (presence on the hub, contacts and groups) register in `start`.
+ */
+function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus; metrics: Metrics }): Domain {
+  const { config, logger, store, bus, metrics } = base;
+  const hub = new Hub(metrics);
+  bus.attach(hub);
+  const audit = new Audit(store, config, logger);
+  const accounts = new Accounts(store, bus, config, logger, audit);
+  const lookups = new Lookups(store, config);
+  const journal = new Journal(store, bus, config, metrics);
+  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, lookups, journal };
+  const groups = new Groups(deps);
+  const contacts = new Contacts(deps);
+  const access = new Access(store, lookups, groups, contacts);
+  const presence = new Presence(deps, { contacts, groups, access });
+  const search = new Search(deps, { access });
+  const watch = new AccountWatch(
+    store,
+    hub,
+    {
+      forgetUser: (id) => access.forgetUser(id),
+      leaveGroups: (id) => groups.removeDeletedUser(id),
+      dropContacts: (id) => contacts.removeDeletedUser(id),
+    },
+    logger,
+  );
+  const ctx: ServerContext = {
+    config,
+    logger,
+    metrics,
+    accounts,
+    send: new MessageSend(store, config, access, journal),
+    actions: new MessageActions(store, config, access, journal),
+    history: new History(store, config, access),
+    conversations: new Conversations(store, access, groups, journal),
+    cursors: new Cursors(store, config, bus, access, journal),
+    groups,
+    contacts,
+    presence,
+    search,
+    lookups,
+    hub,
+    writes: journal.pressure,
+    draining: false,
+  };
+  return { audit, accounts, journal, services: [groups, contacts, presence, search], watch, ctx };
 }
 
 /**
