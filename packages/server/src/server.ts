@@ -5,6 +5,7 @@ import type { Bus } from './bus/bus.js';
 import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
+import { Hooks, type Extension } from './hooks/hooks.js';
 import { httpHandler, metricsRoute, type HttpRoutes, type Route } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -58,16 +59,20 @@ export interface WarblerServer {
 }
 
 /**
- * Starts a server from a validated config.
+ * Starts a server from a validated config, with the extensions' hooks (hooks/hooks.ts), fixed for its life.
  * @example const s = await startServer(loadConfig({ overrides: { server: { port: 0 } } }));
  */
-export async function startServer(config: Config, logger: Logger = createLogger(config.log.level)): Promise<WarblerServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger = createLogger(config.log.level),
+  extensions: readonly Extension[] = [],
+): Promise<WarblerServer> {
   const store = await createStore(config);
   const bus = createBus(config);
   // The one part read before it is built: the connection gauge, read when /metrics is scraped, which
   // is after the listener (and so the gateway) is up.
   const metrics: Metrics = new Metrics((): number => gateway.size);
-  const d = assemble({ config, logger, store, bus, metrics });
+  const d = assemble({ config, logger, store, bus, metrics, hooks: new Hooks(extensions, logger) });
   const { audit, accounts, journal, watch, ctx } = d;
   for (const svc of d.services) await svc.start();
   await watch.start();
@@ -152,14 +157,14 @@ interface Domain {
  * built before it (nothing is set after construction, no stand-in waits for a later part). Listeners
  * (presence on the hub, contacts and groups) register in `start`.
  */
-function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus; metrics: Metrics }): Domain {
-  const { config, logger, store, bus, metrics } = base;
+function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus; metrics: Metrics; hooks: Hooks }): Domain {
+  const { config, logger, store, bus, metrics, hooks } = base;
   const hub = new Hub(metrics);
   bus.attach(hub);
   const audit = new Audit(store, config, logger);
   const accounts = new Accounts(store, bus, config, logger, audit);
   const lookups = new Lookups(store, config);
-  const journal = new Journal(store, bus, config, metrics);
+  const journal = new Journal(store, bus, config, metrics, hooks);
   const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, lookups, journal };
   const groups = new Groups(deps);
   const contacts = new Contacts(deps);
@@ -192,6 +197,7 @@ function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus
     search,
     lookups,
     hub,
+    hooks,
     writes: journal.pressure,
     draining: false,
   };

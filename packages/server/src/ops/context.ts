@@ -14,6 +14,7 @@ import type { Presence } from '../services/presence.js';
 import type { Search } from '../services/search.js';
 import type { WritePressure } from '../services/write-batcher.js';
 import type { Hub } from '../connections/hub.js';
+import type { Hooks } from '../hooks/hooks.js';
 
 /** What sessions and op handlers share: config, services, the local hub, metrics. Made once, at start. */
 export interface ServerContext {
@@ -32,6 +33,8 @@ export interface ServerContext {
   readonly search: Search;
   readonly lookups: Lookups;
   readonly hub: Hub;
+  /** The extensions' hooks (hooks/hooks.ts). */
+  readonly hooks: Hooks;
   /** How far behind the write queue is: the gateway stops reading from senders while it is behind. */
   readonly writes: WritePressure;
   /** Set when a graceful shutdown starts: new requests get `unavailable`. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config.js';
+import type { Hooks } from '../hooks/hooks.js';
 import type { Metrics } from '../metrics.js';
 import type { AppendResult, CursorMove, CursorResult, MessageEffect, NewMessage, Store } from '../store/store.js';
 import { messageFrame } from './message-wire.js';
@@ -63,6 +64,8 @@ export class Journal {
     private readonly bus: Bus,
     config: Config,
     private readonly metrics: Metrics,
+    /** beforeEntry in `append`, afterEntry in `afterDurable` (see hooks.ts for their rules). */
+    private readonly hooks: Hooks,
   ) {
     this.batcher = new WriteBatcher(
       store,
@@ -81,8 +84,12 @@ export class Journal {
     return this.batcher;
   }
 
-  /** Queues an entry; resolves once it is durable (or was stored already: `duplicate`) and pushed. */
+  /**
+   * Queues an entry a user makes (a send, an action); resolves once it is durable (or was stored
+   * already: `duplicate`) and pushed. Throws what a beforeEntry hook throws (a veto): nothing is queued.
+   */
   append(msg: NewMessage, origin?: string): Promise<AppendResult> {
+    this.hooks.beforeEntry(msg);
     return this.batcher.submit(msg, origin);
   }
 
@@ -112,9 +119,10 @@ export class Journal {
     return this.batcher.flush();
   }
 
-  /** An entry is durable: push it (called once per stored entry, in commit order). */
+  /** An entry is durable: push it, then run the afterEntry hooks (once per stored entry, in commit order). */
   private afterDurable(m: NewMessage, r: AppendResult, origin: string | undefined): void {
     this.metrics.messagesIn.inc();
     this.bus.publish(m.members, messageFrame(m, r), origin);
+    this.hooks.afterEntry(m, r);
   }
 }

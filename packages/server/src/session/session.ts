@@ -184,6 +184,7 @@ export class Session implements OpCall, Connection {
     this.identity = identity;
     this.request = { userId: identity.user.id, deviceId: identity.deviceId, connId: this.connId, ip: this.transport.ip };
     this.ctx.hub.add(this);
+    this.ctx.hooks.connectionOpened(this);
   }
 
   /** Closes the connection with a close code from the table. */
@@ -198,6 +199,8 @@ export class Session implements OpCall, Connection {
   onClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.identity) this.ctx.hub.remove(this);
+    if (!this.identity) return;
+    this.ctx.hub.remove(this);
+    this.ctx.hooks.connectionClosed(this);
   }
 }
