@@ -1,27 +1,35 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminApi, authorize } from './api/admin.js';
+import type { Bus } from './bus/bus.js';
 import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
+import { Hooks, type Extension } from './hooks/hooks.js';
 import { httpHandler, metricsRoute, type HttpRoutes, type Route } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { Access } from './services/access.js';
 import { AccountWatch } from './services/account-watch.js';
 import { Accounts } from './services/accounts.js';
+import { MessageActions } from './services/actions.js';
 import { ApiKeys } from './services/api-keys.js';
 import { Audit } from './services/audit.js';
 import { Contacts } from './services/contacts.js';
+import { Conversations } from './services/conversations.js';
+import { Cursors } from './services/cursors.js';
 import type { ServiceDeps } from './services/deps.js';
 import { Groups } from './services/groups.js';
+import { History } from './services/history.js';
 import { Invites } from './services/invites.js';
+import { Journal } from './services/journal.js';
 import { Lookups } from './services/lookups.js';
-import { Messaging } from './services/messaging.js';
 import { Presence } from './services/presence.js';
 import { Search } from './services/search.js';
+import { MessageSend } from './services/send.js';
 import { UserAdmin } from './services/user-admin.js';
-import type { ServerContext } from './session/context.js';
-import { Hub } from './session/hub.js';
+import type { ServerContext } from './ops/context.js';
+import { Hub } from './connections/hub.js';
 import { logRegistrationPolicy } from './services/registration-notice.js';
 import { createStore } from './store/factory.js';
 import type { Store } from './store/store.js';
@@ -40,8 +48,8 @@ export interface WarblerServer {
   readonly metrics: Metrics;
   readonly apiKeys: ApiKeys;
   readonly audit: Audit;
-  /** Messaging and its write queue (the group commit). */
-  readonly messaging: Messaging;
+  /** The event journal and its write queue (the group commit). */
+  readonly journal: Journal;
   /**
    * Graceful stop: refuse new connections and requests (the listener answers 503 until the stop ends),
    * store and acknowledge everything already received, close clients with the reconnect code, close the
@@ -51,56 +59,23 @@ export interface WarblerServer {
 }
 
 /**
- * Starts a server from a validated config.
+ * Starts a server from a validated config, with the extensions' hooks (hooks/hooks.ts), fixed for its life.
  * @example const s = await startServer(loadConfig({ overrides: { server: { port: 0 } } }));
  */
-export async function startServer(config: Config, logger: Logger = createLogger(config.log.level)): Promise<WarblerServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger = createLogger(config.log.level),
+  extensions: readonly Extension[] = [],
+): Promise<WarblerServer> {
   const store = await createStore(config);
   const bus = createBus(config);
-  // Read only when scraped, after the gateway exists.
+  // The one part read before it is built: the connection gauge, read when /metrics is scraped, which
+  // is after the listener (and so the gateway) is up.
   const metrics: Metrics = new Metrics((): number => gateway.size);
-  const hub = new Hub(metrics);
-  bus.attach(hub);
-  const audit = new Audit(store, config, logger);
-  const accounts = new Accounts(store, bus, config, logger, audit);
-  const lookups = new Lookups(store, config);
-  const messaging = new Messaging(store, bus, config, metrics, lookups);
-  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, messaging, lookups };
-  const groups = new Groups(deps);
-  const contacts = new Contacts(deps);
-  const presence = new Presence(deps, { contacts, groups });
-  const search = new Search(deps, { groups });
-  messaging.groups = groups;
-  messaging.blocks = contacts;
-  groups.membersChanged = (users, members) => presence.membershipChanged(users, members);
-  const services = [groups, contacts, presence, search];
-  for (const svc of services) await svc.start();
-  const watch = new AccountWatch(
-    store,
-    hub,
-    {
-      forgetUser: (id) => messaging.forgetUser(id),
-      leaveGroups: (id) => groups.removeDeletedUser(id),
-      dropContacts: (id) => contacts.removeDeletedUser(id),
-    },
-    logger,
-  );
+  const d = assemble({ config, logger, store, bus, metrics, hooks: new Hooks(extensions, logger) });
+  const { audit, accounts, journal, watch, ctx } = d;
+  for (const svc of d.services) await svc.start();
   await watch.start();
-  const ctx: ServerContext = {
-    config,
-    logger,
-    metrics,
-    accounts,
-    messaging,
-    groups,
-    contacts,
-    presence,
-    search,
-    lookups,
-    hub,
-    writes: messaging.batcher,
-    draining: false,
-  };
 
   const apiKeys = new ApiKeys(store, audit);
   const invites = new Invites(store.registration, logger);
@@ -138,10 +113,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       logger.info('shutting down');
       ctx.draining = true;
       gateway.stopAccepting();
-      await messaging.batcher.flush();
+      await journal.flush();
       await gateway.closeAll(config.server.shutdownTimeoutMs);
       await watch.stop();
-      for (const svc of services.reverse()) await svc.stop();
+      for (const svc of [...d.services].reverse()) await svc.stop();
       await bus.close();
       await accounts.flush();
       await audit.flush();
@@ -157,7 +132,76 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     })());
 
   const wsUrl = `${url.replace(/^http/, 'ws')}${config.gateway.path}`;
-  return { port, url, wsUrl, adminUrl, store, accounts, metrics, messaging, apiKeys, audit, stop };
+  return { port, url, wsUrl, adminUrl, store, accounts, metrics, journal, apiKeys, audit, stop };
+}
+
+/** A part with a life: started in assembly order, stopped in reverse. */
+interface Service {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The server's domain, assembled: what the listeners and the stop need of it. */
+interface Domain {
+  audit: Audit;
+  accounts: Accounts;
+  journal: Journal;
+  /** Started in this order, stopped in reverse. */
+  services: readonly Service[];
+  watch: AccountWatch;
+  ctx: ServerContext;
+}
+
+/**
+ * Builds the domain once, in dependency order: every part gets what it needs in its constructor, each
+ * built before it (nothing is set after construction, no stand-in waits for a later part). Listeners
+ * (presence on the hub, contacts and groups) register in `start`.
+ */
+function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus; metrics: Metrics; hooks: Hooks }): Domain {
+  const { config, logger, store, bus, metrics, hooks } = base;
+  const hub = new Hub(metrics);
+  bus.attach(hub);
+  const audit = new Audit(store, config, logger);
+  const accounts = new Accounts(store, bus, config, logger, audit);
+  const lookups = new Lookups(store, config);
+  const journal = new Journal(store, bus, config, metrics, hooks);
+  const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, lookups, journal };
+  const groups = new Groups(deps);
+  const contacts = new Contacts(deps);
+  const access = new Access(store, lookups, groups, contacts);
+  const presence = new Presence(deps, { contacts, groups, access });
+  const search = new Search(deps, { access });
+  const watch = new AccountWatch(
+    store,
+    hub,
+    {
+      forgetUser: (id) => access.forgetUser(id),
+      leaveGroups: (id) => groups.removeDeletedUser(id),
+      dropContacts: (id) => contacts.removeDeletedUser(id),
+    },
+    logger,
+  );
+  const ctx: ServerContext = {
+    config,
+    logger,
+    metrics,
+    accounts,
+    send: new MessageSend(store, config, access, journal),
+    actions: new MessageActions(store, config, access, journal),
+    history: new History(store, config, access),
+    conversations: new Conversations(store, access, groups, journal),
+    cursors: new Cursors(store, config, bus, access, journal),
+    groups,
+    contacts,
+    presence,
+    search,
+    lookups,
+    hub,
+    hooks,
+    writes: journal.pressure,
+    draining: false,
+  };
+  return { audit, accounts, journal, services: [groups, contacts, presence, search], watch, ctx };
 }
 
 /**

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { WarblerClient, type ClientOptions } from '@warbler/sdk';
 import type { ApiScope } from '@warbler/protocol';
-import { loadConfig, startServer, type ConfigInput, type WarblerServer } from '../src/index.js';
+import { loadConfig, startServer, type ConfigInput, type Extension, type WarblerServer } from '../src/index.js';
 
 /** The CLI entry point, compiled. */
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
@@ -56,7 +56,7 @@ export interface TestServer extends WarblerServer {
  * (tests make many accounts) and open registration (tests register freely; the default is `invite`).
  * `t.after(() => s.close())` tears it down.
  */
-export async function startTestServer(overrides: ConfigInput = {}, dataDir = tempDir()): Promise<TestServer> {
+export async function startTestServer(overrides: ConfigInput = {}, dataDir = tempDir(), extensions: Extension[] = []): Promise<TestServer> {
   const config = loadConfig({
     overrides: {
       ...overrides,
@@ -68,7 +68,7 @@ export async function startTestServer(overrides: ConfigInput = {}, dataDir = tem
       log: { level: 'silent', ...overrides.log },
     },
   });
-  const s = await startServer(config);
+  const s = await startServer(config, undefined, extensions);
   return Object.assign(s, {
     dataDir,
     close: async () => {

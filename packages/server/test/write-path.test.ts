@@ -165,7 +165,7 @@ function backlog(s: TestServer, from: number, to: number, n: number, tag: string
       body: JSON.stringify({ text: `${tag} ${i}` }),
       createdAt: now,
     };
-    return s.messaging.batcher.submit(msg);
+    return s.journal.batcher.submit(msg);
   });
 }
 

@@ -4,7 +4,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { ServerContext } from '../session/context.js';
+import type { ServerContext } from '../ops/context.js';
 import { Session } from '../session/session.js';
 import { clientIp, proxySet } from './client-ip.js';
 import { IpConnections } from './ip-connections.js';

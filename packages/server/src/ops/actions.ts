@@ -1,8 +1,4 @@
-import type { Caller } from '../services/messaging.js';
-import type { Session } from '../session/session.js';
 import type { Handlers } from './handler.js';
-
-const caller = (s: Session): Caller => ({ userId: s.me.user.id, connId: s.connId });
 
 /**
  * Message actions, receipts and conversation flags. Actions that are entries in a sequence are checked
@@ -12,23 +8,23 @@ export const actionHandlers: Handlers<
   'msg.edit' | 'msg.recall' | 'msg.react' | 'msg.delete' | 'msg.forward' | 'msg.receipts' | 'conv.delivered' | 'conv.update'
 > = {
   'msg.edit': async (s, data) => {
-    const c = caller(s);
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.edit(c, data)));
+    const c = s.caller;
+    return s.ctx.send.submit(c, await s.ordered(() => s.ctx.actions.edit(c, data)));
   },
   'msg.recall': async (s, data) => {
-    const c = caller(s);
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.recall(c, data)));
+    const c = s.caller;
+    return s.ctx.send.submit(c, await s.ordered(() => s.ctx.actions.recall(c, data)));
   },
   'msg.react': async (s, data) => {
-    const c = caller(s);
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.react(c, data)));
+    const c = s.caller;
+    return s.ctx.send.submit(c, await s.ordered(() => s.ctx.actions.react(c, data)));
   },
   'msg.forward': async (s, data) => {
-    const c = caller(s);
-    return s.ctx.messaging.submit(c, await s.ordered(() => s.ctx.messaging.actions.forward(c, data)));
+    const c = s.caller;
+    return s.ctx.send.submit(c, await s.ordered(() => s.ctx.actions.forward(c, data)));
   },
-  'msg.delete': (s, data) => s.ctx.messaging.actions.deleteForMe(caller(s), data),
-  'msg.receipts': (s, data) => s.ctx.messaging.receipts(caller(s), data),
-  'conv.delivered': (s, data) => s.ctx.messaging.markDelivered(caller(s), data),
-  'conv.update': (s, data) => s.ctx.messaging.updateFlags(caller(s), data),
+  'msg.delete': (s, data) => s.ctx.actions.deleteForMe(s.caller, data),
+  'msg.receipts': (s, data) => s.ctx.cursors.receipts(s.caller, data),
+  'conv.delivered': (s, data) => s.ctx.cursors.markDelivered(s.caller, data),
+  'conv.update': (s, data) => s.ctx.conversations.updateFlags(s.caller, data),
 };

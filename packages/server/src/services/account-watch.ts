@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { Hub } from '../session/hub.js';
+import type { Hub } from '../connections/hub.js';
 import type { AccountChangeRow } from '../store/admin-store.js';
 import type { Store } from '../store/store.js';
 

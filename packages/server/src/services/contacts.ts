@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { LIMITS, selfConvId, type RequestData, type ResultData, type User } from '@warbler/protocol';
 import { normalizeDisplayName } from '../auth/rules.js';
 import { WarblerError } from '../errors.js';
@@ -6,7 +5,8 @@ import type { Applied, ContactSettings, ProfileChanges, ProfileRow, UserSinceRow
 import type { NewMessage } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import type { BlockList } from './directory.js';
-import type { Caller } from './messaging.js';
+import { systemMessage } from './journal.js';
+import type { RequestContext } from '../connections/request.js';
 
 /** Who is told when contacts change (the presence service), after the change is stored. */
 export interface ContactListener {
@@ -77,28 +77,19 @@ export class Contacts implements BlockList {
 
   /** An `account` event for the log of `owner`, recording an action of `actor`. */
   private event(owner: number, actor: number, event: Record<string, unknown>): NewMessage {
-    return {
-      conv: selfConvId(owner),
-      members: [owner],
-      senderId: actor,
-      clientId: `sys:${randomUUID()}`,
-      kind: 'account',
-      body: JSON.stringify({ event }),
-      createdAt: Date.now(),
-    };
+    return systemMessage({ conv: selfConvId(owner), members: [owner], senderId: actor, kind: 'account', event });
   }
 
-  /** Pushes the events a change appended; the acting connection gets its response instead. */
-  private publish<O>(caller: Caller, applied: Applied<O>): O {
-    for (const a of applied.appended) this.deps.messaging.publishAppended(a.message, a.result, caller.connId);
-    return applied.outcome;
+  /** Records a change stored with its events (see Journal.record); the acting connection gets its response instead of them. */
+  private record<O>(caller: RequestContext, write: Promise<Applied<O>>): Promise<O> {
+    return this.deps.journal.record(write, caller.connId);
   }
 
   private relationChanged(a: number, b: number): void {
     for (const l of this.listeners) l.relationChanged(a, b);
   }
 
-  async updateProfile(caller: Caller, data: RequestData<'profile.update'>): Promise<ResultData<'profile.update'>> {
+  async updateProfile(caller: RequestContext, data: RequestData<'profile.update'>): Promise<ResultData<'profile.update'>> {
     const me = caller.userId;
     const changes: ProfileChanges = {};
     if (data.displayName !== undefined) {
@@ -112,42 +103,38 @@ export class Contacts implements BlockList {
     }
     if (data.bio !== undefined) changes.bio = freeText(data.bio, 'bio') ?? null;
     const changed = Object.keys(changes).length > 0;
-    const user = this.publish(
+    const user = await this.record(
       caller,
-      await this.deps.store.contacts.updateProfile(me, changes, (u) =>
-        u && changed ? [this.event(me, me, { type: 'profile', user: u })] : [],
-      ),
+      this.deps.store.contacts.updateProfile(me, changes, (u) => (u && changed ? [this.event(me, me, { type: 'profile', user: u })] : [])),
     );
     if (!user) throw new WarblerError('user_not_found');
     return { user };
   }
 
-  async updatePrivacy(caller: Caller, data: RequestData<'privacy.update'>): Promise<ResultData<'privacy.update'>> {
+  async updatePrivacy(caller: RequestContext, data: RequestData<'privacy.update'>): Promise<ResultData<'privacy.update'>> {
     const me = caller.userId;
     const changes: Partial<ContactSettings> = {};
     if (data.friendPolicy !== undefined) changes.friendPolicy = data.friendPolicy;
     if (data.presence !== undefined) changes.presence = data.presence;
     const changed = Object.keys(changes).length > 0;
-    const settings = this.publish(
+    const settings = await this.record(
       caller,
-      await this.deps.store.contacts.updateSettings(me, changes, (s) =>
-        s && changed ? [this.event(me, me, { type: 'privacy', ...s })] : [],
-      ),
+      this.deps.store.contacts.updateSettings(me, changes, (s) => (s && changed ? [this.event(me, me, { type: 'privacy', ...s })] : [])),
     );
     if (!settings) throw new WarblerError('user_not_found');
     if (changes.presence !== undefined) for (const l of this.listeners) l.presencePrivacyChanged(me, settings.presence);
     return settings;
   }
 
-  async request(caller: Caller, data: RequestData<'friend.request'>): Promise<ResultData<'friend.request'>> {
+  async request(caller: RequestContext, data: RequestData<'friend.request'>): Promise<ResultData<'friend.request'>> {
     const me = caller.userId;
     const them = data.user;
     if (them === me) throw new WarblerError('forbidden', 'you cannot befriend yourself');
     const message = data.message === undefined ? undefined : freeText(data.message, 'message');
     await this.deps.lookups.chargeStrangers(me, [them]);
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.requestFriend(me, them, message ?? null, Date.now(), (o) => {
+      this.deps.store.contacts.requestFriend(me, them, message ?? null, Date.now(), (o) => {
         const withMessage = message === undefined ? {} : { message };
         if (o === 'pending') {
           const ev = { type: 'friend.request', from: me, to: them, ...withMessage };
@@ -181,12 +168,12 @@ export class Contacts implements BlockList {
     }
   }
 
-  async accept(caller: Caller, data: RequestData<'friend.accept'>): Promise<ResultData<'friend.accept'>> {
+  async accept(caller: RequestContext, data: RequestData<'friend.accept'>): Promise<ResultData<'friend.accept'>> {
     const me = caller.userId;
     const them = data.user;
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.acceptRequest(them, me, Date.now(), (o) =>
+      this.deps.store.contacts.acceptRequest(them, me, Date.now(), (o) =>
         o === 'accepted'
           ? [this.event(them, me, { type: 'friend.accepted', user: me }), this.event(me, me, { type: 'friend.accepted', user: them })]
           : [],
@@ -198,13 +185,13 @@ export class Contacts implements BlockList {
     return { user: user ?? { id: them, username: '', displayName: '' } };
   }
 
-  async decline(caller: Caller, data: RequestData<'friend.decline'>): Promise<ResultData<'friend.decline'>> {
+  async decline(caller: RequestContext, data: RequestData<'friend.decline'>): Promise<ResultData<'friend.decline'>> {
     const me = caller.userId;
     const them = data.user;
     // The sender is not told: the request only leaves their outgoing list.
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.declineRequest(them, me, (o) =>
+      this.deps.store.contacts.declineRequest(them, me, (o) =>
         o === 'declined' ? [this.event(me, me, { type: 'friend.declined', user: them })] : [],
       ),
     );
@@ -212,12 +199,12 @@ export class Contacts implements BlockList {
     return {};
   }
 
-  async remove(caller: Caller, data: RequestData<'friend.remove'>): Promise<ResultData<'friend.remove'>> {
+  async remove(caller: RequestContext, data: RequestData<'friend.remove'>): Promise<ResultData<'friend.remove'>> {
     const me = caller.userId;
     const them = data.user;
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.removeFriend(me, them, (o) =>
+      this.deps.store.contacts.removeFriend(me, them, (o) =>
         o === 'removed'
           ? [this.event(them, me, { type: 'friend.removed', user: me }), this.event(me, me, { type: 'friend.removed', user: them })]
           : [],
@@ -228,13 +215,13 @@ export class Contacts implements BlockList {
     return { removed: true };
   }
 
-  async listFriends(caller: Caller, data: RequestData<'friend.list'>): Promise<ResultData<'friend.list'>> {
+  async listFriends(caller: RequestContext, data: RequestData<'friend.list'>): Promise<ResultData<'friend.list'>> {
     const limit = data.limit ?? LIMITS.defaultPage;
     const p = page(await this.deps.store.contacts.listFriends(caller.userId, data.after ?? 0, limit + 1), limit);
     return { friends: p.rows.map(userSince), more: p.more };
   }
 
-  async listRequests(caller: Caller, data: RequestData<'friend.requests'>): Promise<ResultData<'friend.requests'>> {
+  async listRequests(caller: RequestContext, data: RequestData<'friend.requests'>): Promise<ResultData<'friend.requests'>> {
     const r = await this.deps.store.contacts.listRequests(caller.userId, data.limit ?? LIMITS.defaultPage);
     const wire = (x: { user: ProfileRow; message: string | null; createdAt: number }) => ({
       user: x.user,
@@ -249,14 +236,14 @@ export class Contacts implements BlockList {
    * watches see the caller offline. Ends a friendship (they get `friend.removed`, as after a plain
    * removal) and deletes pending requests both ways (silently). Only the blocker's log records it.
    */
-  async block(caller: Caller, data: RequestData<'block.add'>): Promise<ResultData<'block.add'>> {
+  async block(caller: RequestContext, data: RequestData<'block.add'>): Promise<ResultData<'block.add'>> {
     const me = caller.userId;
     const them = data.user;
     if (them === me) throw new WarblerError('forbidden', 'you cannot block yourself');
     await this.deps.lookups.chargeStrangers(me, [them]);
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.block(me, them, Date.now(), (o) => {
+      this.deps.store.contacts.block(me, them, Date.now(), (o) => {
         if (o === 'blocked') return [this.event(me, me, { type: 'blocked', user: them })];
         if (o === 'blocked_unfriended')
           return [this.event(me, me, { type: 'blocked', user: them }), this.event(them, me, { type: 'friend.removed', user: me })];
@@ -271,14 +258,12 @@ export class Contacts implements BlockList {
     return {};
   }
 
-  async unblock(caller: Caller, data: RequestData<'block.remove'>): Promise<ResultData<'block.remove'>> {
+  async unblock(caller: RequestContext, data: RequestData<'block.remove'>): Promise<ResultData<'block.remove'>> {
     const me = caller.userId;
     const them = data.user;
-    const outcome = this.publish(
+    const outcome = await this.record(
       caller,
-      await this.deps.store.contacts.unblock(me, them, (o) =>
-        o === 'unblocked' ? [this.event(me, me, { type: 'unblocked', user: them })] : [],
-      ),
+      this.deps.store.contacts.unblock(me, them, (o) => (o === 'unblocked' ? [this.event(me, me, { type: 'unblocked', user: them })] : [])),
     );
     if (outcome === 'unblocked') {
       this.remember(me, them, false);
@@ -292,17 +277,17 @@ export class Contacts implements BlockList {
    * (as after a plain removal); requests and blocks both ways go silently.
    */
   async removeDeletedUser(userId: number): Promise<void> {
-    const applied = await this.deps.store.contacts.removeUser(userId, (o) =>
-      o.friends.map((f) => this.event(f, userId, { type: 'friend.removed', user: userId })),
+    const { friends, blocks } = await this.deps.journal.record(
+      this.deps.store.contacts.removeUser(userId, (o) =>
+        o.friends.map((f) => this.event(f, userId, { type: 'friend.removed', user: userId })),
+      ),
     );
-    for (const a of applied.appended) this.deps.messaging.publishAppended(a.message, a.result);
-    const { friends, blocks } = applied.outcome;
     for (const b of blocks) this.remember(b.blocker, b.blocked, false);
     for (const f of friends) this.relationChanged(userId, f);
     for (const b of blocks) this.relationChanged(b.blocker, b.blocked);
   }
 
-  async listBlocked(caller: Caller, data: RequestData<'block.list'>): Promise<ResultData<'block.list'>> {
+  async listBlocked(caller: RequestContext, data: RequestData<'block.list'>): Promise<ResultData<'block.list'>> {
     const limit = data.limit ?? LIMITS.defaultPage;
     const p = page(await this.deps.store.contacts.listBlocked(caller.userId, data.after ?? 0, limit + 1), limit);
     return { blocked: p.rows.map(userSince), more: p.more };

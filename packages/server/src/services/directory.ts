@@ -1,5 +1,4 @@
 import type { GroupSummary } from '@warbler/protocol';
-import { WarblerError } from '../errors.js';
 
 /** A user's standing in a group, as messaging needs it. */
 export interface GroupAccess {
@@ -34,13 +33,3 @@ export interface BlockList {
   /** True when `blocker` has blocked `sender`. */
   isBlocked(blocker: number, sender: number): boolean;
 }
-
-/** Until a groups service is attached: there are no groups. */
-export const NO_GROUPS: GroupDirectory = {
-  sendAccess: () => Promise.reject(new WarblerError('conversation_not_found')),
-  readAccess: () => Promise.reject(new WarblerError('conversation_not_found')),
-  summaries: () => Promise.resolve(new Map()),
-};
-
-/** Until a contacts service is attached: nobody blocks anybody. */
-export const NO_BLOCKS: BlockList = { isBlocked: () => false };

@@ -11,7 +11,7 @@ import {
 } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
 import type { GroupEventDraft, GroupMemberRow, GroupPatch, GroupRow } from '../store/group-store.js';
-import type { AppendResult } from '../store/store.js';
+import type { AppendResult, NewMessage } from '../store/store.js';
 import { publicUser } from './accounts.js';
 import type { ServiceDeps } from './deps.js';
 import type { GroupAccess, GroupDirectory } from './directory.js';
@@ -25,7 +25,13 @@ import {
   requireOwner,
   type GroupState,
 } from './group-roster.js';
-import type { Caller } from './messaging.js';
+import type { RequestContext } from '../connections/request.js';
+
+/** Who is told when group membership changes (the presence service), after the change is stored. */
+export interface MembershipListener {
+  /** `users` joined or left a group whose members are now `members` (see Presence.membershipChanged). */
+  membershipChanged(users: readonly number[], members: readonly number[]): void;
+}
 
 /** The users of a list without repeats, in first-seen order. */
 const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
@@ -40,12 +46,21 @@ const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
  * each other about changes (not done yet; Warbler runs groups in one process).
  */
 export class Groups implements GroupDirectory {
-  /** Told after membership changes commit (presence re-evaluates watches between group mates); set by the server. */
-  membersChanged: (users: readonly number[], members: readonly number[]) => void = () => undefined;
   private readonly roster: GroupRoster;
+  private readonly listeners: MembershipListener[] = [];
 
   constructor(protected readonly deps: ServiceDeps) {
     this.roster = new GroupRoster(deps.store);
+  }
+
+  /** Registers a listener for membership changes (presence re-evaluates watches between group mates). */
+  listen(l: MembershipListener): void {
+    this.listeners.push(l);
+  }
+
+  /** Tells the listeners, after a membership change committed. */
+  private membersChanged(users: readonly number[], members: readonly number[]): void {
+    for (const l of this.listeners) l.membershipChanged(users, members);
   }
 
   async start(): Promise<void> {}
@@ -91,7 +106,7 @@ export class Groups implements GroupDirectory {
   // ---------------------------------------------------------------------------------------------
   // Ops.
 
-  async create(caller: Caller, data: RequestData<'group.create'>): Promise<ResultData<'group.create'>> {
+  async create(caller: RequestContext, data: RequestData<'group.create'>): Promise<ResultData<'group.create'>> {
     const owner = caller.userId;
     const listed = data.members ?? [];
     if (listed.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
@@ -113,28 +128,27 @@ export class Groups implements GroupDirectory {
       joinPolicy,
       users: members,
     });
-    const { group, event: r } = await this.deps.store.groups.createGroup(
-      { name: data.name, avatar, description, ownerId: owner, joinPolicy, createdAt },
-      others,
-      event,
+    const { group } = await this.deps.journal.record(
+      this.deps.store.groups
+        .createGroup({ name: data.name, avatar, description, ownerId: owner, joinPolicy, createdAt }, others, event)
+        .then((c) => ({ outcome: c, appended: [{ message: groupEntry(c.group.conv, members, event), result: c.event }] })),
     );
     const g = this.roster.created(
       group,
       members.map((userId) => ({ userId, role: userId === owner ? 'owner' : 'member', mutedUntil: 0 })),
     );
-    this.publish(g.conv, g.members, event, r);
     this.membersChanged(members, members);
     return { group: this.info(g, owner) };
   }
 
-  async get(caller: Caller, data: RequestData<'group.get'>): Promise<ResultData<'group.get'>> {
+  async get(caller: RequestContext, data: RequestData<'group.get'>): Promise<ResultData<'group.get'>> {
     const g = await this.roster.live(data.conv);
     if (!g.byUser.has(caller.userId) && g.row.joinPolicy === 'invite')
       throw new WarblerError('not_member', 'an invite-only group is visible to its members only');
     return { group: this.info(g, caller.userId) };
   }
 
-  async members(caller: Caller, data: RequestData<'group.members'>): Promise<ResultData<'group.members'>> {
+  async members(caller: RequestContext, data: RequestData<'group.members'>): Promise<ResultData<'group.members'>> {
     await this.readAccess(caller.userId, data.conv);
     const limit = data.limit ?? LIMITS.defaultPage;
     const rows = await this.deps.store.groups.membersPage(data.conv, data.after ?? 0, limit + 1);
@@ -151,7 +165,7 @@ export class Groups implements GroupDirectory {
     return { members, more, ...(more ? { next: page.at(-1)!.userId } : {}) };
   }
 
-  async update(caller: Caller, data: RequestData<'group.update'>): Promise<ResultData<'group.update'>> {
+  async update(caller: RequestContext, data: RequestData<'group.update'>): Promise<ResultData<'group.update'>> {
     return this.roster.change(data.conv, async (g) => {
       requireAdmin(g, caller.userId);
       const r = g.row;
@@ -170,17 +184,21 @@ export class Groups implements GroupDirectory {
       if (data.mutedAll !== undefined && data.mutedAll !== r.mutedAll) changed.mutedAll = patch.mutedAll = data.mutedAll;
       if (Object.keys(patch).length > 0) {
         const event = this.draft(caller.userId, { type: 'updated', actor: caller.userId, ...changed });
-        const res = await this.deps.store.groups.updateGroup(r.id, patch, event, () => {
-          Object.assign(r, patch);
-          r.updatedAt = event.createdAt;
-        });
-        this.publish(g.conv, g.members, event, res);
+        await this.record(
+          g.conv,
+          g.members,
+          event,
+          this.deps.store.groups.updateGroup(r.id, patch, event, () => {
+            Object.assign(r, patch);
+            r.updatedAt = event.createdAt;
+          }),
+        );
       }
       return { group: this.info(g, caller.userId) };
     });
   }
 
-  async dissolve(caller: Caller, data: RequestData<'group.dissolve'>): Promise<ResultData<'group.dissolve'>> {
+  async dissolve(caller: RequestContext, data: RequestData<'group.dissolve'>): Promise<ResultData<'group.dissolve'>> {
     return this.roster.change(data.conv, async (g) => {
       requireOwner(g, caller.userId);
       await this.dissolveAs(g, caller.userId);
@@ -188,7 +206,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async add(caller: Caller, data: RequestData<'group.add'>): Promise<ResultData<'group.add'>> {
+  async add(caller: RequestContext, data: RequestData<'group.add'>): Promise<ResultData<'group.add'>> {
     if (data.users.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
     return this.roster.change(data.conv, async (g) => {
       const role = requireMember(g, caller.userId);
@@ -202,14 +220,18 @@ export class Groups implements GroupDirectory {
       await this.deps.lookups.chargeStrangers(caller.userId, users);
       await this.checkUsersExist(users);
       const event = this.draft(caller.userId, { type: 'added', actor: caller.userId, users });
-      const r = await this.deps.store.groups.addMembers(g.row.id, users, event, () => addToState(g, users));
-      this.publish(g.conv, g.members, event, r);
+      await this.record(
+        g.conv,
+        g.members,
+        event,
+        this.deps.store.groups.addMembers(g.row.id, users, event, () => addToState(g, users)),
+      );
       this.membersChanged(users, g.members);
       return { added: users };
     });
   }
 
-  async remove(caller: Caller, data: RequestData<'group.remove'>): Promise<ResultData<'group.remove'>> {
+  async remove(caller: RequestContext, data: RequestData<'group.remove'>): Promise<ResultData<'group.remove'>> {
     if (data.users.length > GROUP_MAX_USERS_PER_CALL) throw tooMany();
     return this.roster.change(data.conv, async (g) => {
       const role = requireAdmin(g, caller.userId);
@@ -224,14 +246,18 @@ export class Groups implements GroupDirectory {
       // The removed get the event too, and nothing after it.
       const recipients = [...g.members];
       const event = this.draft(caller.userId, { type: 'removed', actor: caller.userId, users });
-      const r = await this.deps.store.groups.removeMembers(g.row.id, users, event, () => removeFromState(g, users));
-      this.publish(g.conv, recipients, event, r);
+      await this.record(
+        g.conv,
+        recipients,
+        event,
+        this.deps.store.groups.removeMembers(g.row.id, users, event, () => removeFromState(g, users)),
+      );
       this.membersChanged(users, g.members);
       return { removed: users };
     });
   }
 
-  async leave(caller: Caller, data: RequestData<'group.leave'>): Promise<ResultData<'group.leave'>> {
+  async leave(caller: RequestContext, data: RequestData<'group.leave'>): Promise<ResultData<'group.leave'>> {
     return this.roster.change(data.conv, async (g) => {
       const role = requireMember(g, caller.userId);
       if (role === 'owner') throw new WarblerError('owner_required', 'the owner must transfer the group (group.transfer) before leaving');
@@ -240,7 +266,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async join(caller: Caller, data: RequestData<'group.join'>): Promise<ResultData<'group.join'>> {
+  async join(caller: RequestContext, data: RequestData<'group.join'>): Promise<ResultData<'group.join'>> {
     const me = caller.userId;
     return this.roster.change(data.conv, async (g) => {
       if (g.byUser.has(me)) throw new WarblerError('already_member');
@@ -248,8 +274,12 @@ export class Groups implements GroupDirectory {
       this.checkCap(g.members.length + 1);
       if (g.row.joinPolicy === 'open') {
         const event = this.draft(me, { type: 'joined', actor: me });
-        const r = await this.deps.store.groups.addMembers(g.row.id, [me], event, () => addToState(g, [me]));
-        this.publish(g.conv, g.members, event, r);
+        await this.record(
+          g.conv,
+          g.members,
+          event,
+          this.deps.store.groups.addMembers(g.row.id, [me], event, () => addToState(g, [me])),
+        );
         this.membersChanged([me], g.members);
         return { status: 'joined' };
       }
@@ -259,13 +289,15 @@ export class Groups implements GroupDirectory {
       if (fresh) {
         const admins = g.members.filter((u) => isAdmin(g.byUser.get(u)?.role));
         const event = { type: 'group.request', conv: g.conv, user: me, ...(message ? { message } : {}) };
-        await Promise.all(admins.map((a) => this.deps.messaging.appendSystem(selfConvId(a), [a], me, 'account', event)));
+        await Promise.all(
+          admins.map((a) => this.deps.journal.appendSystem({ conv: selfConvId(a), members: [a], senderId: me, kind: 'account', event })),
+        );
       }
       return { status: 'pending' };
     });
   }
 
-  async requests(caller: Caller, data: RequestData<'group.requests'>): Promise<ResultData<'group.requests'>> {
+  async requests(caller: RequestContext, data: RequestData<'group.requests'>): Promise<ResultData<'group.requests'>> {
     const g = await this.roster.live(data.conv);
     requireAdmin(g, caller.userId);
     const limit = data.limit ?? LIMITS.defaultPage;
@@ -280,31 +312,37 @@ export class Groups implements GroupDirectory {
     return { requests, more: rows.length > limit };
   }
 
-  async approve(caller: Caller, data: RequestData<'group.approve'>): Promise<ResultData<'group.approve'>> {
+  async approve(caller: RequestContext, data: RequestData<'group.approve'>): Promise<ResultData<'group.approve'>> {
     return this.roster.change(data.conv, async (g) => {
       requireAdmin(g, caller.userId);
       const req = await this.deps.store.groups.getRequest(g.row.id, data.user);
       if (!req) throw new WarblerError('request_not_found', `no pending request from user ${data.user} to join this group`);
       if (!data.accept) {
         await this.deps.store.groups.deleteRequest(g.row.id, data.user);
-        await this.deps.messaging.appendSystem(selfConvId(data.user), [data.user], caller.userId, 'account', {
-          type: 'group.declined',
-          conv: g.conv,
-          actor: caller.userId,
+        await this.deps.journal.appendSystem({
+          conv: selfConvId(data.user),
+          members: [data.user],
+          senderId: caller.userId,
+          kind: 'account',
+          event: { type: 'group.declined', conv: g.conv, actor: caller.userId },
         });
         return { status: 'declined' };
       }
       if (g.byUser.has(data.user)) throw new WarblerError('already_member', `user ${data.user} is already a member`);
       this.checkCap(g.members.length + 1);
       const event = this.draft(data.user, { type: 'joined', actor: data.user, by: caller.userId });
-      const r = await this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => addToState(g, [data.user]));
-      this.publish(g.conv, g.members, event, r);
+      await this.record(
+        g.conv,
+        g.members,
+        event,
+        this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => addToState(g, [data.user])),
+      );
       this.membersChanged([data.user], g.members);
       return { status: 'joined' };
     });
   }
 
-  async setRole(caller: Caller, data: RequestData<'group.role'>): Promise<ResultData<'group.role'>> {
+  async setRole(caller: RequestContext, data: RequestData<'group.role'>): Promise<ResultData<'group.role'>> {
     return this.roster.change(data.conv, async (g) => {
       requireOwner(g, caller.userId);
       const m = g.byUser.get(data.user);
@@ -312,15 +350,19 @@ export class Groups implements GroupDirectory {
       if (m.role === 'owner') throw new WarblerError('forbidden', "the owner's role changes only by group.transfer");
       if (m.role === data.role) return {};
       const event = this.draft(caller.userId, { type: 'role', actor: caller.userId, users: [data.user], role: data.role });
-      const r = await this.deps.store.groups.setRole(g.row.id, data.user, data.role, event, () => {
-        m.role = data.role;
-      });
-      this.publish(g.conv, g.members, event, r);
+      await this.record(
+        g.conv,
+        g.members,
+        event,
+        this.deps.store.groups.setRole(g.row.id, data.user, data.role, event, () => {
+          m.role = data.role;
+        }),
+      );
       return {};
     });
   }
 
-  async transfer(caller: Caller, data: RequestData<'group.transfer'>): Promise<ResultData<'group.transfer'>> {
+  async transfer(caller: RequestContext, data: RequestData<'group.transfer'>): Promise<ResultData<'group.transfer'>> {
     return this.roster.change(data.conv, async (g) => {
       const from = requireOwner(g, caller.userId);
       const to = g.byUser.get(data.user);
@@ -331,7 +373,7 @@ export class Groups implements GroupDirectory {
     });
   }
 
-  async mute(caller: Caller, data: RequestData<'group.mute'>): Promise<ResultData<'group.mute'>> {
+  async mute(caller: RequestContext, data: RequestData<'group.mute'>): Promise<ResultData<'group.mute'>> {
     return this.roster.change(data.conv, async (g) => {
       const role = requireAdmin(g, caller.userId);
       const m = g.byUser.get(data.user);
@@ -343,10 +385,14 @@ export class Groups implements GroupDirectory {
       // Unmuting someone who is not muted changes nothing.
       if (until === 0 && m.mutedUntil <= now) return { mutedUntil: 0 };
       const event = this.draft(caller.userId, { type: 'muted', actor: caller.userId, users: [data.user], until });
-      const r = await this.deps.store.groups.setMutedUntil(g.row.id, data.user, until, event, () => {
-        m.mutedUntil = until;
-      });
-      this.publish(g.conv, g.members, event, r);
+      await this.record(
+        g.conv,
+        g.members,
+        event,
+        this.deps.store.groups.setMutedUntil(g.row.id, data.user, until, event, () => {
+          m.mutedUntil = until;
+        }),
+      );
       return { mutedUntil: until };
     });
   }
@@ -378,8 +424,12 @@ export class Groups implements GroupDirectory {
   private async leaveAs(g: GroupState, user: number): Promise<void> {
     const recipients = [...g.members];
     const event = this.draft(user, { type: 'left', actor: user });
-    const r = await this.deps.store.groups.removeMembers(g.row.id, [user], event, () => removeFromState(g, [user]));
-    this.publish(g.conv, recipients, event, r);
+    await this.record(
+      g.conv,
+      recipients,
+      event,
+      this.deps.store.groups.removeMembers(g.row.id, [user], event, () => removeFromState(g, [user])),
+    );
     this.membersChanged([user], g.members);
   }
 
@@ -387,12 +437,16 @@ export class Groups implements GroupDirectory {
   private async dissolveAs(g: GroupState, actor: number): Promise<void> {
     const everyone = [...g.members];
     const event = this.draft(actor, { type: 'dissolved', actor });
-    const r = await this.deps.store.groups.dissolveGroup(g.row.id, event, () => {
-      g.row.dissolvedAt = event.createdAt;
-      g.members.length = 0;
-      g.byUser.clear();
-    });
-    this.publish(g.conv, everyone, event, r);
+    await this.record(
+      g.conv,
+      everyone,
+      event,
+      this.deps.store.groups.dissolveGroup(g.row.id, event, () => {
+        g.row.dissolvedAt = event.createdAt;
+        g.members.length = 0;
+        g.byUser.clear();
+      }),
+    );
     this.membersChanged(everyone, everyone);
   }
 
@@ -401,13 +455,17 @@ export class Groups implements GroupDirectory {
     const from = g.byUser.get(owner)!;
     const to = g.byUser.get(heir)!;
     const event = this.draft(owner, { type: 'transferred', actor: owner, users: [heir] });
-    const r = await this.deps.store.groups.transferOwnership(g.row.id, owner, heir, event, () => {
-      from.role = 'admin';
-      to.role = 'owner';
-      g.row.ownerId = heir;
-      g.row.updatedAt = event.createdAt;
-    });
-    this.publish(g.conv, g.members, event, r);
+    await this.record(
+      g.conv,
+      g.members,
+      event,
+      this.deps.store.groups.transferOwnership(g.row.id, owner, heir, event, () => {
+        from.role = 'admin';
+        to.role = 'owner';
+        g.row.ownerId = heir;
+        g.row.updatedAt = event.createdAt;
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -432,9 +490,14 @@ export class Groups implements GroupDirectory {
     return { senderId: actor, clientId: `sys:${randomUUID()}`, body: JSON.stringify({ event }), createdAt: Date.now() };
   }
 
-  /** Pushes a stored `group` event to `recipients` (every connection, the acting one too). */
-  private publish(conv: string, recipients: readonly number[], d: GroupEventDraft, r: AppendResult): void {
-    this.deps.messaging.publishAppended({ conv, members: recipients, kind: 'group', ...d }, r);
+  /**
+   * Records a change written with its `group` event in one store transaction (`write`) through the
+   * journal, which pushes the event to `recipients` once durable (every connection, the acting one too).
+   */
+  private async record(conv: string, recipients: readonly number[], d: GroupEventDraft, write: Promise<AppendResult>): Promise<void> {
+    await this.deps.journal.record(
+      write.then((r) => ({ outcome: r, appended: [{ message: groupEntry(conv, recipients, d), result: r }] })),
+    );
   }
 
   private info(g: GroupState, userId: number): GroupInfo {
@@ -455,6 +518,11 @@ export class Groups implements GroupDirectory {
       ...(m && m.mutedUntil > Date.now() ? { mutedUntil: m.mutedUntil } : {}),
     };
   }
+}
+
+/** The entry of a `group` event in the group's conversation, delivered to `recipients`. */
+function groupEntry(conv: string, recipients: readonly number[], d: GroupEventDraft): NewMessage {
+  return { conv, members: recipients, kind: 'group', ...d };
 }
 
 function summary(r: GroupRow, memberCount: number): GroupSummary {

@@ -1,14 +1,22 @@
 import type { RequestData, ResultData } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { HubListener } from '../session/hub.js';
-import type { Session, SharedFrame } from '../session/session.js';
+import type { Connection, SharedFrame } from '../connections/connection.js';
+import type { HubListener } from '../connections/hub.js';
+import type { RequestContext } from '../connections/request.js';
 import type { ContactSettings } from '../store/contact-store.js';
+import type { Access } from './access.js';
 import type { ContactListener, Contacts } from './contacts.js';
 import type { ServiceDeps } from './deps.js';
-import type { Groups } from './groups.js';
+import type { Groups, MembershipListener } from './groups.js';
 
 type Privacy = ContactSettings['presence'];
 type PresenceState = ResultData<'presence.watch'>['presence'][number];
+
+/** What one connection watches: whose connection it is, and watched user → its watch. */
+interface Watching {
+  userId: number;
+  watches: Map<number, Watch>;
+}
 
 /** One connection's watch of one user. */
 interface Watch {
@@ -28,30 +36,31 @@ interface Watch {
  * since the start, and written to their device's `last_seen_at` (batched by accounts), which is read
  * for the others. Watches live in memory only for connections that watch something, and go when the
  * connection closes. Presence covers the connections of this process (as the memory bus does).
+ * Connections are known by id (`RequestContext.connId`) and reached through the hub.
  */
-export class Presence implements HubListener, ContactListener {
-  /** Per connection that watches anyone: watched user → its watch. */
-  private readonly watching = new Map<Session, Map<number, Watch>>();
-  /** Per watched user: the connections watching them. */
-  private readonly watchers = new Map<number, Set<Session>>();
+export class Presence implements HubListener, ContactListener, MembershipListener {
+  /** Per connection (id) that watches anyone: what it watches. */
+  private readonly watching = new Map<string, Watching>();
+  /** Per watched user: the connections (ids) watching them. */
+  private readonly watchers = new Map<number, Set<string>>();
   /** Presence privacy of every watched user. */
   private readonly privacy = new Map<number, Privacy>();
   /** When users who are offline now went offline, since the start (the device writes lag up to a second). */
   private readonly offlineAt = new Map<number, number>();
   /** Per connection that sent `typing`: conversation → when its last accepted `typing` came. */
-  private readonly typingAt = new Map<Session, Map<string, number>>();
+  private readonly typingAt = new Map<string, Map<string, number>>();
 
   constructor(
     protected readonly deps: ServiceDeps,
-    protected readonly peers: { contacts: Contacts; groups: Groups },
+    protected readonly peers: { contacts: Contacts; groups: Groups; access: Access },
   ) {}
 
   async start(): Promise<void> {
-    this.deps.hub.listener = this;
+    this.deps.hub.listen(this);
     this.peers.contacts.listen(this);
+    this.peers.groups.listen(this);
   }
   async stop(): Promise<void> {
-    this.deps.hub.listener = undefined;
     this.watching.clear();
     this.watchers.clear();
     this.privacy.clear();
@@ -59,9 +68,8 @@ export class Presence implements HubListener, ContactListener {
     this.typingAt.clear();
   }
 
-  /** Whether connection `s` may see the real presence of `target`. */
-  private visible(s: Session, target: number, w: Watch): boolean {
-    const me = s.me.user.id;
+  /** Whether user `me` may see the real presence of `target`. */
+  private visible(me: number, target: number, w: Watch): boolean {
     if (me === target) return true;
     if (this.peers.contacts.isBlocked(target, me)) return false;
     const p = this.privacy.get(target) ?? 'contacts';
@@ -76,8 +84,13 @@ export class Presence implements HubListener, ContactListener {
     return lastSeen > 0 ? { user: target, online: false, lastSeen } : { user: target, online: false };
   }
 
-  async watch(s: Session, data: RequestData<'presence.watch'>): Promise<ResultData<'presence.watch'>> {
-    const me = s.me.user.id;
+  /**
+   * Answers the users' presence as the caller may see it, and watches them for the caller's connection.
+   * A caller without a connection (a REST call) gets the answer and watches nothing.
+   */
+  async watch(caller: RequestContext, data: RequestData<'presence.watch'>): Promise<ResultData<'presence.watch'>> {
+    const me = caller.userId;
+    const conn = caller.connId;
     const wanted = [...new Set(data.users)];
     const { contacts } = this.deps.store;
     const settings = await contacts.settings(wanted);
@@ -88,9 +101,10 @@ export class Presence implements HubListener, ContactListener {
     const others = known.filter((u) => u !== me);
     const mates = others.length > 0 ? await contacts.contactsAmong(me, others) : new Set<number>();
     const lastSeen = await contacts.lastSeen(known);
-    if (s.closed) return { presence: [] };
+    if (conn !== undefined && !this.deps.hub.has(conn)) return { presence: [] };
     // From here on nothing waits: the watches and the states they answer with are one snapshot.
-    const mine = this.watching.get(s) ?? new Map<number, Watch>();
+    const entry = (conn !== undefined && this.watching.get(conn)) || { userId: me, watches: new Map<number, Watch>() };
+    const mine = entry.watches;
     const max = this.deps.config.presence.maxWatched;
     const total = mine.size + wanted.filter((u) => !mine.has(u)).length;
     if (total > max)
@@ -99,29 +113,39 @@ export class Presence implements HubListener, ContactListener {
     for (const u of wanted) {
       this.privacy.set(u, settings.get(u)?.presence ?? 'nobody');
       const w: Watch = { contact: mates.has(u), shown: false };
-      w.shown = this.visible(s, u, w);
+      w.shown = this.visible(me, u, w);
+      presence.push(this.state(u, w.shown, lastSeen.get(u)));
+      if (conn === undefined) {
+        this.dropPrivacy(u);
+        continue;
+      }
       mine.set(u, w);
       let set = this.watchers.get(u);
       if (!set) this.watchers.set(u, (set = new Set()));
-      set.add(s);
-      presence.push(this.state(u, w.shown, lastSeen.get(u)));
+      set.add(conn);
     }
-    if (mine.size > 0) this.watching.set(s, mine);
+    if (conn !== undefined && mine.size > 0) this.watching.set(conn, entry);
     return { presence };
   }
 
-  unwatch(s: Session, data: RequestData<'presence.unwatch'>): ResultData<'presence.unwatch'> {
-    const mine = this.watching.get(s);
-    if (!mine) return {};
-    for (const u of data.users) if (mine.delete(u)) this.dropWatcher(u, s);
-    if (mine.size === 0) this.watching.delete(s);
+  unwatch(caller: RequestContext, data: RequestData<'presence.unwatch'>): ResultData<'presence.unwatch'> {
+    const conn = caller.connId;
+    const mine = conn === undefined ? undefined : this.watching.get(conn)?.watches;
+    if (!mine || conn === undefined) return {};
+    for (const u of data.users) if (mine.delete(u)) this.dropWatcher(u, conn);
+    if (mine.size === 0) this.watching.delete(conn);
     return {};
   }
 
-  private dropWatcher(target: number, s: Session): void {
+  /** Forgets the privacy of a user nobody watches. */
+  private dropPrivacy(target: number): void {
+    if (!this.watchers.has(target)) this.privacy.delete(target);
+  }
+
+  private dropWatcher(target: number, conn: string): void {
     const set = this.watchers.get(target);
     if (!set) return;
-    set.delete(s);
+    set.delete(conn);
     if (set.size === 0) {
       this.watchers.delete(target);
       this.privacy.delete(target);
@@ -133,7 +157,7 @@ export class Presence implements HubListener, ContactListener {
     const set = this.watchers.get(target);
     if (!set) return;
     const frame: SharedFrame = { text: JSON.stringify({ ev: 'presence', data: state }) };
-    for (const s of set) if (this.watching.get(s)?.get(target)?.shown) s.push(frame);
+    for (const conn of set) if (this.watching.get(conn)?.watches.get(target)?.shown) this.deps.hub.push(conn, frame);
   }
 
   userOnline(userId: number): void {
@@ -148,33 +172,34 @@ export class Presence implements HubListener, ContactListener {
     this.announce(userId, { user: userId, online: false, lastSeen: now });
   }
 
-  connectionClosed(s: Session): void {
-    this.deps.accounts.touch(s.me.deviceId, Date.now());
-    this.typingAt.delete(s);
-    const mine = this.watching.get(s);
+  connectionClosed(c: Connection): void {
+    this.deps.accounts.touch(c.deviceId, Date.now());
+    this.typingAt.delete(c.connId);
+    const mine = this.watching.get(c.connId);
     if (!mine) return;
-    this.watching.delete(s);
-    for (const u of mine.keys()) this.dropWatcher(u, s);
+    this.watching.delete(c.connId);
+    for (const u of mine.watches.keys()) this.dropWatcher(u, c.connId);
   }
 
   /**
-   * Re-evaluates what the watchers of `target` among `sessions` may see, and pushes the new state to
+   * Re-evaluates what the watchers of `target` among `conns` may see, and pushes the new state to
    * those for whom it changed.
    */
-  private async refresh(target: number, sessions: readonly Session[]): Promise<void> {
-    const changed = sessions.filter((s) => {
-      const w = this.watching.get(s)?.get(target);
-      if (!w) return false;
-      const shown = this.visible(s, target, w);
+  private async refresh(target: number, conns: readonly string[]): Promise<void> {
+    const changed = conns.filter((conn) => {
+      const entry = this.watching.get(conn);
+      const w = entry?.watches.get(target);
+      if (!entry || !w) return false;
+      const shown = this.visible(entry.userId, target, w);
       if (shown === w.shown) return false;
       w.shown = shown;
       return true;
     });
     if (changed.length === 0) return;
     const stored = this.deps.hub.isOnline(target) ? undefined : (await this.deps.store.contacts.lastSeen([target])).get(target);
-    for (const s of changed) {
-      const w = this.watching.get(s)?.get(target);
-      if (w) s.push({ text: JSON.stringify({ ev: 'presence', data: this.state(target, w.shown, stored) }) });
+    for (const conn of changed) {
+      const w = this.watching.get(conn)?.watches.get(target);
+      if (w) this.deps.hub.push(conn, { text: JSON.stringify({ ev: 'presence', data: this.state(target, w.shown, stored) }) });
     }
   }
 
@@ -196,20 +221,20 @@ export class Presence implements HubListener, ContactListener {
 
   /** True when a connection of `watcher` watches `target`. */
   private watches(watcher: number, target: number): boolean {
-    for (const s of this.watchers.get(target) ?? []) if (s.me.user.id === watcher) return true;
+    for (const conn of this.watchers.get(target) ?? []) if (this.watching.get(conn)?.userId === watcher) return true;
     return false;
   }
 
   relationChanged(a: number, b: number): void {
     const run = async (watcher: number, target: number): Promise<void> => {
-      const sessions = [...(this.watchers.get(target) ?? [])].filter((s) => s.me.user.id === watcher);
-      if (sessions.length === 0) return;
+      const conns = [...(this.watchers.get(target) ?? [])].filter((conn) => this.watching.get(conn)?.userId === watcher);
+      if (conns.length === 0) return;
       const contact = (await this.deps.store.contacts.contactsAmong(watcher, [target])).has(target);
-      for (const s of sessions) {
-        const w = this.watching.get(s)?.get(target);
+      for (const conn of conns) {
+        const w = this.watching.get(conn)?.watches.get(target);
         if (w) w.contact = contact;
       }
-      await this.refresh(target, sessions);
+      await this.refresh(target, conns);
     };
     const fail = (err: unknown) => this.deps.logger.warn('presence refresh failed', { err });
     run(a, b).catch(fail);
@@ -220,20 +245,24 @@ export class Presence implements HubListener, ContactListener {
    * A `typing` indicator: pushed to the conversation's other members, never stored. The sender must
    * be allowed to send there (so not in an account log, not to a user who blocked them, not muted).
    */
-  async typing(s: Session, data: RequestData<'typing'>): Promise<ResultData<'typing'>> {
-    const me = s.me.user.id;
-    const access = await this.deps.messaging.access({ userId: me, connId: s.connId }, data.conv, 'send');
+  async typing(caller: RequestContext, data: RequestData<'typing'>): Promise<ResultData<'typing'>> {
+    const me = caller.userId;
+    const conn = caller.connId;
+    const access = await this.peers.access.check(caller, data.conv, 'send');
     const now = Date.now();
     const interval = this.deps.config.presence.typingIntervalMs;
-    let mine = this.typingAt.get(s);
+    // The rate is per connection; a caller without one (a REST call) is not limited here.
+    let mine = conn === undefined ? undefined : this.typingAt.get(conn);
     const last = mine?.get(data.conv);
     if (last !== undefined && now - last < interval)
       throw new WarblerError('rate_limited', `at most one typing frame per conversation every ${interval} ms`);
-    if (s.closed) return {};
-    if (!mine) this.typingAt.set(s, (mine = new Map()));
-    // Entries older than the interval limit nothing: drop them before the map grows.
-    if (mine.size >= 16) for (const [conv, at] of mine) if (now - at >= interval) mine.delete(conv);
-    mine.set(data.conv, now);
+    if (conn !== undefined) {
+      if (!this.deps.hub.has(conn)) return {};
+      if (!mine) this.typingAt.set(conn, (mine = new Map()));
+      // Entries older than the interval limit nothing: drop them before the map grows.
+      if (mine.size >= 16) for (const [c, at] of mine) if (now - at >= interval) mine.delete(c);
+      mine.set(data.conv, now);
+    }
     const others = access.members.filter((u) => u !== me);
     if (others.length > 0)
       this.deps.bus.publish(others, JSON.stringify({ ev: 'typing', data: { conv: data.conv, user: me, typing: data.typing } }));

@@ -3,8 +3,9 @@ import { CONTENT_KINDS, convKind, type RequestData, type ResultData } from '@war
 import { WarblerError } from '../errors.js';
 import type { IndexableMessage, SearchHit } from '../store/search-store.js';
 import type { ServiceDeps } from './deps.js';
-import type { Groups } from './groups.js';
-import { toWireMessage, type Caller } from './messaging.js';
+import type { RequestContext } from '../connections/request.js';
+import type { Access } from './access.js';
+import { toWireMessage } from './message-wire.js';
 
 const CONTENT = new Set<string>(CONTENT_KINDS);
 /** Messages indexed per transaction: a few milliseconds of work, so the sends queued behind it wait little. */
@@ -78,7 +79,7 @@ export class Search {
 
   constructor(
     protected readonly deps: ServiceDeps,
-    protected readonly peers: { groups: Groups },
+    protected readonly peers: { access: Access },
   ) {}
 
   async start(): Promise<void> {
@@ -125,7 +126,7 @@ export class Search {
    * `msg.search`: matches newest first. Throws `invalid_query` (empty or short `q`), `invalid_cursor`,
    * and the `conv` filter's access errors (`not_member`, `conversation_not_found`).
    */
-  async search(caller: Caller, data: RequestData<'msg.search'>): Promise<ResultData<'msg.search'>> {
+  async search(caller: RequestContext, data: RequestData<'msg.search'>): Promise<ResultData<'msg.search'>> {
     // Normalized first: what is left of the query is what it searches for.
     const text = normalizeForSearch(data.q).trim();
     const chars = [...text].length;
@@ -134,7 +135,7 @@ export class Search {
     if (chars < min) throw new WarblerError('invalid_query', `q is shorter than ${min} characters`);
     if (data.before !== undefined && !CURSOR.test(data.before))
       throw new WarblerError('invalid_cursor', 'before must be the next of a previous msg.search page');
-    if (data.conv !== undefined) await this.deps.messaging.access(caller, data.conv, 'read');
+    if (data.conv !== undefined) await this.peers.access.check(caller, data.conv, 'read');
     const store = this.deps.store.search;
     const catchingUp = this.catchUp();
     if ((await store.latestId()) - (await store.indexedUpTo()) <= CATCH_UP_WAIT_MAX) await catchingUp;

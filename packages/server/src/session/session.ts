@@ -9,10 +9,13 @@ import {
   type RequestFrame,
   type RequestId,
 } from '@warbler/protocol';
+import type { Connection, SharedFrame } from '../connections/connection.js';
+import type { RequestContext } from '../connections/request.js';
 import { WarblerError } from '../errors.js';
-import type { Identity } from '../services/accounts.js';
+import type { ServerContext } from '../ops/context.js';
+import type { OpCall } from '../ops/handler.js';
 import { HANDLERS } from '../ops/index.js';
-import type { ServerContext } from './context.js';
+import type { Identity } from '../services/accounts.js';
 
 /** What a session needs of its connection; the gateway adapts a WebSocket to it. */
 export interface Transport {
@@ -25,28 +28,22 @@ export interface Transport {
   readonly ip: string;
 }
 
-/**
- * An event frame pushed to many connections: serialized once by the publisher; the transport that
- * writes it first keeps its wire bytes here, and every other connection gets the same bytes.
- */
-export interface SharedFrame {
-  readonly text: string;
-  wire?: Buffer;
-}
-
 let nextConn = 0;
 const AUTH_OPS: readonly Op[] = ['auth.register', 'auth.login', 'auth.resume'];
 
 /**
  * One per connection: handshake, authentication state, frame validation, rate limit, dispatch to
- * the op handlers, and the reply that echoes the request id. Knows nothing of sockets.
+ * the op handlers, and the reply that echoes the request id. Knows nothing of sockets. Handlers see it
+ * as an OpCall, services as a RequestContext (`caller`), the hub as a Connection.
  */
-export class Session {
+export class Session implements OpCall, Connection {
   readonly connId = `c${++nextConn}`;
   readonly openedAt = Date.now();
   lastSeen = this.openedAt;
   helloDone = false;
   identity: Identity | undefined;
+  /** Made once, when the connection authenticates: what services get of every request on it. */
+  private request: RequestContext | undefined;
   closed = false;
   private authPending = false;
   private tokens: number;
@@ -73,6 +70,19 @@ export class Session {
   get me(): Identity {
     if (!this.identity) throw new WarblerError('unauthorized');
     return this.identity;
+  }
+
+  get caller(): RequestContext {
+    if (!this.request) throw new WarblerError('unauthorized');
+    return this.request;
+  }
+
+  get userId(): number {
+    return this.me.user.id;
+  }
+
+  get deviceId(): number {
+    return this.me.deviceId;
   }
 
   touch(now = Date.now()): void {
@@ -125,7 +135,7 @@ export class Session {
   }
 
   private async dispatch(frame: RequestFrame, startedAt: number): Promise<void> {
-    const handler = HANDLERS[frame.op] as (s: Session, data: unknown) => Promise<unknown>;
+    const handler = HANDLERS[frame.op] as (s: OpCall, data: unknown) => Promise<unknown>;
     const isAuth = AUTH_OPS.includes(frame.op);
     if (isAuth) this.authPending = true;
     try {
@@ -172,7 +182,9 @@ export class Session {
   /** Marks the connection authenticated and registers it for pushes. */
   authenticate(identity: Identity): void {
     this.identity = identity;
+    this.request = { userId: identity.user.id, deviceId: identity.deviceId, connId: this.connId, ip: this.transport.ip };
     this.ctx.hub.add(this);
+    this.ctx.hooks.connectionOpened(this);
   }
 
   /** Closes the connection with a close code from the table. */
@@ -187,6 +199,8 @@ export class Session {
   onClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.identity) this.ctx.hub.remove(this);
+    if (!this.identity) return;
+    this.ctx.hub.remove(this);
+    this.ctx.hooks.connectionClosed(this);
   }
 }

@@ -1,0 +1,112 @@
+import type { CloseName } from '@warbler/protocol';
+import type { LocalDelivery } from '../bus/bus.js';
+import type { Metrics } from '../metrics.js';
+import type { Connection, SharedFrame } from './connection.js';
+
+/** Who is told when users come and go here (the presence service). Called synchronously, after the change. */
+export interface HubListener {
+  /** The user's first connection here was added. */
+  userOnline(userId: number): void;
+  /** The user's last connection here was removed. */
+  userOffline(userId: number): void;
+  /** A connection was removed (it closed); called before `userOffline`. */
+  connectionClosed(c: Connection): void;
+}
+
+/**
+ * This process's authenticated connections, by id, by user and by device: where the bus delivers, and
+ * how a service reaches the connection a request came on (`push`, by `RequestContext.connId`).
+ */
+export class Hub implements LocalDelivery {
+  private readonly byId = new Map<string, Connection>();
+  private readonly byUser = new Map<number, Set<Connection>>();
+  private readonly byDevice = new Map<number, Set<Connection>>();
+  private readonly listeners: HubListener[] = [];
+
+  constructor(private readonly metrics: Metrics) {}
+
+  /** Registers a listener; it is told of every change from now on, in registration order. */
+  listen(l: HubListener): void {
+    this.listeners.push(l);
+  }
+
+  add(c: Connection): void {
+    this.byId.set(c.connId, c);
+    const first = addTo(this.byUser, c.userId, c);
+    addTo(this.byDevice, c.deviceId, c);
+    if (first) for (const l of this.listeners) l.userOnline(c.userId);
+  }
+
+  remove(c: Connection): void {
+    if (!this.byId.delete(c.connId)) return;
+    const last = removeFrom(this.byUser, c.userId, c);
+    removeFrom(this.byDevice, c.deviceId, c);
+    for (const l of this.listeners) l.connectionClosed(c);
+    if (last) for (const l of this.listeners) l.userOffline(c.userId);
+  }
+
+  /** True while the user has a connection here. */
+  isOnline(userId: number): boolean {
+    return this.byUser.has(userId);
+  }
+
+  /** True while connection `connId` is open and authenticated here. */
+  has(connId: string | undefined): boolean {
+    return connId !== undefined && this.byId.has(connId);
+  }
+
+  /** Pushes a frame to one connection; nothing when it is gone. */
+  push(connId: string, frame: SharedFrame): void {
+    this.byId.get(connId)?.push(frame);
+  }
+
+  deliver(userIds: readonly number[], payload: string, exceptConn?: string): void {
+    // One frame object for all recipients: its wire bytes are made by the first write only.
+    const frame: SharedFrame = { text: payload };
+    let n = 0;
+    for (const u of userIds) {
+      const set = this.byUser.get(u);
+      if (!set) continue;
+      for (const c of set) {
+        if (c.connId === exceptConn) continue;
+        c.push(frame);
+        n++;
+      }
+    }
+    if (n > 0) this.metrics.messagesOut.inc(n);
+  }
+
+  kick(deviceIds: readonly number[], close: CloseName): void {
+    // On the next turn, so a request that revoked its own device is answered before the close.
+    setImmediate(() => {
+      for (const d of deviceIds) for (const c of [...(this.byDevice.get(d) ?? [])]) c.end(close);
+    });
+  }
+
+  /** Closes every connection of these users here (accounts disabled or deleted), on the next turn like `kick`. */
+  kickUsers(userIds: readonly number[], close: CloseName): void {
+    setImmediate(() => {
+      for (const u of userIds) for (const c of [...(this.byUser.get(u) ?? [])]) c.end(close);
+    });
+  }
+
+  /** Number of users with at least one connection here. */
+  get users(): number {
+    return this.byUser.size;
+  }
+}
+
+/** Adds `c` under `k`; true when it is the first one there. */
+function addTo(m: Map<number, Set<Connection>>, k: number, c: Connection): boolean {
+  let set = m.get(k);
+  if (!set) m.set(k, (set = new Set()));
+  set.add(c);
+  return set.size === 1;
+}
+/** Removes `c` from under `k`; true when it was the last one there. */
+function removeFrom(m: Map<number, Set<Connection>>, k: number, c: Connection): boolean {
+  const set = m.get(k);
+  if (!set || !set.delete(c)) return false;
+  if (set.size === 0) m.delete(k);
+  return set.size === 0;
+}
