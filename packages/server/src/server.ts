@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminApi, authorize } from './api/admin.js';
+import type { Bus } from './bus/bus.js';
 import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -50,17 +51,28 @@ export interface WarblerServer {
   stop(): Promise<void>;
 }
 
+/** What a caller may hand a server instead of what the config would make. */
+export interface ServerParts {
+  /** This node's Bus (tests: a node of a MemoryNetwork shared by several servers); closed when the server stops. */
+  bus?: Bus;
+}
+
 /**
  * Starts a server from a validated config.
  * @example const s = await startServer(loadConfig({ overrides: { server: { port: 0 } } }));
  */
-export async function startServer(config: Config, logger: Logger = createLogger(config.log.level)): Promise<WarblerServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger = createLogger(config.log.level),
+  parts: ServerParts = {},
+): Promise<WarblerServer> {
   const store = await createStore(config);
-  const bus = createBus(config);
+  const bus = parts.bus ?? createBus(config, logger);
   // Read only when scraped, after the gateway exists.
   const metrics: Metrics = new Metrics((): number => gateway.size);
-  const hub = new Hub(metrics);
+  const hub = new Hub(metrics, bus, logger);
   bus.attach(hub);
+  bus.on('kick', (m) => hub.kick(m.devices, m.close));
   const audit = new Audit(store, config, logger);
   const accounts = new Accounts(store, bus, config, logger, audit);
   const lookups = new Lookups(store, config);

@@ -36,8 +36,9 @@ const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
  * Every change runs under the group's lock, is checked against the in-memory state, written with its
  * `group` event in one store transaction, mirrored in memory just before that transaction commits, and
  * then pushed to the members (the acting connection included: a change's result does not carry its
- * event). This in-memory state is per process: several processes sharing one store would need to tell
- * each other about changes (not done yet; Warbler runs groups in one process).
+ * event). This in-memory state is per node: each change also publishes a `group` bus message, on which
+ * the other nodes drop the group's state and reload it on next use (and `members`, for their presence
+ * watches). Two changes of one group made on two nodes at once are not serialized with each other.
  */
 export class Groups implements GroupDirectory {
   /** Told after membership changes commit (presence re-evaluates watches between group mates); set by the server. */
@@ -48,7 +49,11 @@ export class Groups implements GroupDirectory {
     this.roster = new GroupRoster(deps.store);
   }
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    // Changes made on other nodes.
+    this.deps.bus.on('group', (m) => this.roster.forget(m.conv));
+    this.deps.bus.on('members', (m) => this.membersChanged(m.users, m.members));
+  }
   async stop(): Promise<void> {}
 
   // ---------------------------------------------------------------------------------------------
@@ -123,7 +128,7 @@ export class Groups implements GroupDirectory {
       members.map((userId) => ({ userId, role: userId === owner ? 'owner' : 'member', mutedUntil: 0 })),
     );
     this.publish(g.conv, g.members, event, r);
-    this.membersChanged(members, members);
+    this.membershipChanged(members, members);
     return { group: this.info(g, owner) };
   }
 
@@ -204,7 +209,7 @@ export class Groups implements GroupDirectory {
       const event = this.draft(caller.userId, { type: 'added', actor: caller.userId, users });
       const r = await this.deps.store.groups.addMembers(g.row.id, users, event, () => addToState(g, users));
       this.publish(g.conv, g.members, event, r);
-      this.membersChanged(users, g.members);
+      this.membershipChanged(users, g.members);
       return { added: users };
     });
   }
@@ -226,7 +231,7 @@ export class Groups implements GroupDirectory {
       const event = this.draft(caller.userId, { type: 'removed', actor: caller.userId, users });
       const r = await this.deps.store.groups.removeMembers(g.row.id, users, event, () => removeFromState(g, users));
       this.publish(g.conv, recipients, event, r);
-      this.membersChanged(users, g.members);
+      this.membershipChanged(users, g.members);
       return { removed: users };
     });
   }
@@ -250,7 +255,7 @@ export class Groups implements GroupDirectory {
         const event = this.draft(me, { type: 'joined', actor: me });
         const r = await this.deps.store.groups.addMembers(g.row.id, [me], event, () => addToState(g, [me]));
         this.publish(g.conv, g.members, event, r);
-        this.membersChanged([me], g.members);
+        this.membershipChanged([me], g.members);
         return { status: 'joined' };
       }
       const message = data.message?.trim() || null;
@@ -299,7 +304,7 @@ export class Groups implements GroupDirectory {
       const event = this.draft(data.user, { type: 'joined', actor: data.user, by: caller.userId });
       const r = await this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => addToState(g, [data.user]));
       this.publish(g.conv, g.members, event, r);
-      this.membersChanged([data.user], g.members);
+      this.membershipChanged([data.user], g.members);
       return { status: 'joined' };
     });
   }
@@ -380,7 +385,7 @@ export class Groups implements GroupDirectory {
     const event = this.draft(user, { type: 'left', actor: user });
     const r = await this.deps.store.groups.removeMembers(g.row.id, [user], event, () => removeFromState(g, [user]));
     this.publish(g.conv, recipients, event, r);
-    this.membersChanged([user], g.members);
+    this.membershipChanged([user], g.members);
   }
 
   /** `actor` dissolves the group (`dissolved`), told to every member of before. */
@@ -393,7 +398,7 @@ export class Groups implements GroupDirectory {
       g.byUser.clear();
     });
     this.publish(g.conv, everyone, event, r);
-    this.membersChanged(everyone, everyone);
+    this.membershipChanged(everyone, everyone);
   }
 
   /** The owner hands the group to `heir` (`transferred`) and becomes an admin. */
@@ -432,9 +437,19 @@ export class Groups implements GroupDirectory {
     return { senderId: actor, clientId: `sys:${randomUUID()}`, body: JSON.stringify({ event }), createdAt: Date.now() };
   }
 
-  /** Pushes a stored `group` event to `recipients` (every connection, the acting one too). */
+  /**
+   * Tells the other nodes that group `conv` changed (they drop its state), then pushes the stored
+   * `group` event to `recipients` (every connection, the acting one too).
+   */
   private publish(conv: string, recipients: readonly number[], d: GroupEventDraft, r: AppendResult): void {
+    this.deps.bus.publish({ t: 'group', conv });
     this.deps.messaging.publishAppended({ conv, members: recipients, kind: 'group', ...d }, r);
+  }
+
+  /** Membership of `users` changed against `members`: told here (`membersChanged`) and to the other nodes. */
+  private membershipChanged(users: readonly number[], members: readonly number[]): void {
+    this.membersChanged(users, members);
+    this.deps.bus.publish({ t: 'members', users, members });
   }
 
   private info(g: GroupState, userId: number): GroupInfo {

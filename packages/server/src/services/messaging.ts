@@ -114,7 +114,7 @@ export class Messaging {
 
   private push(m: NewMessage, r: AppendResult, origin: string | undefined): void {
     this.metrics.messagesIn.inc();
-    this.bus.publish(m.members, messageFrame(m, r), origin);
+    this.bus.deliver(m.members, messageFrame(m, r), origin);
   }
 
   /**
@@ -436,7 +436,7 @@ export class Messaging {
    */
   async markRead(caller: Caller, data: RequestData<'conv.read'>): Promise<ResultData<'conv.read'>> {
     const r = await this.advance(caller, data.conv, 'read', data.seq);
-    this.bus.publish([caller.userId], JSON.stringify({ ev: 'read', data: { conv: data.conv, seq: r.seq } }), caller.connId);
+    this.bus.deliver([caller.userId], JSON.stringify({ ev: 'read', data: { conv: data.conv, seq: r.seq } }), caller.connId);
     return { conv: data.conv, readSeq: r.seq };
   }
 
@@ -458,7 +458,7 @@ export class Messaging {
     const r = await this.batcher.move({ conv, userId: caller.userId, cursor, seq });
     const peer = peerOf(conv, caller.userId);
     if (r.moved && peer !== undefined)
-      this.bus.publish([peer], JSON.stringify({ ev: 'receipt', data: { conv, user: caller.userId, [cursor]: r.seq } }));
+      this.bus.deliver([peer], JSON.stringify({ ev: 'receipt', data: { conv, user: caller.userId, [cursor]: r.seq } }));
     return r;
   }
 

@@ -1,43 +1,61 @@
 import type { CloseName } from '@warbler/protocol';
-import type { LocalDelivery } from '../bus/bus.js';
+import type { Bus, LocalDelivery } from '../bus/bus.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Session, SharedFrame } from './session.js';
 
-/** Who is told when users come and go here (the presence service). Called synchronously, after the change. */
+/** Who is told when users come and go (the presence service). */
 export interface HubListener {
-  /** The user's first connection here was added. */
+  /** The user's first connection in the cluster opened (told once the online registry recorded it). */
   userOnline(userId: number): void;
-  /** The user's last connection here was removed. */
+  /** The user's last connection in the cluster closed (told once the online registry recorded it). */
   userOffline(userId: number): void;
   /** A connection was removed (it closed); called before `userOffline`. */
   connectionClosed(s: Session): void;
 }
 
-/** This process's authenticated connections, by user and by device: where the bus delivers. */
+/**
+ * This process's authenticated connections, by user and by device: where the bus delivers. Each
+ * connection is recorded in the cluster's online registry as it is added and removed.
+ */
 export class Hub implements LocalDelivery {
   private readonly byUser = new Map<number, Set<Session>>();
   private readonly byDevice = new Map<number, Set<Session>>();
   /** Set by the presence service when it starts. */
   listener: HubListener | undefined;
 
-  constructor(private readonly metrics: Metrics) {}
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly bus: Pick<Bus, 'node' | 'online'>,
+    private readonly logger: Logger,
+  ) {}
 
   add(s: Session): void {
     const id = s.me;
-    const first = addTo(this.byUser, id.user.id, s);
+    addTo(this.byUser, id.user.id, s);
     addTo(this.byDevice, id.deviceId, s);
-    if (first) this.listener?.userOnline(id.user.id);
+    this.bus.online.connect(this.bus.node, id.user.id, id.deviceId).then(
+      (first) => {
+        if (first) this.listener?.userOnline(id.user.id);
+      },
+      (err: unknown) => this.logger.warn('online registry: connect failed', { err }),
+    );
   }
 
   remove(s: Session): void {
     const id = s.me;
-    const last = removeFrom(this.byUser, id.user.id, s);
+    removeFrom(this.byUser, id.user.id, s);
     removeFrom(this.byDevice, id.deviceId, s);
     this.listener?.connectionClosed(s);
-    if (last) this.listener?.userOffline(id.user.id);
+    this.bus.online.disconnect(this.bus.node, id.user.id, id.deviceId).then(
+      (last) => {
+        if (last) this.listener?.userOffline(id.user.id);
+      },
+      (err: unknown) => this.logger.warn('online registry: disconnect failed', { err }),
+    );
   }
 
-  /** True while the user has a connection here. */
+  /** True while the user has a connection on this node (the online registry knows the cluster). */
   isOnline(userId: number): boolean {
     return this.byUser.has(userId);
   }
@@ -58,6 +76,7 @@ export class Hub implements LocalDelivery {
     if (n > 0) this.metrics.messagesOut.inc(n);
   }
 
+  /** Closes every connection of these devices here (the bus's `kick` message), on the next turn. */
   kick(deviceIds: readonly number[], close: CloseName): void {
     // On the next turn, so a request that revoked its own device is answered before the close.
     setImmediate(() => {
