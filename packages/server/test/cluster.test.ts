@@ -5,7 +5,7 @@ import type { Message } from '@warbler/protocol';
 import { WarblerRequestError } from '@warbler/sdk';
 import { MemoryNetwork } from '../src/bus/bus-memory.js';
 import { createLogger, loadConfig, startServer, type WarblerServer } from '../src/index.js';
-import { eventually, newUser, sdkClient, tempDir } from './helpers.js';
+import { RawClient, eventually, newUser, sdkClient, tempDir } from './helpers.js';
 
 /**
  * Three servers in this process, each on port 0 with its own Bus on one memory network, all on one
@@ -51,7 +51,7 @@ async function refusal(p: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-test('three servers, one store, one bus network: messages cross servers; blocks, group changes and presence made on one reach the others', async (t) => {
+test('three servers, one store, one bus network: messages cross servers; kicks, blocks, group changes and presence made on one reach the others', async (t) => {
   const { servers, stop } = await startCluster(3);
   t.after(stop);
   const [s1, s2, s3] = servers as [WarblerServer, WarblerServer, WarblerServer];
@@ -80,6 +80,14 @@ test('three servers, one store, one bus network: messages cross servers; blocks,
     ),
   );
   assert.equal(atB[0]!.seq, ack.seq);
+
+  // A device of the sender's on server 3, revoked from server 1, is closed on server 3 (4101).
+  const a3 = await RawClient.open(s3.wsUrl);
+  t.after(() => a3.close());
+  await a3.request('hello', { protocol: 1 });
+  const login = await a3.request('auth.login', { username: a.username, password: 'password-123' });
+  await a.client.request('device.revoke', { deviceId: (login.data as { deviceId: number }).deviceId });
+  assert.equal((await a3.closed).code, 4101);
 
   // A group made on server 1; its member on server 2 sends there (server 2 now holds the group's state);
   // the member is removed on server 1, and server 2 refuses the next send.
