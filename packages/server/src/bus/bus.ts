@@ -20,8 +20,9 @@ export type Subscriber<K extends SubscribedKind> = (msg: MessageOf<K>, from: str
  * (bus-memory.ts), the Redis one (next) a channel per node or per user on a Redis server.
  *
  * Contract, for every implementation:
- * - **Routing by kind.** `deliver` goes to the nodes that hold a connection of any of its users, this
- *   node included; `kick` and `presence` to every node, this node included; the invalidations
+ * - **Routing by kind.** `deliver` goes to this node (its LocalDelivery keeps the users it holds) and to
+ *   the other nodes that hold a connection of any of its users, as the online registry says; `kick` and
+ *   `presence` go to every node, this node included; the invalidations
  *   (`group`, `members`, `contacts`, `privacy`) to every node but the publisher, which has applied the
  *   change itself before it publishes.
  * - **On the publishing node**, a message for it is handled synchronously, inside `deliver`/`publish`.
@@ -32,8 +33,9 @@ export type Subscriber<K extends SubscribedKind> = (msg: MessageOf<K>, from: str
  * - **Order per publisher.** Messages from one publisher reach each node in publish order, all kinds
  *   together (a `group` invalidation is never overtaken by a later `deliver` of the same publisher).
  *   Nothing orders messages of different publishers.
- * - **Plain data.** A message is a JSON-serializable object; a receiver gets a copy, never the publisher's
- *   arrays. A `deliver` payload is the serialized event frame, made once by the publisher and written to
+ * - **Plain data.** A message is a JSON-serializable object; another node gets a copy, never the
+ *   publisher's arrays (on the publishing node, subscribers get the object itself and must neither keep
+ *   nor change it). A `deliver` payload is the serialized event frame, made once by the publisher and written to
  *   every socket as it is.
  * - **Lifecycle.** Messages published before `attach` reach no LocalDelivery; after `close`, publishing is
  *   harmless and nothing more is handled. A handler that throws does not stop the others; the error

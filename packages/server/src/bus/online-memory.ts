@@ -1,22 +1,30 @@
 import type { OnlineDevice, OnlineRegistry } from './online.js';
 
+/** One device's connections on one node. */
+interface Entry {
+  readonly node: string;
+  readonly device: number;
+  connections: number;
+}
+
 /**
- * The online registry of one process: maps shared by every node of a memory network. Its answers are
- * synchronous underneath (`nodesOf` is what the memory network routes `deliver` by).
+ * The online registry of one process: shared by every node of a memory network. Its answers are
+ * synchronous underneath (`holds` is what the memory network routes `deliver` by). Per online user it
+ * keeps one small array (users have few devices), not a map, since it counts in every connection's memory.
  */
 export class MemoryOnlineRegistry implements OnlineRegistry {
-  /** user → node → device → open connections. */
-  private readonly users = new Map<number, Map<string, Map<number, number>>>();
+  /** user → an entry per (node, device) with a connection. */
+  private readonly users = new Map<number, Entry[]>();
   /** node → the users with a connection there. */
   private readonly byNode = new Map<string, Set<number>>();
 
   async connect(node: string, user: number, device: number): Promise<boolean> {
-    let nodes = this.users.get(user);
-    const first = !nodes;
-    if (!nodes) this.users.set(user, (nodes = new Map()));
-    let devices = nodes.get(node);
-    if (!devices) nodes.set(node, (devices = new Map()));
-    devices.set(device, (devices.get(device) ?? 0) + 1);
+    let entries = this.users.get(user);
+    const first = !entries;
+    if (!entries) this.users.set(user, (entries = []));
+    const e = entries.find((x) => x.node === node && x.device === device);
+    if (e) e.connections++;
+    else entries.push({ node, device, connections: 1 });
     let held = this.byNode.get(node);
     if (!held) this.byNode.set(node, (held = new Set()));
     held.add(user);
@@ -24,16 +32,13 @@ export class MemoryOnlineRegistry implements OnlineRegistry {
   }
 
   async disconnect(node: string, user: number, device: number): Promise<boolean> {
-    const nodes = this.users.get(user);
-    const devices = nodes?.get(node);
-    const n = devices?.get(device);
-    if (!nodes || !devices || n === undefined) return false;
-    if (n > 1) devices.set(device, n - 1);
-    else devices.delete(device);
-    if (devices.size > 0) return false;
-    nodes.delete(node);
-    this.byNode.get(node)?.delete(user);
-    if (nodes.size > 0) return false;
+    const entries = this.users.get(user);
+    const i = entries ? entries.findIndex((x) => x.node === node && x.device === device) : -1;
+    if (!entries || i < 0) return false;
+    if (--entries[i]!.connections > 0) return false;
+    entries.splice(i, 1);
+    if (!entries.some((x) => x.node === node)) this.byNode.get(node)?.delete(user);
+    if (entries.length > 0) return false;
     this.users.delete(user);
     return true;
   }
@@ -43,17 +48,15 @@ export class MemoryOnlineRegistry implements OnlineRegistry {
   }
 
   async devicesOf(user: number): Promise<OnlineDevice[]> {
-    const out: OnlineDevice[] = [];
-    for (const [node, devices] of this.users.get(user) ?? []) for (const device of devices.keys()) out.push({ device, node });
-    return out;
+    return (this.users.get(user) ?? []).map((e) => ({ device: e.device, node: e.node }));
   }
 
   async dropNode(node: string): Promise<number[]> {
     const gone: number[] = [];
     for (const user of this.byNode.get(node) ?? []) {
-      const nodes = this.users.get(user);
-      nodes?.delete(node);
-      if (nodes?.size === 0) {
+      const kept = (this.users.get(user) ?? []).filter((e) => e.node !== node);
+      if (kept.length > 0) this.users.set(user, kept);
+      else {
         this.users.delete(user);
         gone.push(user);
       }
@@ -64,6 +67,6 @@ export class MemoryOnlineRegistry implements OnlineRegistry {
 
   /** Whether `user` has a connection on `node`, synchronously (the memory network's routing). */
   holds(node: string, user: number): boolean {
-    return this.users.get(user)?.has(node) ?? false;
+    return this.users.get(user)?.some((e) => e.node === node) ?? false;
   }
 }
