@@ -43,12 +43,15 @@ export class MemoryNetwork {
     for (const [id, n] of this.nodes) if (id !== from) n.receive(from, text);
   }
 
-  /** Sends a `deliver` message to the other nodes that hold any of `users`; serialized once, if at all. */
-  route(from: string, users: readonly number[], payload: string, except: string | undefined): void {
+  /**
+   * Sends a `deliver` message to the other nodes that hold any of `users`; serialized once, if at all.
+   * Without `except`: it names a connection of the publishing node.
+   */
+  route(from: string, users: readonly number[], payload: string): void {
     let text: string | undefined;
     for (const [id, n] of this.nodes) {
       if (id === from || !this.holdsAny(id, users)) continue;
-      text ??= JSON.stringify(except === undefined ? { t: 'deliver', users, payload } : { t: 'deliver', users, payload, except });
+      text ??= JSON.stringify({ t: 'deliver', users, payload });
       n.receive(from, text);
     }
   }
@@ -95,7 +98,7 @@ export class MemoryBus implements Bus {
   deliver(userIds: readonly number[], payload: string, exceptConn?: string): void {
     if (this.closed) return;
     this.local?.deliver(userIds, payload, exceptConn);
-    if (this.network.size > 1) this.network.route(this.node, userIds, payload, exceptConn);
+    if (this.network.size > 1) this.network.route(this.node, userIds, payload);
   }
 
   publish(msg: Exclude<ClusterMessage, { t: 'deliver' }>): void {

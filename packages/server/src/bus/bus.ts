@@ -52,7 +52,9 @@ export interface Bus {
   attach(local: LocalDelivery): void;
   /**
    * The hot path: the `deliver` message, as arguments, so that nothing is built for the users held on
-   * this node. `userIds` may be reused by the caller afterwards.
+   * this node. `exceptConn` is a connection of this node (the one that made the change; it gets its
+   * answer instead); other nodes deliver to every connection of the users. `userIds` may be reused by the
+   * caller afterwards.
    */
   deliver(userIds: readonly number[], payload: string, exceptConn?: string): void;
   /** Publishes any other message; where it goes follows from its kind (see above). */

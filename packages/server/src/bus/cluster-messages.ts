@@ -6,7 +6,10 @@ import type { CloseName, PresencePrivacy } from '@warbler/protocol';
  * each kind goes is the Bus's routing table (bus.ts).
  */
 export type ClusterMessage =
-  /** Write `payload` (a serialized event frame) to every connection of `users` but the connection `except`. */
+  /**
+   * Write `payload` (a serialized event frame) to every connection of `users` but the connection `except`,
+   * which is one of the publishing node's (connection ids are unique per node only): other nodes get none.
+   */
   | { t: 'deliver'; users: readonly number[]; payload: string; except?: string }
   /** Close every connection of these devices with this close code (token revoked, logged out). */
   | { t: 'kick'; devices: readonly number[]; close: CloseName }
