@@ -58,6 +58,12 @@ export interface WarblerServer {
   stop(): Promise<void>;
 }
 
+/** What a caller may hand a server instead of what the config would make. */
+export interface ServerParts {
+  /** This node's Bus (tests: a node of a MemoryNetwork shared by several servers); closed when the server stops. */
+  bus?: Bus;
+}
+
 /**
  * Starts a server from a validated config, with the extensions' hooks (hooks/hooks.ts), fixed for its life.
  * @example const s = await startServer(loadConfig({ overrides: { server: { port: 0 } } }));
@@ -66,9 +72,10 @@ export async function startServer(
   config: Config,
   logger: Logger = createLogger(config.log.level),
   extensions: readonly Extension[] = [],
+  parts: ServerParts = {},
 ): Promise<WarblerServer> {
   const store = await createStore(config);
-  const bus = createBus(config);
+  const bus = parts.bus ?? createBus(config, logger);
   // The one part read before it is built: the connection gauge, read when /metrics is scraped, which
   // is after the listener (and so the gateway) is up.
   const metrics: Metrics = new Metrics((): number => gateway.size);
@@ -159,8 +166,9 @@ interface Domain {
  */
 function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus; metrics: Metrics; hooks: Hooks }): Domain {
   const { config, logger, store, bus, metrics, hooks } = base;
-  const hub = new Hub(metrics);
+  const hub = new Hub(metrics, bus, logger);
   bus.attach(hub);
+  bus.on('kick', (m) => hub.kick(m.devices, m.close));
   const audit = new Audit(store, config, logger);
   const accounts = new Accounts(store, bus, config, logger, audit);
   const lookups = new Lookups(store, config);

@@ -1,7 +1,9 @@
-import { MemoryBus } from '../src/bus/bus-memory.js';
+import { MemoryNetwork } from '../src/bus/bus-memory.js';
 import { busContract } from './bus.contract.js';
 
-busContract('memory', async () => {
-  const bus = new MemoryBus();
-  return { bus, cleanup: () => bus.close() };
+busContract('memory network', async (n) => {
+  const errors: unknown[] = [];
+  const net = new MemoryNetwork((err) => errors.push(err));
+  const buses = Array.from({ length: n }, () => net.join());
+  return { buses, cleanup: async () => void (await Promise.all(buses.map((b) => b.close()))) };
 });

@@ -1,13 +1,14 @@
 import type { CloseName } from '@warbler/protocol';
-import type { LocalDelivery } from '../bus/bus.js';
+import type { Bus, LocalDelivery } from '../bus/bus.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Connection, SharedFrame } from './connection.js';
 
-/** Who is told when users come and go here (the presence service). Called synchronously, after the change. */
+/** Who is told when users come and go (the presence service). */
 export interface HubListener {
-  /** The user's first connection here was added. */
+  /** The user's first connection in the cluster opened (told once the online registry recorded it). */
   userOnline(userId: number): void;
-  /** The user's last connection here was removed. */
+  /** The user's last connection in the cluster closed (told once the online registry recorded it). */
   userOffline(userId: number): void;
   /** A connection was removed (it closed); called before `userOffline`. */
   connectionClosed(c: Connection): void;
@@ -15,7 +16,8 @@ export interface HubListener {
 
 /**
  * This process's authenticated connections, by id, by user and by device: where the bus delivers, and
- * how a service reaches the connection a request came on (`push`, by `RequestContext.connId`).
+ * how a service reaches the connection a request came on (`push`, by `RequestContext.connId`). Each
+ * connection is recorded in the cluster's online registry as it is added and removed.
  */
 export class Hub implements LocalDelivery {
   private readonly byId = new Map<string, Connection>();
@@ -23,7 +25,11 @@ export class Hub implements LocalDelivery {
   private readonly byDevice = new Map<number, Set<Connection>>();
   private readonly listeners: HubListener[] = [];
 
-  constructor(private readonly metrics: Metrics) {}
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly bus: Pick<Bus, 'node' | 'online'>,
+    private readonly logger: Logger,
+  ) {}
 
   /** Registers a listener; it is told of every change from now on, in registration order. */
   listen(l: HubListener): void {
@@ -32,22 +38,27 @@ export class Hub implements LocalDelivery {
 
   add(c: Connection): void {
     this.byId.set(c.connId, c);
-    const first = addTo(this.byUser, c.userId, c);
+    addTo(this.byUser, c.userId, c);
     addTo(this.byDevice, c.deviceId, c);
-    if (first) for (const l of this.listeners) l.userOnline(c.userId);
+    this.bus.online.connect(this.bus.node, c.userId, c.deviceId).then(
+      (first) => {
+        if (first) for (const l of this.listeners) l.userOnline(c.userId);
+      },
+      (err: unknown) => this.logger.warn('online registry: connect failed', { err }),
+    );
   }
 
   remove(c: Connection): void {
     if (!this.byId.delete(c.connId)) return;
-    const last = removeFrom(this.byUser, c.userId, c);
+    removeFrom(this.byUser, c.userId, c);
     removeFrom(this.byDevice, c.deviceId, c);
     for (const l of this.listeners) l.connectionClosed(c);
-    if (last) for (const l of this.listeners) l.userOffline(c.userId);
-  }
-
-  /** True while the user has a connection here. */
-  isOnline(userId: number): boolean {
-    return this.byUser.has(userId);
+    this.bus.online.disconnect(this.bus.node, c.userId, c.deviceId).then(
+      (last) => {
+        if (last) for (const l of this.listeners) l.userOffline(c.userId);
+      },
+      (err: unknown) => this.logger.warn('online registry: disconnect failed', { err }),
+    );
   }
 
   /** True while connection `connId` is open and authenticated here. */
@@ -76,6 +87,7 @@ export class Hub implements LocalDelivery {
     if (n > 0) this.metrics.messagesOut.inc(n);
   }
 
+  /** Closes every connection of these devices here (the bus's `kick` message), on the next turn. */
   kick(deviceIds: readonly number[], close: CloseName): void {
     // On the next turn, so a request that revoked its own device is answered before the close.
     setImmediate(() => {

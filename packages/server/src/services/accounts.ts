@@ -264,7 +264,7 @@ export class Accounts {
     const revoked = await this.store.revokeDevices(userId, [deviceId], Date.now());
     if (revoked.length === 0) throw new WarblerError('device_not_found');
     this.audit.record({ event: 'device.revoke', userId, deviceId, ip });
-    this.bus.kick(revoked, 'token_revoked');
+    this.bus.publish({ t: 'kick', devices: revoked, close: 'token_revoked' });
   }
 
   /** Logs the device out: its token stops working and its connections close, everywhere. */
@@ -272,7 +272,7 @@ export class Accounts {
     const revoked = await this.store.revokeDevices(userId, [deviceId], Date.now());
     this.audit.record({ event: 'logout', userId, deviceId, ip });
     // Other connections that resumed the same token would otherwise stay logged in.
-    if (revoked.length > 0) this.bus.kick(revoked, 'logged_out');
+    if (revoked.length > 0) this.bus.publish({ t: 'kick', devices: revoked, close: 'logged_out' });
   }
 
   /** Changes the password and revokes every other device of the user. */
@@ -282,7 +282,7 @@ export class Accounts {
     this.checkPassword(newPassword);
     await this.store.setPasswordHash(userId, await hashPassword(newPassword, this.config.auth.scryptCost));
     const revoked = await this.store.revokeDevices(userId, 'all', Date.now(), currentDeviceId);
-    if (revoked.length > 0) this.bus.kick(revoked, 'token_revoked');
+    if (revoked.length > 0) this.bus.publish({ t: 'kick', devices: revoked, close: 'token_revoked' });
     this.audit.record({ event: 'password.change', userId, deviceId: currentDeviceId, ip, detail: { revokedDevices: revoked.length } });
     return revoked.length;
   }

@@ -39,8 +39,9 @@ const userSince = (r: UserSinceRow): { user: User; since: number } => ({ user: r
  * Every change is stored with its `account` events (in the account log `u:<id>` of each user it
  * concerns) in one transaction, then the events are pushed; a device that was offline replays them
  * by sync. The block list lives in memory, loaded at start and kept in step with every change, since
- * messaging asks `isBlocked` on every one-to-one send. (With several server processes, each would
- * need the others' block changes: this service assumes one process, like the memory bus.)
+ * messaging asks `isBlocked` on every one-to-one send. Every relation and privacy change is also
+ * published on the bus (`contacts`, `privacy`), so the other nodes update their block lists and tell
+ * their listeners; a lost message leaves a node's block list stale until its next start.
  */
 export class Contacts implements BlockList {
   /** Blocker → the users they blocked. */
@@ -52,6 +53,14 @@ export class Contacts implements BlockList {
   async start(): Promise<void> {
     this.blocks.clear();
     for (const b of await this.deps.store.contacts.allBlocks()) this.remember(b.blocker, b.blocked, true);
+    // Changes made on other nodes.
+    this.deps.bus.on('contacts', (m) => {
+      if (m.block !== undefined) this.remember(m.a, m.b, m.block);
+      for (const l of this.listeners) l.relationChanged(m.a, m.b);
+    });
+    this.deps.bus.on('privacy', (m) => {
+      for (const l of this.listeners) l.presencePrivacyChanged(m.user, m.presence);
+    });
   }
   async stop(): Promise<void> {}
 
@@ -85,8 +94,14 @@ export class Contacts implements BlockList {
     return this.deps.journal.record(write, caller.connId);
   }
 
-  private relationChanged(a: number, b: number): void {
+  /**
+   * The friendship or block between `a` and `b` changed (with `block`: `a`'s block of `b` is now on or
+   * off): remembered here, told to the listeners here and to the other nodes.
+   */
+  private relationChanged(a: number, b: number, block?: boolean): void {
+    if (block !== undefined) this.remember(a, b, block);
     for (const l of this.listeners) l.relationChanged(a, b);
+    this.deps.bus.publish(block === undefined ? { t: 'contacts', a, b } : { t: 'contacts', a, b, block });
   }
 
   async updateProfile(caller: RequestContext, data: RequestData<'profile.update'>): Promise<ResultData<'profile.update'>> {
@@ -122,7 +137,10 @@ export class Contacts implements BlockList {
       this.deps.store.contacts.updateSettings(me, changes, (s) => (s && changed ? [this.event(me, me, { type: 'privacy', ...s })] : [])),
     );
     if (!settings) throw new WarblerError('user_not_found');
-    if (changes.presence !== undefined) for (const l of this.listeners) l.presencePrivacyChanged(me, settings.presence);
+    if (changes.presence !== undefined) {
+      for (const l of this.listeners) l.presencePrivacyChanged(me, settings.presence);
+      this.deps.bus.publish({ t: 'privacy', user: me, presence: settings.presence });
+    }
     return settings;
   }
 
@@ -251,10 +269,7 @@ export class Contacts implements BlockList {
       }),
     );
     if (outcome === 'no_user') throw new WarblerError('user_not_found');
-    if (outcome !== 'already_blocked') {
-      this.remember(me, them, true);
-      this.relationChanged(me, them);
-    }
+    if (outcome !== 'already_blocked') this.relationChanged(me, them, true);
     return {};
   }
 
@@ -265,10 +280,7 @@ export class Contacts implements BlockList {
       caller,
       this.deps.store.contacts.unblock(me, them, (o) => (o === 'unblocked' ? [this.event(me, me, { type: 'unblocked', user: them })] : [])),
     );
-    if (outcome === 'unblocked') {
-      this.remember(me, them, false);
-      this.relationChanged(me, them);
-    }
+    if (outcome === 'unblocked') this.relationChanged(me, them, false);
     return {};
   }
 
@@ -284,7 +296,7 @@ export class Contacts implements BlockList {
     );
     for (const b of blocks) this.remember(b.blocker, b.blocked, false);
     for (const f of friends) this.relationChanged(userId, f);
-    for (const b of blocks) this.relationChanged(b.blocker, b.blocked);
+    for (const b of blocks) this.relationChanged(b.blocker, b.blocked, false);
   }
 
   async listBlocked(caller: RequestContext, data: RequestData<'block.list'>): Promise<ResultData<'block.list'>> {

@@ -27,7 +27,7 @@ export class Cursors {
    */
   async markRead(caller: RequestContext, data: RequestData<'conv.read'>): Promise<ResultData<'conv.read'>> {
     const r = await this.advance(caller, data.conv, 'read', data.seq);
-    this.bus.publish([caller.userId], JSON.stringify({ ev: 'read', data: { conv: data.conv, seq: r.seq } }), caller.connId);
+    this.bus.deliver([caller.userId], JSON.stringify({ ev: 'read', data: { conv: data.conv, seq: r.seq } }), caller.connId);
     return { conv: data.conv, readSeq: r.seq };
   }
 
@@ -49,7 +49,7 @@ export class Cursors {
     const r = await this.journal.moveCursor({ conv, userId: caller.userId, cursor, seq });
     const peer = peerOf(conv, caller.userId);
     if (r.moved && peer !== undefined)
-      this.bus.publish([peer], JSON.stringify({ ev: 'receipt', data: { conv, user: caller.userId, [cursor]: r.seq } }));
+      this.bus.deliver([peer], JSON.stringify({ ev: 'receipt', data: { conv, user: caller.userId, [cursor]: r.seq } }));
     return r;
   }
 

@@ -93,20 +93,37 @@ export class GroupRoster {
     return run;
   }
 
+  /**
+   * Drops the group's state (another node changed the group): the next use reloads it from the store, a
+   * change waiting for its lock re-runs on the reloaded state, and a load already under way is not kept.
+   */
+  forget(conv: string): void {
+    const g = this.cache.get(conv);
+    if (g) {
+      g.stale = true;
+      this.cache.delete(conv);
+    }
+    this.loading.delete(conv);
+  }
+
   /** The group's state from the store (undefined when there is no such group), loaded once at a time. */
   private load(conv: string): Promise<GroupState | undefined> {
     let p = this.loading.get(conv);
     if (!p) {
-      p = (async () => {
+      let loading: Promise<GroupState | undefined> | undefined = undefined;
+      loading = (async () => {
         const id = parseGroupConvId(conv);
         const row = id === undefined ? undefined : await this.store.groups.getGroup(id);
         if (!row) return undefined;
         const members = row.dissolvedAt === null ? await this.store.groups.listMembers(conv) : [];
         const g = newState(row, members);
-        this.cache.set(conv, g);
+        // Not kept when `forget` came while it loaded: what it read may predate that change.
+        if (this.loading.get(conv) === loading) this.cache.set(conv, g);
         return g;
-      })().finally(() => this.loading.delete(conv));
-      this.loading.set(conv, p);
+      })().finally(() => {
+        if (this.loading.get(conv) === loading) this.loading.delete(conv);
+      });
+      this.loading.set(conv, (p = loading!));
     }
     return p;
   }

@@ -42,8 +42,9 @@ const unique = (ids: readonly number[]): number[] => [...new Set(ids)];
  * Every change runs under the group's lock, is checked against the in-memory state, written with its
  * `group` event in one store transaction, mirrored in memory just before that transaction commits, and
  * then pushed to the members (the acting connection included: a change's result does not carry its
- * event). This in-memory state is per process: several processes sharing one store would need to tell
- * each other about changes (not done yet; Warbler runs groups in one process).
+ * event). This in-memory state is per node: each change also publishes a `group` bus message, on which
+ * the other nodes drop the group's state and reload it on next use (and `members`, for their presence
+ * watches). Two changes of one group made on two nodes at once are not serialized with each other.
  */
 export class Groups implements GroupDirectory {
   private readonly roster: GroupRoster;
@@ -63,7 +64,11 @@ export class Groups implements GroupDirectory {
     for (const l of this.listeners) l.membershipChanged(users, members);
   }
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    // Changes made on other nodes.
+    this.deps.bus.on('group', (m) => this.roster.forget(m.conv));
+    this.deps.bus.on('members', (m) => this.membersChanged(m.users, m.members));
+  }
   async stop(): Promise<void> {}
 
   // ---------------------------------------------------------------------------------------------
@@ -137,7 +142,7 @@ export class Groups implements GroupDirectory {
       group,
       members.map((userId) => ({ userId, role: userId === owner ? 'owner' : 'member', mutedUntil: 0 })),
     );
-    this.membersChanged(members, members);
+    this.membershipChanged(members, members);
     return { group: this.info(g, owner) };
   }
 
@@ -226,7 +231,7 @@ export class Groups implements GroupDirectory {
         event,
         this.deps.store.groups.addMembers(g.row.id, users, event, () => addToState(g, users)),
       );
-      this.membersChanged(users, g.members);
+      this.membershipChanged(users, g.members);
       return { added: users };
     });
   }
@@ -252,7 +257,7 @@ export class Groups implements GroupDirectory {
         event,
         this.deps.store.groups.removeMembers(g.row.id, users, event, () => removeFromState(g, users)),
       );
-      this.membersChanged(users, g.members);
+      this.membershipChanged(users, g.members);
       return { removed: users };
     });
   }
@@ -280,7 +285,7 @@ export class Groups implements GroupDirectory {
           event,
           this.deps.store.groups.addMembers(g.row.id, [me], event, () => addToState(g, [me])),
         );
-        this.membersChanged([me], g.members);
+        this.membershipChanged([me], g.members);
         return { status: 'joined' };
       }
       const message = data.message?.trim() || null;
@@ -337,7 +342,7 @@ export class Groups implements GroupDirectory {
         event,
         this.deps.store.groups.addMembers(g.row.id, [data.user], event, () => addToState(g, [data.user])),
       );
-      this.membersChanged([data.user], g.members);
+      this.membershipChanged([data.user], g.members);
       return { status: 'joined' };
     });
   }
@@ -430,7 +435,7 @@ export class Groups implements GroupDirectory {
       event,
       this.deps.store.groups.removeMembers(g.row.id, [user], event, () => removeFromState(g, [user])),
     );
-    this.membersChanged([user], g.members);
+    this.membershipChanged([user], g.members);
   }
 
   /** `actor` dissolves the group (`dissolved`), told to every member of before. */
@@ -447,7 +452,7 @@ export class Groups implements GroupDirectory {
         g.byUser.clear();
       }),
     );
-    this.membersChanged(everyone, everyone);
+    this.membershipChanged(everyone, everyone);
   }
 
   /** The owner hands the group to `heir` (`transferred`) and becomes an admin. */
@@ -492,12 +497,21 @@ export class Groups implements GroupDirectory {
 
   /**
    * Records a change written with its `group` event in one store transaction (`write`) through the
-   * journal, which pushes the event to `recipients` once durable (every connection, the acting one too).
+   * journal, which pushes the event to `recipients` once durable (every connection, the acting one too);
+   * then tells the other nodes that the group changed.
    */
   private async record(conv: string, recipients: readonly number[], d: GroupEventDraft, write: Promise<AppendResult>): Promise<void> {
     await this.deps.journal.record(
       write.then((r) => ({ outcome: r, appended: [{ message: groupEntry(conv, recipients, d), result: r }] })),
     );
+    // The other nodes drop their copy of the group and reload it on next use.
+    this.deps.bus.publish({ t: 'group', conv });
+  }
+
+  /** Membership of `users` changed against `members`: told here (`membersChanged`) and to the other nodes. */
+  private membershipChanged(users: readonly number[], members: readonly number[]): void {
+    this.membersChanged(users, members);
+    this.deps.bus.publish({ t: 'members', users, members });
   }
 
   private info(g: GroupState, userId: number): GroupInfo {

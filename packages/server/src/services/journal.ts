@@ -122,7 +122,7 @@ export class Journal {
   /** An entry is durable: push it, then run the afterEntry hooks (once per stored entry, in commit order). */
   private afterDurable(m: NewMessage, r: AppendResult, origin: string | undefined): void {
     this.metrics.messagesIn.inc();
-    this.bus.publish(m.members, messageFrame(m, r), origin);
+    this.bus.deliver(m.members, messageFrame(m, r), origin);
     this.hooks.afterEntry(m, r);
   }
 }

@@ -1,4 +1,5 @@
 import type { RequestData, ResultData } from '@warbler/protocol';
+import type { MessageOf } from '../bus/bus.js';
 import { WarblerError } from '../errors.js';
 import type { Connection, SharedFrame } from '../connections/connection.js';
 import type { HubListener } from '../connections/hub.js';
@@ -29,14 +30,17 @@ interface Watch {
 /**
  * Presence (online, offline, last seen) and typing indicators: ephemeral, never stored.
  *
- * A user is online while any of their connections is open on this server (the hub tells us when the
- * first opens and the last closes). A connection watches users with `presence.watch` and gets a
+ * A user is online while any of their connections is open on any node of the cluster (the online
+ * registry knows; the hub tells us when the first opens and the last closes, and we tell every node
+ * with a `presence` bus message, which each node announces to its own watchers). A connection watches users with `presence.watch` and gets a
  * `presence` event when one goes online or offline, as the user's privacy lets the watcher see it.
  * Last seen is the time the user's last connection closed: kept in memory for users who went offline
  * since the start, and written to their device's `last_seen_at` (batched by accounts), which is read
  * for the others. Watches live in memory only for connections that watch something, and go when the
- * connection closes. Presence covers the connections of this process (as the memory bus does).
- * Connections are known by id (`RequestContext.connId`) and reached through the hub.
+ * connection closes. Connections are known by id (`RequestContext.connId`) and reached through the
+ * hub; who is online anywhere comes from the Bus's online registry. Privacy and relation changes made
+ * on other nodes arrive through the contacts service's listener, group membership changes through the
+ * groups service.
  */
 export class Presence implements HubListener, ContactListener, MembershipListener {
   /** Per connection (id) that watches anyone: what it watches. */
@@ -59,6 +63,7 @@ export class Presence implements HubListener, ContactListener, MembershipListene
     this.deps.hub.listen(this);
     this.peers.contacts.listen(this);
     this.peers.groups.listen(this);
+    this.deps.bus.on('presence', (m) => this.presenceChanged(m));
   }
   async stop(): Promise<void> {
     this.watching.clear();
@@ -76,10 +81,10 @@ export class Presence implements HubListener, ContactListener, MembershipListene
     return p === 'everyone' || (p === 'contacts' && w.contact);
   }
 
-  /** What a watcher is shown of `target`: the real state, or offline without last seen. */
-  private state(target: number, shown: boolean, storedLastSeen: number | undefined): PresenceState {
+  /** What a watcher is shown of `target` (`online` anywhere, says the registry): the real state, or offline without last seen. */
+  private state(target: number, shown: boolean, online: boolean, storedLastSeen: number | undefined): PresenceState {
     if (!shown) return { user: target, online: false };
-    if (this.deps.hub.isOnline(target)) return { user: target, online: true };
+    if (online) return { user: target, online: true };
     const lastSeen = Math.max(this.offlineAt.get(target) ?? 0, storedLastSeen ?? 0);
     return lastSeen > 0 ? { user: target, online: false, lastSeen } : { user: target, online: false };
   }
@@ -101,6 +106,7 @@ export class Presence implements HubListener, ContactListener, MembershipListene
     const others = known.filter((u) => u !== me);
     const mates = others.length > 0 ? await contacts.contactsAmong(me, others) : new Set<number>();
     const lastSeen = await contacts.lastSeen(known);
+    const online = await this.deps.bus.online.onlineAmong(known);
     if (conn !== undefined && !this.deps.hub.has(conn)) return { presence: [] };
     // From here on nothing waits: the watches and the states they answer with are one snapshot.
     const entry = (conn !== undefined && this.watching.get(conn)) || { userId: me, watches: new Map<number, Watch>() };
@@ -114,7 +120,7 @@ export class Presence implements HubListener, ContactListener, MembershipListene
       this.privacy.set(u, settings.get(u)?.presence ?? 'nobody');
       const w: Watch = { contact: mates.has(u), shown: false };
       w.shown = this.visible(me, u, w);
-      presence.push(this.state(u, w.shown, lastSeen.get(u)));
+      presence.push(this.state(u, w.shown, online.has(u), lastSeen.get(u)));
       if (conn === undefined) {
         this.dropPrivacy(u);
         continue;
@@ -161,15 +167,24 @@ export class Presence implements HubListener, ContactListener, MembershipListene
   }
 
   userOnline(userId: number): void {
-    this.offlineAt.delete(userId);
-    this.announce(userId, { user: userId, online: true });
+    this.deps.bus.publish({ t: 'presence', user: userId, online: true });
   }
 
   userOffline(userId: number): void {
-    const now = Date.now();
+    this.deps.bus.publish({ t: 'presence', user: userId, online: false, lastSeen: Date.now() });
+  }
+
+  /** A user came online or went offline, on any node (this one's changes too): tells the watchers here. */
+  private presenceChanged(m: MessageOf<'presence'>): void {
+    if (m.online) {
+      this.offlineAt.delete(m.user);
+      this.announce(m.user, { user: m.user, online: true });
+      return;
+    }
+    const at = m.lastSeen ?? Date.now();
     if (this.offlineAt.size >= 100_000) this.offlineAt.clear();
-    this.offlineAt.set(userId, now);
-    this.announce(userId, { user: userId, online: false, lastSeen: now });
+    this.offlineAt.set(m.user, at);
+    this.announce(m.user, { user: m.user, online: false, lastSeen: at });
   }
 
   connectionClosed(c: Connection): void {
@@ -196,10 +211,11 @@ export class Presence implements HubListener, ContactListener, MembershipListene
       return true;
     });
     if (changed.length === 0) return;
-    const stored = this.deps.hub.isOnline(target) ? undefined : (await this.deps.store.contacts.lastSeen([target])).get(target);
+    const online = (await this.deps.bus.online.onlineAmong([target])).has(target);
+    const stored = online ? undefined : (await this.deps.store.contacts.lastSeen([target])).get(target);
     for (const conn of changed) {
       const w = this.watching.get(conn)?.watches.get(target);
-      if (w) this.deps.hub.push(conn, { text: JSON.stringify({ ev: 'presence', data: this.state(target, w.shown, stored) }) });
+      if (w) this.deps.hub.push(conn, { text: JSON.stringify({ ev: 'presence', data: this.state(target, w.shown, online, stored) }) });
     }
   }
 
@@ -265,7 +281,7 @@ export class Presence implements HubListener, ContactListener, MembershipListene
     }
     const others = access.members.filter((u) => u !== me);
     if (others.length > 0)
-      this.deps.bus.publish(others, JSON.stringify({ ev: 'typing', data: { conv: data.conv, user: me, typing: data.typing } }));
+      this.deps.bus.deliver(others, JSON.stringify({ ev: 'typing', data: { conv: data.conv, user: me, typing: data.typing } }));
     return {};
   }
 }
