@@ -128,6 +128,7 @@ export class Session {
     const handler = HANDLERS[frame.op] as (s: Session, data: unknown) => Promise<unknown>;
     const isAuth = AUTH_OPS.includes(frame.op);
     if (isAuth) this.authPending = true;
+    const t0 = performance.now();
     try {
       const result = await handler(this, frame.data);
       if (frame.op === 'msg.send') this.ctx.metrics.ackLatency.observe((Date.now() - startedAt) / 1000);
@@ -139,6 +140,7 @@ export class Session {
         this.fail(frame.id, this.ctx.draining ? 'unavailable' : 'internal');
       }
     } finally {
+      this.ctx.metrics.opLatency.observe(frame.op, (performance.now() - t0) / 1000);
       if (isAuth) this.authPending = false;
     }
   }
