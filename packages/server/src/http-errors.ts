@@ -9,11 +9,10 @@ import { WarblerError } from './errors.js';
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.Unsafe<ErrorCode>({
-        type: 'string',
-        enum: [...ERROR_CODES],
-        description: 'A code of the error registry (docs/protocol.md#error-codes); branch on it.',
-      }),
+      code: Type.Union(
+        ERROR_CODES.map((c) => Type.Literal(c)),
+        { description: 'A code of the error registry (docs/protocol.md#error-codes); branch on it.' },
+      ),
       status: Type.Integer({ description: 'The HTTP status, the same as the response’s.' }),
       message: Type.String({ description: 'For humans and logs; may name the offending field.' }),
     }),

@@ -114,6 +114,7 @@ export function openApiRoute(routes: readonly HttpRoute[]): HttpRoute {
     url: OPENAPI_PATH,
     tag: 'admin',
     summary: 'This document: the OpenAPI 3.1 description of the routes of this listener.',
+    query: Type.Object({}),
     responses: { 200: Type.Object({}, { description: 'An OpenAPI 3.1 document', additionalProperties: true }) },
     handle: async () => (doc ??= openApiDocument(routes)),
   };
