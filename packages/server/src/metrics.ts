@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { OPS, type Op } from '@warbler/protocol';
-import { Counter as PromCounter, Gauge as PromGauge, Histogram as PromHistogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter as PromCounter, Gauge as PromGauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** The period of the timer that measures the event loop's delay. */
 const LOOP_RESOLUTION_MS = 10;
@@ -29,7 +29,8 @@ export class Counter {
   private value = 0;
   private readonly byLabel = new Map<string, number>();
   constructor(registry: Registry, name: string, help: string, label?: string) {
-    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias -- prom-client calls collect with its metric as this
+    const value = (): number => this.value;
+    const byLabel = this.byLabel;
     new PromCounter({
       name,
       help,
@@ -37,8 +38,8 @@ export class Counter {
       registers: [registry],
       collect() {
         this.reset();
-        if (label === undefined) this.inc(self.value);
-        else for (const [v, n] of self.byLabel) this.inc({ [label]: v }, n);
+        if (label === undefined) this.inc(value());
+        else for (const [v, n] of byLabel) this.inc({ [label]: v }, n);
       },
     });
   }
@@ -51,68 +52,117 @@ export class Counter {
   }
 }
 
-/** A value read when scraped; `read` is set by whoever owns the value. A counter when `type` says so. */
+/** A value read when scraped; `read` is set by whoever owns the value. */
 export class Gauge {
   public read: () => number = () => 0;
-  constructor(registry: Registry, name: string, help: string, type: 'gauge' | 'counter' = 'gauge') {
+  constructor(registry: Registry, name: string, help: string) {
     const read = (): number => this.read();
-    if (type === 'gauge')
-      new PromGauge({
-        name,
-        help,
-        registers: [registry],
-        collect() {
-          this.set(read());
-        },
-      });
-    else
-      new PromCounter({
-        name,
-        help,
-        registers: [registry],
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
+    new PromGauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 }
 
-/** A histogram (seconds unless buckets say otherwise); `observe` goes straight to prom-client. */
-export class Histogram {
-  private readonly h: PromHistogram;
-  private n = 0;
-  constructor(registry: Registry, name: string, help: string, buckets: readonly number[] = SECONDS_BUCKETS) {
-    this.h = new PromHistogram({ name, help, buckets: [...buckets], registers: [registry] });
+/** A total kept by its owner (it only grows) and read when scraped, so counting it costs the hot path nothing. */
+export class CounterReading {
+  public read: () => number = () => 0;
+  constructor(registry: Registry, name: string, help: string) {
+    const read = (): number => this.read();
+    new PromCounter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+}
+
+/** Counts of observations per bucket: `observe` is a short loop, no allocation, no label lookup. */
+class Buckets {
+  private readonly counts: Float64Array;
+  private sum = 0;
+  count = 0;
+  constructor(private readonly bounds: readonly number[]) {
+    this.counts = new Float64Array(bounds.length);
   }
   observe(v: number): void {
-    this.n++;
-    this.h.observe(v);
+    this.sum += v;
+    this.count++;
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (v <= this.bounds[i]!) {
+        this.counts[i]!++;
+        return;
+      }
+    }
+  }
+  /** The exposition's samples: cumulative buckets, `+Inf`, sum and count. */
+  samples(name: string, labels: Record<string, string>): { labels: Record<string, string | number>; value: number; metricName: string }[] {
+    const out = [];
+    let cum = 0;
+    for (let i = 0; i < this.bounds.length; i++) {
+      cum += this.counts[i]!;
+      out.push({ labels: { ...labels, le: this.bounds[i]! }, value: cum, metricName: `${name}_bucket` });
+    }
+    out.push({ labels: { ...labels, le: '+Inf' }, value: this.count, metricName: `${name}_bucket` });
+    out.push({ labels, value: this.sum, metricName: `${name}_sum` }, { labels, value: this.count, metricName: `${name}_count` });
+    return out;
+  }
+}
+
+/**
+ * Registers a histogram whose series `series` gives when scraped. prom-client's own histogram hashes
+ * its labels on every observation; these are observed on the hot path (every request frame), so they
+ * count in plain arrays and hand prom-client the samples (its metric contract: name, help, type, `get`).
+ */
+function registerHistogram(registry: Registry, name: string, help: string, series: () => [Record<string, string>, Buckets][]): void {
+  const get = async () => ({
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    values: series().flatMap(([labels, b]) => b.samples(name, labels)),
+  });
+  registry.registerMetric({ name, help, type: 'histogram', aggregator: 'sum', get } as unknown as Metric);
+}
+
+/** A histogram (seconds unless buckets say otherwise). */
+export class Histogram {
+  private readonly b: Buckets;
+  constructor(registry: Registry, name: string, help: string, buckets: readonly number[] = SECONDS_BUCKETS) {
+    const b = (this.b = new Buckets(buckets));
+    registerHistogram(registry, name, help, () => [[{}, b]]);
+  }
+  observe(v: number): void {
+    this.b.observe(v);
   }
   /** Observations so far. */
   get total(): number {
-    return this.n;
+    return this.b.count;
   }
 }
 
-/** Seconds per op, one preallocated child per op so that observing costs no label lookup. */
+/** Seconds per op: one preallocated series per op of the protocol, so observing costs no label lookup. */
 export class OpLatency {
-  private readonly children = new Map<string, { observe(v: number): void }>();
+  private readonly byOp = new Map<string, Buckets>();
   constructor(registry: Registry) {
-    const h = new PromHistogram({
-      name: 'warbler_op_duration_seconds',
-      help: 'From a request frame read to its answer written, by op (errors included).',
-      labelNames: ['op'],
-      buckets: SECONDS_BUCKETS,
-      registers: [registry],
-    });
-    for (const op of Object.keys(OPS)) {
-      h.zero({ op }); // every op is present from the first scrape
-      this.children.set(op, h.labels(op));
-    }
+    for (const op of Object.keys(OPS)) this.byOp.set(op, new Buckets(SECONDS_BUCKETS));
+    registerHistogram(
+      registry,
+      'warbler_op_duration_seconds',
+      'From a request frame read to its answer written, by op (errors included).',
+      () => [...this.byOp].map(([op, b]) => [{ op }, b]),
+    );
   }
   observe(op: Op, seconds: number): void {
-    this.children.get(op)?.observe(seconds);
+    this.byOp.get(op)?.observe(seconds);
   }
 }
 
@@ -155,10 +205,10 @@ export class Metrics {
   readonly inboundWaiting = new Gauge(this.r, 'warbler_inbound_waiting_connections', 'Connections whose frames wait for a later turn.');
   readonly connections = new Gauge(this.r, 'warbler_connections', 'Open WebSocket connections.');
   /** WebSocket traffic: frames of every kind and the TCP bytes of the connections (handshake and framing included). */
-  readonly wsFramesIn = new Gauge(this.r, 'warbler_ws_frames_in_total', 'WebSocket data frames received.', 'counter');
-  readonly wsFramesOut = new Gauge(this.r, 'warbler_ws_frames_out_total', 'WebSocket data frames sent.', 'counter');
-  readonly wsBytesIn = new Gauge(this.r, 'warbler_ws_bytes_in_total', 'Bytes received on WebSocket connections.', 'counter');
-  readonly wsBytesOut = new Gauge(this.r, 'warbler_ws_bytes_out_total', 'Bytes sent on WebSocket connections.', 'counter');
+  readonly wsFramesIn = new CounterReading(this.r, 'warbler_ws_frames_in_total', 'WebSocket data frames received.');
+  readonly wsFramesOut = new CounterReading(this.r, 'warbler_ws_frames_out_total', 'WebSocket data frames sent.');
+  readonly wsBytesIn = new CounterReading(this.r, 'warbler_ws_bytes_in_total', 'Bytes received on WebSocket connections.');
+  readonly wsBytesOut = new CounterReading(this.r, 'warbler_ws_bytes_out_total', 'Bytes sent on WebSocket connections.');
   /** The event loop's delay since the previous scrape (reset at every scrape). */
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   private loopSnapshot = { p99: 0, max: 0, mean: 0 };
