@@ -5,11 +5,10 @@ import { adminApi, authorize } from './api/admin.js';
 import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { createHttp } from './http.js';
 import { bannerRoute, healthRoutes, metricsRoute } from './http-health.js';
 import type { HttpRoute } from './http-route.js';
 import { createLogger, type Logger } from './logger.js';
-import { Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { openApiRoute } from './openapi.js';
 import { AccountWatch } from './services/account-watch.js';
 import { Accounts } from './services/accounts.js';
@@ -59,6 +58,8 @@ export interface WarblerServer {
  * @example const s = await startServer(loadConfig({ overrides: { server: { port: 0 } } }));
  */
 export async function startServer(config: Config, logger: Logger = createLogger(config.log.level)): Promise<WarblerServer> {
+  // Loaded here, not by import: the CLI's other commands (`warbler user …`) need neither Fastify nor prom-client.
+  const [{ createHttp }, { Metrics }] = await Promise.all([import('./http.js'), import('./metrics.js')]);
   const store = await createStore(config);
   const bus = createBus(config);
   // Read only when scraped, after the gateway exists.
