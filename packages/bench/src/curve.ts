@@ -15,7 +15,7 @@ export interface CurveRow {
   /** Send → ack p99, ms. */
   ackP99: number | null;
   cpuMsPerMessage: number | null;
-  /** The server's event-loop delay p99 since it started (its /metrics gauge), ms. */
+  /** The server's event-loop delay p99 while sending (its /metrics gauge, since the previous scrape), ms. */
   eventLoopLagP99Ms: number | null;
   /** /healthz answer time p99 while sending, ms. */
   healthzP99Ms: number | null;

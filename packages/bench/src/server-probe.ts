@@ -12,7 +12,7 @@ export interface ProbeSummary {
   healthz: LatencySummary | null;
   /** /healthz requests that got no answer within 10 s. */
   healthzTimeouts: number;
-  /** `warbler_event_loop_lag_seconds` at the end, in ms: the server's event-loop delay p99 since it started. */
+  /** `warbler_event_loop_lag_seconds` at the end, in ms: the server's event-loop delay p99 since the previous scrape (the recording's start). */
   eventLoopLagP99Ms: number | null;
   /** Write batches committed while sending (`warbler_store_latency_seconds`, `warbler_store_batch_messages`). */
   commits: { count: number; perSecond: number; meanMs: number; messagesPerCommit: number } | null;

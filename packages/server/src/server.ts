@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { adminApi, authorize } from './api/admin.js';
 import type { Bus } from './bus/bus.js';
@@ -6,9 +7,11 @@ import { createBus } from './bus/factory.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { Hooks, type Extension } from './hooks/hooks.js';
-import { httpHandler, metricsRoute, type HttpRoutes, type Route } from './http.js';
+import { bannerRoute, healthRoutes, metricsRoute } from './http-health.js';
+import type { HttpRoute } from './http-route.js';
 import { createLogger, type Logger } from './logger.js';
-import { Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
+import { openApiRoute } from './openapi.js';
 import { Access } from './services/access.js';
 import { AccountWatch } from './services/account-watch.js';
 import { Accounts } from './services/accounts.js';
@@ -74,6 +77,8 @@ export async function startServer(
   extensions: readonly Extension[] = [],
   parts: ServerParts = {},
 ): Promise<WarblerServer> {
+  // Loaded here, not by import: the CLI's other commands (`warbler user …`) need neither Fastify nor prom-client.
+  const [{ createHttp }, { Metrics }] = await Promise.all([import('./http.js'), import('./metrics.js')]);
   const store = await createStore(config);
   const bus = parts.bus ?? createBus(config, logger);
   // The one part read before it is built: the connection gauge, read when /metrics is scraped, which
@@ -88,13 +93,22 @@ export async function startServer(
   const invites = new Invites(store.registration, logger);
   const users = new UserAdmin(store, config, audit, () => watch.nudge());
   const admin = adminApi({ keys: apiKeys, users, accounts, invites, audit, logger });
-  const routes = listenerRoutes(config, { store, metrics, draining: () => ctx.draining, admin, apiKeys, audit });
-  const http: Server = createServer(httpHandler(routes.public));
-  http.keepAliveTimeout = config.server.keepAliveTimeoutMs;
+  const routes = listenerRoutes(config, { store, metrics, draining: () => ctx.draining, admin });
+  const httpOf = (list: HttpRoute[]) =>
+    createHttp({
+      routes: list,
+      draining: () => ctx.draining,
+      authorize: (req, scope) => authorize(req, scope, apiKeys, audit),
+      logger,
+      keepAliveTimeoutMs: config.server.keepAliveTimeoutMs,
+    });
+  const publicApp = await httpOf(routes.public);
+  const http: Server = publicApp.server;
   const gateway: Gateway = new Gateway(http, ctx, config, logger, metrics);
   const port = await listen(http, config.server.host, config.server.port, config.server.listenBacklog);
   const url = urlOf(config.server.host, port);
-  const adminHttp = routes.admin && createServer(httpHandler(routes.admin));
+  metrics.setNode(`${hostname()}:${port}`);
+  const adminHttp = routes.admin && (await httpOf(routes.admin)).server;
   let adminUrl: string | undefined;
   if (adminHttp) {
     try {
@@ -215,25 +229,26 @@ function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus
 /**
  * What each listener serves (docs/deploy.md). The public one: health, the banner, and of the admin
  * surface only what `admin.publicPaths` names, each to a key with its scope. The admin one (unless
- * `admin.listener` is off): health, /metrics without a key (the listener is private), the admin API.
+ * `admin.listener` is off): health, /metrics without a key (the listener is private), the admin API and
+ * its OpenAPI document.
  */
 function listenerRoutes(
   config: Config,
-  d: { store: Store; metrics: Metrics; draining: () => boolean; admin: Route; apiKeys: ApiKeys; audit: Audit },
-): { public: HttpRoutes; admin: HttpRoutes | undefined } {
+  d: { store: Store; metrics: Metrics; draining: () => boolean; admin: HttpRoute[] },
+): { public: HttpRoute[]; admin: HttpRoute[] | undefined } {
   const onPublic = config.admin.publicPaths;
+  const health = healthRoutes(d.store, d.draining);
+  // The document lists every route of its listener, itself included.
+  const withDoc = (list: HttpRoute[]): HttpRoute[] => {
+    const all = [...list];
+    all.push(openApiRoute(all));
+    return all;
+  };
+  const pub = [...health, bannerRoute('Warbler server. WebSocket endpoint: /ws. See docs/protocol.md.\n')];
+  if (onPublic !== 'none') pub.push(metricsRoute(d.metrics, 'metrics:read'));
   return {
-    public: {
-      store: d.store,
-      draining: d.draining,
-      banner: 'Warbler server. WebSocket endpoint: /ws. See docs/protocol.md.\n',
-      metrics: onPublic === 'none' ? undefined : metricsRoute(d.metrics, (req) => authorize(req, 'metrics:read', d.apiKeys, d.audit)),
-      admin: onPublic === 'all' ? d.admin : undefined,
-    },
-    admin:
-      config.admin.listener === 'on'
-        ? { store: d.store, draining: d.draining, metrics: metricsRoute(d.metrics), admin: d.admin }
-        : undefined,
+    public: onPublic === 'all' ? withDoc([...pub, ...d.admin]) : pub,
+    admin: config.admin.listener === 'on' ? withDoc([...health, metricsRoute(d.metrics), ...d.admin]) : undefined,
   };
 }
 

@@ -4,13 +4,17 @@ import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { apiKey, eventually, newUser, RawClient, startTestServer, type TestServer } from './helpers.js';
 
-/** Parses Prometheus text into `name{labels}` → value. */
+/** Parses Prometheus text into `name{labels}` → value, the `node` label (on every series) left out. */
 function parseMetrics(text: string): Map<string, number> {
   const m = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const i = line.lastIndexOf(' ');
-    m.set(line.slice(0, i), Number(line.slice(i + 1)));
+    const key = line
+      .slice(0, i)
+      .replace(/(,?)node="[^"]*"(,?)/, (_, a: string, b: string) => (a && b ? ',' : ''))
+      .replace('{}', '');
+    m.set(key, Number(line.slice(i + 1)));
   }
   return m;
 }

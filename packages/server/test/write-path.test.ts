@@ -23,7 +23,8 @@ async function rawUser(t: TestContext, s: TestServer): Promise<{ c: RawClient; i
 
 /** A counter or gauge of the server's /metrics text (0 when absent). */
 async function metric(s: TestServer, name: string): Promise<number> {
-  const text = await (await fetch(`${s.adminUrl}/metrics`)).text();
+  // Every series carries the server's `node` label: read the unlabelled name.
+  const text = (await (await fetch(`${s.adminUrl}/metrics`)).text()).replace(/\{node="[^"]*"\}/g, '');
   const m = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }

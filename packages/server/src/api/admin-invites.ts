@@ -1,49 +1,62 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import {
-  AdminCreateInviteBody,
-  AdminRevokeInviteBody,
-  LIMITS,
-  describeFailure,
-  type AdminCreateInviteResult,
-  type AdminInvite,
-} from '@warbler/protocol';
-import { WarblerError } from '../errors.js';
-import type { AdminCall, AdminRoute } from './admin.js';
-import { readJson } from './http-json.js';
+import { Type } from '@sinclair/typebox';
+import { AdminCreateInviteBody, AdminRevokeInviteBody, LIMITS, type AdminCreateInviteResult, type AdminInvite } from '@warbler/protocol';
+import { CreateInviteResult, InviteResult, ListInvitesResult } from './admin-schemas.js';
+import { adminRoute, type AdminRoute } from './admin-route.js';
+import { IntParam } from './query.js';
 
-const checkCreate = TypeCompiler.Compile(AdminCreateInviteBody);
-const checkRevoke = TypeCompiler.Compile(AdminRevokeInviteBody);
 const MAX_BODY = 64 * 1024;
 
-/** `GET /api/admin/invites?limit=&before=`: invites newest first (`limit` 1–500, `before` an id). */
-async function listInvites({ query, deps }: AdminCall): Promise<{ invites: AdminInvite[]; more: boolean }> {
-  const limit = query.int('limit', 1, LIMITS.maxPage) ?? LIMITS.defaultPage;
-  const before = query.int('before', 0, Number.MAX_SAFE_INTEGER) ?? 0;
-  const list = await deps.invites.list(limit + 1, before);
-  return { invites: list.slice(0, limit), more: list.length > limit };
-}
-
-/** `POST /api/admin/invites`: makes an invite; the result carries its code, shown this once. */
-async function createInvite({ req, deps, by }: AdminCall): Promise<AdminCreateInviteResult> {
-  const body = await readJson(req, MAX_BODY);
-  if (!checkCreate.Check(body)) throw new WarblerError('invalid_body', describeFailure(checkCreate, body, 'body'));
-  const made = await deps.invites.create(body, null);
-  deps.audit.record({ event: 'invite.create', actor: by.actor, ip: by.ip, detail: { invite: made.invite.id, uses: made.invite.maxUses } });
-  return made;
-}
-
-/** `POST /api/admin/invites/revoke` with `{ "id": n }`: the invite admits nobody from then on. */
-async function revokeInvite({ req, deps, by }: AdminCall): Promise<{ invite: AdminInvite }> {
-  const body = await readJson(req, MAX_BODY);
-  if (!checkRevoke.Check(body)) throw new WarblerError('invalid_body', describeFailure(checkRevoke, body, 'body'));
-  const invite = await deps.invites.revoke(body.id, null);
-  deps.audit.record({ event: 'invite.revoke', actor: by.actor, ip: by.ip, detail: { invite: invite.id } });
-  return { invite };
-}
+const ListQuery = Type.Object({
+  limit: Type.Optional(IntParam(1, LIMITS.maxPage, `most invites (default ${LIMITS.defaultPage})`)),
+  before: Type.Optional(IntParam(0, Number.MAX_SAFE_INTEGER, 'invites with a smaller id (default 0: from the newest)')),
+});
 
 /** The invite routes (`auth.registration` = `invite`); all need `invites:write`. */
 export const INVITE_ROUTES: readonly AdminRoute[] = [
-  { method: 'GET', path: /^\/api\/admin\/invites$/, scope: 'invites:write', query: ['limit', 'before'], handle: listInvites },
-  { method: 'POST', path: /^\/api\/admin\/invites$/, scope: 'invites:write', handle: createInvite },
-  { method: 'POST', path: /^\/api\/admin\/invites\/revoke$/, scope: 'invites:write', handle: revokeInvite },
+  adminRoute({
+    method: 'GET',
+    url: '/api/admin/invites',
+    summary: 'Lists invites, newest first, paged.',
+    scope: 'invites:write',
+    query: ListQuery,
+    response: ListInvitesResult,
+    handle: async ({ query, deps }): Promise<{ invites: AdminInvite[]; more: boolean }> => {
+      const limit = query.limit ?? LIMITS.defaultPage;
+      const list = await deps.invites.list(limit + 1, query.before ?? 0);
+      return { invites: list.slice(0, limit), more: list.length > limit };
+    },
+  }),
+  adminRoute({
+    method: 'POST',
+    url: '/api/admin/invites',
+    summary: 'Makes an invite; the result carries its code, shown this once.',
+    scope: 'invites:write',
+    body: AdminCreateInviteBody,
+    bodyLimit: MAX_BODY,
+    response: CreateInviteResult,
+    handle: async ({ body, deps, by }): Promise<AdminCreateInviteResult> => {
+      const made = await deps.invites.create(body, null);
+      deps.audit.record({
+        event: 'invite.create',
+        actor: by.actor,
+        ip: by.ip,
+        detail: { invite: made.invite.id, uses: made.invite.maxUses },
+      });
+      return made;
+    },
+  }),
+  adminRoute({
+    method: 'POST',
+    url: '/api/admin/invites/revoke',
+    summary: 'Revokes an invite: it admits nobody from then on.',
+    scope: 'invites:write',
+    body: AdminRevokeInviteBody,
+    bodyLimit: MAX_BODY,
+    response: InviteResult,
+    handle: async ({ body, deps, by }): Promise<{ invite: AdminInvite }> => {
+      const invite = await deps.invites.revoke(body.id, null);
+      deps.audit.record({ event: 'invite.revoke', actor: by.actor, ip: by.ip, detail: { invite: invite.id } });
+      return { invite };
+    },
+  }),
 ];

@@ -1,62 +1,75 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import {
-  ADMIN_MAX_USERS,
-  AdminCreateUsersBody,
-  describeFailure,
-  type AdminCreateUsersResult,
-  type AdminListUsersResult,
-  type AdminUser,
-} from '@warbler/protocol';
+import { Type } from '@sinclair/typebox';
+import { ADMIN_MAX_USERS, AdminCreateUsersBody, type AdminCreateUsersResult, type AdminListUsersResult } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
-import type { AdminCall, AdminRoute } from './admin.js';
-import { readJson } from './http-json.js';
+import { CreateUsersResult, DeletedResult, ListUsersResult, UserResult } from './admin-schemas.js';
+import { adminRoute, UserParam, type AdminRoute } from './admin-route.js';
+import { IntParam } from './query.js';
 
-const checkCreateUsers = TypeCompiler.Compile(AdminCreateUsersBody);
-const MAX_BODY = 1024 * 1024;
 /** Most accounts one `GET /api/admin/users` page lists, and how many when `limit` is not given. */
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
-/** `POST /api/admin/users`: up to 1000 accounts in one transaction, all or none. */
-async function createUsers({ req, deps, by }: AdminCall): Promise<AdminCreateUsersResult> {
-  const body = await readJson(req, MAX_BODY);
-  if (!checkCreateUsers.Check(body)) throw new WarblerError('invalid_body', describeFailure(checkCreateUsers, body, 'body'));
-  if (body.users.length > ADMIN_MAX_USERS) throw new WarblerError('request_too_large', `at most ${ADMIN_MAX_USERS} users per request`);
-  const users = await deps.accounts.createUsers(body.users, { issueTokens: body.issueTokens ?? false, device: body.device });
-  for (const u of users) deps.audit.record({ event: 'user.create', userId: u.id, actor: by.actor, ip: by.ip });
-  return { users };
-}
-
-/** `GET /api/admin/users?after=&limit=`: accounts by id, deleted ones left out. */
-async function listUsers({ query, deps }: AdminCall): Promise<AdminListUsersResult> {
-  const after = query.int('after', 0, Number.MAX_SAFE_INTEGER) ?? 0;
-  const limit = query.int('limit', 1, MAX_PAGE) ?? DEFAULT_PAGE;
-  const rows = await deps.users.list(after, limit + 1);
-  const users = rows.slice(0, limit);
-  return { users, ...(rows.length > limit ? { next: users.at(-1)!.id } : {}) };
-}
+const ListQuery = Type.Object({
+  after: Type.Optional(IntParam(0, Number.MAX_SAFE_INTEGER, 'accounts with a greater id (default 0: from the start)')),
+  limit: Type.Optional(IntParam(1, MAX_PAGE, `most accounts (default ${DEFAULT_PAGE})`)),
+});
 
 /** The account routes; `{user}` is an id or a username. */
 export const USER_ROUTES: readonly AdminRoute[] = [
-  { method: 'POST', path: /^\/api\/admin\/users$/, scope: 'users:write', handle: createUsers },
-  { method: 'GET', path: /^\/api\/admin\/users$/, scope: 'users:read', query: ['after', 'limit'], handle: listUsers },
-  {
+  adminRoute({
     method: 'POST',
-    path: /^\/api\/admin\/users\/([^/]+)\/disable$/,
+    url: '/api/admin/users',
+    summary: `Creates up to ${ADMIN_MAX_USERS} accounts in one transaction, all or none.`,
     scope: 'users:write',
-    handle: ({ params, deps, by }): Promise<{ user: AdminUser }> => deps.users.disable(params[0]!, by).then((user) => ({ user })),
-  },
-  {
+    body: AdminCreateUsersBody,
+    bodyLimit: 1024 * 1024,
+    response: CreateUsersResult,
+    handle: async ({ body, deps, by }): Promise<AdminCreateUsersResult> => {
+      if (body.users.length > ADMIN_MAX_USERS) throw new WarblerError('request_too_large', `at most ${ADMIN_MAX_USERS} users per request`);
+      const users = await deps.accounts.createUsers(body.users, { issueTokens: body.issueTokens ?? false, device: body.device });
+      for (const u of users) deps.audit.record({ event: 'user.create', userId: u.id, actor: by.actor, ip: by.ip });
+      return { users };
+    },
+  }),
+  adminRoute({
+    method: 'GET',
+    url: '/api/admin/users',
+    summary: 'Lists accounts by id, deleted ones left out, paged.',
+    scope: 'users:read',
+    query: ListQuery,
+    response: ListUsersResult,
+    handle: async ({ query, deps }): Promise<AdminListUsersResult> => {
+      const limit = query.limit ?? DEFAULT_PAGE;
+      const rows = await deps.users.list(query.after ?? 0, limit + 1);
+      const users = rows.slice(0, limit);
+      return { users, ...(rows.length > limit ? { next: users.at(-1)!.id } : {}) };
+    },
+  }),
+  adminRoute({
     method: 'POST',
-    path: /^\/api\/admin\/users\/([^/]+)\/enable$/,
+    url: '/api/admin/users/:user/disable',
+    summary: 'Disables an account: it cannot log in, its devices are revoked, its connections closed.',
     scope: 'users:write',
-    handle: ({ params, deps, by }): Promise<{ user: AdminUser }> => deps.users.enable(params[0]!, by).then((user) => ({ user })),
-  },
-  {
+    params: UserParam,
+    response: UserResult,
+    handle: ({ params, deps, by }) => deps.users.disable(params.user, by).then((user) => ({ user })),
+  }),
+  adminRoute({
+    method: 'POST',
+    url: '/api/admin/users/:user/enable',
+    summary: 'Enables a disabled account again.',
+    scope: 'users:write',
+    params: UserParam,
+    response: UserResult,
+    handle: ({ params, deps, by }) => deps.users.enable(params.user, by).then((user) => ({ user })),
+  }),
+  adminRoute({
     method: 'DELETE',
-    path: /^\/api\/admin\/users\/([^/]+)$/,
+    url: '/api/admin/users/:user',
+    summary: 'Deletes an account (docs/admin-api.md#deleting-an-account).',
     scope: 'users:write',
-    handle: ({ params, deps, by }): Promise<{ id: number; deleted: true }> =>
-      deps.users.delete(params[0]!, by).then(({ id }) => ({ id, deleted: true })),
-  },
+    params: UserParam,
+    response: DeletedResult,
+    handle: ({ params, deps, by }) => deps.users.delete(params.user, by).then(({ id }) => ({ id, deleted: true as const })),
+  }),
 ];

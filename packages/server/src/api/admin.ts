@@ -1,53 +1,20 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { Type } from '@sinclair/typebox';
 import type { ApiScope } from '@warbler/protocol';
 import { clientAddress } from '../client-address.js';
 import { WarblerError } from '../errors.js';
-import type { Route } from '../http.js';
-import type { Logger } from '../logger.js';
-import type { Accounts } from '../services/accounts.js';
+import type { HttpRoute } from '../http-route.js';
 import type { ApiKeyInfo, ApiKeys } from '../services/api-keys.js';
 import type { Audit } from '../services/audit.js';
-import type { Invites } from '../services/invites.js';
-import type { Operator, UserAdmin } from '../services/user-admin.js';
+import type { Operator } from '../services/user-admin.js';
+import type { AdminDeps, AdminRoute } from './admin-route.js';
 import { AUDIT_ROUTES } from './admin-audit.js';
 import { INVITE_ROUTES } from './admin-invites.js';
 import { USER_ROUTES } from './admin-users.js';
-import { bearerToken, sendError, sendJson } from './http-json.js';
-import { QueryParams } from './query.js';
-
-/** What the admin routes work with. */
-export interface AdminDeps {
-  keys: ApiKeys;
-  users: UserAdmin;
-  accounts: Accounts;
-  invites: Invites;
-  audit: Audit;
-  logger: Logger;
-}
-
-/** One admin request, authorized: what a route handler gets. */
-export interface AdminCall {
-  req: IncomingMessage;
-  /** The parts of the path the route's pattern captured, decoded. */
-  params: string[];
-  query: QueryParams;
-  key: ApiKeyInfo;
-  /** The key and the client address, for the audit log. */
-  by: Operator;
-  deps: AdminDeps;
-}
-
-/** An admin route: method, path pattern, the scope it needs, the query parameters it takes. */
-export interface AdminRoute {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: RegExp;
-  scope: ApiScope;
-  query?: readonly string[];
-  /** Answers 200 with the JSON it returns, or throws a WarblerError. */
-  handle(call: AdminCall): Promise<unknown>;
-}
+import { bearerToken } from './http-json.js';
 
 const ROUTES: readonly AdminRoute[] = [...USER_ROUTES, ...INVITE_ROUTES, ...AUDIT_ROUTES];
+const NO_QUERY = Type.Object({});
 
 /**
  * Checks the request's API key for `scope`: `unauthorized` (401) without one, `api_key_invalid` (401) for
@@ -68,40 +35,31 @@ export async function authorize(req: IncomingMessage, scope: ApiScope, keys: Api
 }
 
 /**
- * The admin API under `/api/admin/` (docs/admin-api.md), for whichever listeners serve it: finds the
- * route (404 `not_found`, 405 `method_not_allowed`), checks the API key's scope, the query parameters, runs
- * the route and answers its JSON. Every error has the registry's body.
+ * The admin API under `/api/admin/` (docs/admin-api.md) as HTTP routes, for whichever listeners serve
+ * it. The router finds the route (404, 405) and checks the key's scope (401, 403) before the body is
+ * read, then the parameters and the body (400, 413); a GET that succeeds is audited (`admin.read`).
  */
-export function adminApi(deps: AdminDeps): Route {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    try {
-      const url = new URL(req.url ?? '/', 'http://admin');
-      const matching = ROUTES.filter((r) => r.path.test(url.pathname));
-      if (matching.length === 0) throw new WarblerError('not_found', `no admin route ${url.pathname}`);
-      const route = matching.find((r) => r.method === req.method);
-      if (!route) {
-        res.setHeader('allow', matching.map((r) => r.method).join(', '));
-        throw new WarblerError('method_not_allowed', `use ${matching.map((r) => r.method).join(' or ')}`);
-      }
-      const key = await authorize(req, route.scope, deps.keys, deps.audit);
-      const params = route.path.exec(url.pathname)!.slice(1).map(decodeParam);
-      const query = new QueryParams(url.searchParams, route.query ?? []);
-      const by: Operator = { actor: `key:${key.id}`, ip: clientAddress(req.socket) };
-      const body = await route.handle({ req, params, query, key, by, deps });
-      if (route.method === 'GET') deps.audit.record({ event: 'admin.read', actor: by.actor, ip: by.ip, detail: { path: url.pathname } });
-      sendJson(res, 200, body);
-    } catch (e) {
-      if (e instanceof WarblerError) return sendError(res, e.code, e.detail);
-      deps.logger.error('admin request failed', { err: e });
-      sendError(res, 'internal');
-    }
-  };
-}
-
-function decodeParam(p: string): string {
-  try {
-    return decodeURIComponent(p);
-  } catch {
-    throw new WarblerError('invalid_parameter', `the path part ${JSON.stringify(p)} is not valid percent-encoding`);
-  }
+export function adminApi(deps: AdminDeps): HttpRoute[] {
+  return ROUTES.map((r): HttpRoute => ({
+    method: r.method,
+    url: r.url,
+    summary: r.summary,
+    tag: 'admin',
+    scope: r.scope,
+    ...(r.params ? { params: r.params } : {}),
+    query: r.query ?? NO_QUERY,
+    ...(r.body ? { body: r.body } : {}),
+    ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}),
+    responses: { 200: r.response },
+    head: false,
+    handle: async (req) => {
+      const key = req.apiKey!;
+      const by: Operator = { actor: `key:${key.id}`, ip: clientAddress(req.raw.socket) };
+      const call = { params: req.params as never, query: req.query as never, body: req.body, key, by, deps };
+      const out = await r.handle(call);
+      if (r.method === 'GET')
+        deps.audit.record({ event: 'admin.read', actor: by.actor, ip: by.ip, detail: { path: req.url.split('?')[0]! } });
+      return out;
+    },
+  }));
 }

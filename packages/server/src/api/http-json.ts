@@ -1,32 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeIllFormed, errorBody, illFormedString, mayHoldLoneSurrogate, type ErrorCode } from '@warbler/protocol';
+import type { IncomingMessage } from 'node:http';
+import { describeIllFormed, illFormedString, mayHoldLoneSurrogate } from '@warbler/protocol';
 import { WarblerError } from '../errors.js';
 
-/** Writes `body` as JSON with `status`. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
-/** Writes a registry error as `{ "error": { code, status, message } }` with its HTTP status. */
-export function sendError(res: ServerResponse, code: ErrorCode, message?: string): void {
-  const body = errorBody(code, message);
-  sendJson(res, body.status, { error: body });
-}
-
 /**
- * Reads a JSON request body of at most `maxBytes`; throws invalid_body (also for a string with a lone
- * surrogate) or request_too_large.
+ * Parses a JSON request body (whatever its content type: scripts send JSON as text/plain or form data
+ * too); throws invalid_body when it is not JSON or has a string with a lone surrogate.
  */
-export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new WarblerError('request_too_large', `body is over ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+export function parseJson(text: string): unknown {
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
@@ -80,6 +81,11 @@ export class Gateway {
   private accepting = true;
   /** Text and binary frames received, all connections. */
   private framesIn = 0;
+  /** Frames sent, all connections (a shared push counts once per socket). */
+  private framesOut = 0;
+  /** TCP bytes of the connections already closed (the open ones are read from their sockets when scraped). */
+  private closedBytesIn = 0;
+  private closedBytesOut = 0;
   /** Connections whose writes are held until the end of this event-loop turn (see `cork`). */
   private corkedConns: Conn[] = [];
   private uncorkScheduled = false;
@@ -110,10 +116,21 @@ export class Gateway {
     this.sweepTimer.unref();
     this.inbound = new InboundScheduler(READ_BUDGET_MS, ctx.writes);
     metrics.inboundWaiting.read = () => this.inbound.waitingConnections;
+    metrics.wsFramesIn.read = () => this.framesIn;
+    metrics.wsFramesOut.read = () => this.framesOut;
+    metrics.wsBytesIn.read = () => this.bytes('bytesRead', this.closedBytesIn);
+    metrics.wsBytesOut.read = () => this.bytes('bytesWritten', this.closedBytesOut);
   }
 
   get size(): number {
     return this.conns.size;
+  }
+
+  /** Bytes of every connection so far, read when scraped (nothing is counted per frame). */
+  private bytes(field: 'bytesRead' | 'bytesWritten', closed: number): number {
+    let n = closed;
+    for (const c of this.conns) n += (c.socket as Socket)[field];
+    return n;
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -179,6 +196,7 @@ export class Gateway {
         send: (text) => {
           if (ws.readyState !== 1) return;
           this.cork(conn);
+          this.framesOut++;
           ws.send(text, TEXT);
           full();
         },
@@ -187,6 +205,7 @@ export class Gateway {
         sendShared: (frame) => {
           if (ws.readyState !== 1) return;
           this.cork(conn);
+          this.framesOut++;
           socket.write((frame.wire ??= wsTextFrame(frame.text)));
           full();
         },
@@ -219,6 +238,8 @@ export class Gateway {
     ws.on('error', (err) => this.logger.debug('socket error', { conn: session.connId, err }));
     ws.on('close', () => {
       this.conns.delete(conn);
+      this.closedBytesIn += (socket as Socket).bytesRead;
+      this.closedBytesOut += (socket as Socket).bytesWritten;
       session.onClosed();
     });
   }

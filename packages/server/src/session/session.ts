@@ -138,6 +138,7 @@ export class Session implements OpCall, Connection {
     const handler = HANDLERS[frame.op] as (s: OpCall, data: unknown) => Promise<unknown>;
     const isAuth = AUTH_OPS.includes(frame.op);
     if (isAuth) this.authPending = true;
+    const t0 = performance.now();
     try {
       const result = await handler(this, frame.data);
       if (frame.op === 'msg.send') this.ctx.metrics.ackLatency.observe((Date.now() - startedAt) / 1000);
@@ -149,6 +150,7 @@ export class Session implements OpCall, Connection {
         this.fail(frame.id, this.ctx.draining ? 'unavailable' : 'internal');
       }
     } finally {
+      this.ctx.metrics.opLatency.observe(frame.op, (performance.now() - t0) / 1000);
       if (isAuth) this.authPending = false;
     }
   }
