@@ -1,12 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import {
-  AdminCreateInviteBody,
-  AdminRevokeInviteBody,
-  LIMITS,
-  describeFailure,
-  type AdminCreateInviteResult,
-  type AdminInvite,
-} from '@warbler/protocol';
+import { LIMITS, type AdminCreateInviteResult, type AdminInvite } from '@warbler/protocol';
+import { AdminCreateInviteBody, AdminRevokeInviteBody, describeFailure } from '@warbler/protocol/schemas';
 import { WarblerError } from '../errors.js';
 import type { AdminCall, AdminRoute } from './admin.js';
 import { readJson } from './http-json.js';

@@ -1,12 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import {
-  ADMIN_MAX_USERS,
-  AdminCreateUsersBody,
-  describeFailure,
-  type AdminCreateUsersResult,
-  type AdminListUsersResult,
-  type AdminUser,
-} from '@warbler/protocol';
+import { ADMIN_MAX_USERS, type AdminCreateUsersResult, type AdminListUsersResult, type AdminUser } from '@warbler/protocol';
+import { AdminCreateUsersBody, describeFailure } from '@warbler/protocol/schemas';
 import { WarblerError } from '../errors.js';
 import type { AdminCall, AdminRoute } from './admin.js';
 import { readJson } from './http-json.js';
