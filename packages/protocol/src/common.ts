@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { MESSAGE_KINDS } from './kinds.js';
 import { LIMITS } from './limits.js';
 
 /** A user id: a positive integer. */
@@ -28,17 +29,6 @@ export const User = Type.Object({
   bio: Type.Optional(Type.String()),
 });
 export type User = Static<typeof User>;
-
-/** Kinds of message a client sends with `msg.send`. */
-export const CONTENT_KINDS = ['text', 'image', 'file', 'audio', 'video', 'location', 'custom'] as const;
-export type ContentKind = (typeof CONTENT_KINDS)[number];
-/**
- * Every kind in a conversation's sequence: the content kinds; the actions `edit`, `recall`,
- * `reaction` (each names its `target` sequence); `group` (membership and settings events, with
- * `event`); `account` (events in the user's own `u:` log, with `event`).
- */
-export const MESSAGE_KINDS = [...CONTENT_KINDS, 'edit', 'recall', 'reaction', 'group', 'account'] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** Metadata of an image, file, audio or video: a URL or an attachment id (uploads), and what a client shows. */
 export const Media = Type.Object({

@@ -1,20 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { ConvId, PageLimit, User, UserId } from './common.js';
+import { FRIEND_POLICIES, PRESENCE_PRIVACIES, PROFILE_LIMITS } from './contact-constants.js';
 
 /**
  * Contacts (friends, requests, blocking), profiles, user search, presence and typing.
  * Spread into OPS / EVENTS by schemas.ts. Document each op in docs/protocol.md.
  */
-
-/** Who may send the user a friend request: anyone (friends at once), with approval, or nobody. */
-export const FRIEND_POLICIES = ['anyone', 'approval', 'nobody'] as const;
-export type FriendPolicy = (typeof FRIEND_POLICIES)[number];
-/** Who sees the user online and their last-seen time. */
-export const PRESENCE_PRIVACIES = ['everyone', 'contacts', 'nobody'] as const;
-export type PresencePrivacy = (typeof PRESENCE_PRIVACIES)[number];
-
-/** Most characters of a profile's avatar reference and bio, and of a friend request's message. */
-export const PROFILE_LIMITS = { avatarChars: 2048, bioChars: 500, requestMessageChars: 200, searchMaxResults: 50 } as const;
 
 const FriendPolicy = Type.Union(FRIEND_POLICIES.map((p) => Type.Literal(p)));
 const PresencePrivacy = Type.Union(PRESENCE_PRIVACIES.map((p) => Type.Literal(p)));

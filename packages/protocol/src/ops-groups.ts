@@ -8,38 +8,14 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { PageLimit, User, UserId } from './common.js';
-
-/** Most user ids one `group.create`, `group.add` or `group.remove` may list; more is `request_too_large`. */
-export const GROUP_MAX_USERS_PER_CALL = 1000;
-/** Longest mute `group.mute` sets: 366 days, in seconds. */
-export const GROUP_MAX_MUTE_SECONDS = 366 * 24 * 3600;
+import { GROUP_MAX_MUTE_SECONDS, GROUP_ROLES, JOIN_POLICIES } from './group-constants.js';
 
 /** A group's conversation id: `g:<group id>`. */
 export const GroupConvId = Type.String({ pattern: '^g:[1-9][0-9]{0,15}$', maxLength: 18 });
 
-export const GROUP_ROLES = ['owner', 'admin', 'member'] as const;
-export type GroupRole = (typeof GROUP_ROLES)[number];
 export const GroupRoleSchema = Type.Union(GROUP_ROLES.map((r) => Type.Literal(r)));
 
-/** `open`: anyone joins; `approval`: joining asks the admins; `invite`: only members add people. */
-export const JOIN_POLICIES = ['open', 'approval', 'invite'] as const;
-export type JoinPolicy = (typeof JOIN_POLICIES)[number];
 export const JoinPolicySchema = Type.Union(JOIN_POLICIES.map((p) => Type.Literal(p)));
-
-/** The `type` of a `group` message's `event`. */
-export const GROUP_EVENT_TYPES = [
-  'created',
-  'updated',
-  'added',
-  'removed',
-  'left',
-  'joined',
-  'role',
-  'transferred',
-  'muted',
-  'dissolved',
-] as const;
-export type GroupEventType = (typeof GROUP_EVENT_TYPES)[number];
 
 /** A group name: 1–128 characters with at least one that is not white space. */
 const GroupName = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' });

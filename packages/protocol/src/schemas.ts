@@ -1,18 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import {
-  ClientMsgId,
-  CONTENT_KINDS,
-  ContentFields,
-  Conversation,
-  ConvId,
-  EntryAck,
-  Message,
-  MsgSeq,
-  PageLimit,
-  Seq,
-  User,
-  UserId,
-} from './common.js';
+import { ClientMsgId, ContentFields, Conversation, ConvId, EntryAck, Message, MsgSeq, PageLimit, Seq, User, UserId } from './common.js';
+import { CONTENT_KINDS } from './kinds.js';
 import { ACTION_EVENTS, ACTION_OPS } from './ops-actions.js';
 import { CONTACT_EVENTS, CONTACT_OPS } from './ops-contacts.js';
 import { GROUP_EVENTS, GROUP_OPS } from './ops-groups.js';

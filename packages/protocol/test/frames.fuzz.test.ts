@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ERRORS, LIMITS, OP_NAMES, illFormedString, isWellFormed, parseRequest, type ParseResult } from '../src/index.js';
+import { ERRORS, LIMITS, illFormedString, isWellFormed, type ParseResult } from '../src/index.js';
+import { OP_NAMES, parseRequest } from '../src/schemas-entry.js';
 
 /** Fixed, so every run checks the same inputs; a failure prints it with the path to replay. */
 const SEED = 20261129;

@@ -6,12 +6,6 @@ import {
   CLOSE_CODES,
   ERROR_CODES,
   ERRORS,
-  EVENT_NAMES,
-  EVENTS,
-  OP_NAMES,
-  OPS,
-  PUBLIC_OPS,
-  parseRequest,
   shouldReconnect,
   type CloseName,
   type ErrorBody,
@@ -21,6 +15,7 @@ import {
   type ParseResult,
   type RequestFrame,
 } from '../src/index.js';
+import { EVENT_NAMES, EVENTS, OP_NAMES, OPS, parseRequest, PUBLIC_OPS } from '../src/schemas-entry.js';
 
 // Compiled to packages/protocol/dist/test/, four levels below the repository root.
 const ROOT = new URL('../../../../', import.meta.url);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { illFormedString, isWellFormed, parseRequest, type ParseResult } from '../src/index.js';
+import { illFormedString, isWellFormed, type ParseResult } from '../src/index.js';
+import { parseRequest } from '../src/schemas-entry.js';
 
 const refusal = (r: ParseResult): { id: unknown; code: string; message: string | undefined } => {
   assert.equal(r.ok, false, 'refused');

@@ -18,15 +18,22 @@ import { newClientId, ownCopy, type Ack, type PendingSend, type ReliableInput, t
 import { DeliveryReporter } from './receipts.js';
 import { MessageStream } from './stream.js';
 
+/**
+ * An event handler slot the client assigns. Declared through a method so that its parameter is
+ * compared both ways: the DOM's `(ev: MessageEvent) => any` and `ws`'s `(ev: WebSocket.MessageEvent) => void`
+ * take narrower events than the client needs, and a plain function type would refuse them (TS2322).
+ */
+type Handler<E> = { handle(ev: E): void }['handle'];
+
 /** The part of the WebSocket API the client uses: the browser's WebSocket and `ws` both fit. */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 

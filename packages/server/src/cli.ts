@@ -4,41 +4,17 @@ import { APIKEY_COMMANDS } from './cli/apikey-commands.js';
 import { INVITE_COMMANDS } from './cli/invite-commands.js';
 import { COMMON, HELP, configFrom } from './cli/args.js';
 import { UsageError } from './cli/prompt.js';
+import { StartError, startFailure } from './cli/start-errors.js';
+import { USAGE, helpFor, versionLine } from './cli/usage.js';
 import { USER_COMMANDS } from './cli/user-commands.js';
 import { ConfigError, type ConfigInput } from './config.js';
 import { WarblerError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
-const USAGE = `warbler: a self-hosted instant-messaging server
-
-Usage:
-  warbler serve [--port N] [--host H] [--data-dir DIR] [--config FILE]
-  warbler user add USERNAME [--password P] [--display-name NAME] [--admin]
-  warbler user list
-  warbler user passwd USER
-  warbler user disable USER
-  warbler user enable USER
-  warbler user delete USER --yes
-  warbler apikey create --scope SCOPE [--scope SCOPE ...] [--name NAME]
-  warbler apikey list
-  warbler apikey revoke ID
-  warbler invite create [--uses N] [--expires-in 7d] [--note TEXT]
-  warbler invite list
-  warbler invite revoke ID
-
-  USER is a username or a user id. Passwords are asked for without echo on a terminal, else read from
-  the first line of standard input. Every command but serve also takes --data-dir DIR and --config FILE
-  and works on the store directly, also while a server runs (it notices within a second).
-  Scopes: users:read, users:write, metrics:read, audit:read, invites:write. An invite code (for
-  auth.registration = invite) is printed once, when it is created.
-
-Settings come from defaults, then the JSON file of --config, then WARBLER_* environment variables,
-then flags. See docs/config.md.`;
-
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { ...COMMON, port: { type: 'string' }, host: { type: 'string' } }, strict: true });
-  if (values.help) return void process.stdout.write(USAGE + '\n');
+  if (values.help) return void process.stdout.write(helpFor('serve') + '\n');
   const server: ConfigInput['server'] = {};
   if (values.port !== undefined) {
     const port = Number(values.port);
@@ -49,7 +25,9 @@ async function serve(args: string[]): Promise<void> {
   if (values.host !== undefined) server.host = values.host;
   const config = configFrom(values, values.port !== undefined || values.host !== undefined ? { server } : {});
   const logger = createLogger(config.log.level);
-  const s = await startServer(config, logger);
+  const s = await startServer(config, logger).catch((e: unknown) => {
+    throw startFailure(e, config) ?? e;
+  });
   let signals = 0;
   const onSignal = (sig: string) => {
     if (++signals > 1) process.exit(1);
@@ -72,14 +50,17 @@ async function subcommand(
   table: Record<string, (args: string[]) => Promise<typeof HELP | void>>,
   [sub, ...args]: string[],
 ): Promise<void> {
+  if (sub === '--help' || sub === '-h' || sub === 'help') return void process.stdout.write(helpFor(group) + '\n');
   const run = sub !== undefined && Object.hasOwn(table, sub) ? table[sub] : undefined;
   if (!run)
     throw new UsageError(`warbler ${group} takes one of: ${Object.keys(table).join(', ')}${sub === undefined ? '' : ` (got "${sub}")`}`);
-  if ((await run(args)) === HELP) process.stdout.write(USAGE + '\n');
+  if ((await run(args)) === HELP) process.stdout.write(helpFor(`${group} ${sub}`) + '\n');
 }
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
+  if (cmd === '--version' || cmd === 'version') return void process.stdout.write(versionLine() + '\n');
+  if (cmd === 'help' && rest.length > 0) return void process.stdout.write(helpFor(rest.join(' ')) + '\n');
   if (cmd === 'serve') return serve(rest);
   if (cmd === 'user') return subcommand('user', USER_COMMANDS, rest);
   if (cmd === 'apikey') return subcommand('apikey', APIKEY_COMMANDS, rest);
@@ -89,6 +70,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof StartError) {
+    process.stderr.write(`warbler: ${e.message}\n`);
+    process.exit(1);
+  }
   if (e instanceof ConfigError) process.stderr.write(e.message + '\n');
   else if (e instanceof UsageError) process.stderr.write(`${e.message}\n`);
   else if (e instanceof WarblerError) process.stderr.write(`error: ${e.code}: ${e.message}\n`);

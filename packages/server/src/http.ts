@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { describeFailure, errorBody, type ApiScope } from '@warbler/protocol';
+import { errorBody, type ApiScope } from '@warbler/protocol';
+import { describeFailure } from '@warbler/protocol/schemas';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { parseJson } from './api/http-json.js';
 import { queryValidator } from './api/query.js';

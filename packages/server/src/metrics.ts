@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { OPS, type Op } from '@warbler/protocol';
+import { type Op } from '@warbler/protocol';
+import { OPS } from '@warbler/protocol/schemas';
 import { Counter as PromCounter, Gauge as PromGauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** The period of the timer that measures the event loop's delay. */

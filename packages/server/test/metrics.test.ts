@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { OPS } from '@warbler/protocol';
+import { OPS } from '@warbler/protocol/schemas';
 import { eventually, newUser, startTestServer, type TestServer } from './helpers.js';
 
 // Compiled to packages/server/dist/test/, four levels below the repository root.

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { AdminCreateInviteBody, AdminRevokeInviteBody, LIMITS, type AdminCreateInviteResult, type AdminInvite } from '@warbler/protocol';
+import { LIMITS, type AdminCreateInviteResult, type AdminInvite } from '@warbler/protocol';
+import { AdminCreateInviteBody, AdminRevokeInviteBody } from '@warbler/protocol/schemas';
 import { CreateInviteResult, InviteResult, ListInvitesResult } from './admin-schemas.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 import { IntParam } from './query.js';

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { ADMIN_MAX_USERS, AdminCreateUsersBody, type AdminCreateUsersResult, type AdminListUsersResult } from '@warbler/protocol';
+import { ADMIN_MAX_USERS, type AdminCreateUsersResult, type AdminListUsersResult } from '@warbler/protocol';
+import { AdminCreateUsersBody } from '@warbler/protocol/schemas';
 import { WarblerError } from '../errors.js';
 import { CreateUsersResult, DeletedResult, ListUsersResult, UserResult } from './admin-schemas.js';
 import { adminRoute, UserParam, type AdminRoute } from './admin-route.js';

@@ -1,14 +1,5 @@
-import {
-  CLOSE_CODES,
-  PUBLIC_OPS,
-  errorBody,
-  parseRequest,
-  type CloseName,
-  type ErrorCode,
-  type Op,
-  type RequestFrame,
-  type RequestId,
-} from '@warbler/protocol';
+import { CLOSE_CODES, errorBody, type CloseName, type ErrorCode, type Op, type RequestFrame, type RequestId } from '@warbler/protocol';
+import { parseRequest, PUBLIC_OPS } from '@warbler/protocol/schemas';
 import type { Connection, SharedFrame } from '../connections/connection.js';
 import type { RequestContext } from '../connections/request.js';
 import { WarblerError } from '../errors.js';

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { Kind, type TSchema } from '@sinclair/typebox';
-import { OP_NAMES, OPS, type Op } from '@warbler/protocol';
+import { type Op } from '@warbler/protocol';
+import { OP_NAMES, OPS } from '@warbler/protocol/schemas';
 import { PROTOTYPE_NAMES, deepValue, nastyNumber, nastyString, prototypeKeyed, wrongValue } from './values.js';
 
 /** What a reference names; resolved against the server's state when the command runs (harness.ts). */
