@@ -4,4 +4,4 @@ export { createLogger, type Logger } from './logger.js';
 export type { Store } from './store/store.js';
 export type { Bus } from './bus/bus.js';
 export { WarblerError } from './errors.js';
-export { HOOK_NAMES, type Extension, type HookFunctions, type HookName } from './hooks/hooks.js';
+export { HOOK_NAMES, type Extension, type HookFunctions, type HookName, type LoginAttempt } from './hooks/hooks.js';

@@ -4,7 +4,7 @@ import { WarblerError } from '../src/errors.js';
 import type { Extension } from '../src/hooks/hooks.js';
 import type { AppendResult, NewMessage } from '../src/store/store.js';
 import { chatPair, cid, read, refused } from './chat-helpers.js';
-import { eventually, startTestServer } from './helpers.js';
+import { eventually, sdkClient, startTestServer } from './helpers.js';
 
 test('beforeEntry vetoes an entry: the request fails with its error, nothing is stored or pushed', async (t) => {
   const moderation: Extension = {
@@ -76,4 +76,36 @@ test('connectionOpened and connectionClosed see each authenticated connection on
   assert.deepEqual(events, [`open ${a.id}`, `open ${b.id}`]);
   a.client.close();
   await eventually(() => assert.deepEqual(events, [`open ${a.id}`, `open ${b.id}`, `close ${a.id}`]));
+});
+
+test('beforeLogin refuses a registration or a login before anything is checked or stored', async (t) => {
+  const attempts: string[] = [];
+  let closed = true;
+  const gate: Extension = {
+    beforeLogin(a) {
+      attempts.push(`${a.op} ${a.username} ${a.ip}`);
+      if (closed && a.username.startsWith('outsider')) throw new WarblerError('forbidden', 'not on the guest list');
+    },
+  };
+  const s = await startTestServer({}, undefined, [gate]);
+  t.after(() => s.close());
+  const c = await sdkClient(s.wsUrl);
+  t.after(() => c.close());
+
+  await refused(c.register('outsider1', 'password-123'), 'forbidden', /guest list/);
+  // Nothing was stored: the same name registers once the gate opens, and its password was never checked before.
+  closed = false;
+  const r = await c.register('outsider1', 'password-123');
+  assert.equal(r.user.username, 'outsider1');
+  closed = true;
+  const other = await sdkClient(s.wsUrl);
+  t.after(() => other.close());
+  // Refused before the password is checked: even the right password does not log in; nor do wrong ones count.
+  for (let i = 0; i < 8; i++) await refused(other.login('outsider1', 'wrong-password'), 'forbidden');
+  await refused(other.login('outsider1', 'password-123'), 'forbidden');
+  closed = false;
+  const ok = await other.login('outsider1', 'password-123');
+  assert.equal(ok.user.id, r.user.id, 'the throttle saw none of the refused attempts');
+  assert.deepEqual(attempts.slice(0, 2), ['auth.register outsider1 127.0.0.1', 'auth.register outsider1 127.0.0.1']);
+  assert.equal(attempts.length, 2 + 8 + 1 + 1);
 });

@@ -8,11 +8,26 @@ import type { AppendResult, NewMessage } from '../store/store.js';
  * extensions were given. Every hook is synchronous: most are on the send path, which must not wait
  * (a hook with slow work starts it and catches its errors itself).
  */
-export const HOOK_NAMES = ['connectionOpened', 'beforeEntry', 'afterEntry', 'connectionClosed'] as const;
+export const HOOK_NAMES = ['beforeLogin', 'connectionOpened', 'beforeEntry', 'afterEntry', 'connectionClosed'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
+
+/** A registration or a password login, as it arrives: nothing of it has been checked yet. */
+export interface LoginAttempt {
+  op: 'auth.register' | 'auth.login';
+  username: string;
+  /** The client's address (see server.trustedProxies). */
+  ip: string;
+}
 
 /** The functions an extension may give, one per extension point (each optional). */
 export interface HookFunctions {
+  /**
+   * Before a registration or a password login is checked (`auth.resume` with a token does not pass
+   * here). Failure rule: a hook that throws refuses the attempt: the request fails with the error thrown
+   * (a WarblerError, else `internal`), nothing is checked, stored or counted by the login throttle, and
+   * the hooks after it do not run.
+   */
+  beforeLogin(attempt: LoginAttempt): void;
   /**
    * A connection authenticated (by `auth.register`, `auth.login` or `auth.resume`) and joined the hub,
    * after the hub's own listeners (presence). Failure rule: an error is logged; the connection stays.
@@ -43,6 +58,7 @@ export type Extension = Partial<HookFunctions>;
 
 /** The extensions' hooks, by point, in the order given; run as each point's contract says. */
 export class Hooks {
+  private readonly login: HookFunctions['beforeLogin'][];
   private readonly opened: HookFunctions['connectionOpened'][];
   private readonly before: HookFunctions['beforeEntry'][];
   private readonly after: HookFunctions['afterEntry'][];
@@ -57,10 +73,16 @@ export class Hooks {
         const f = e[k];
         return f ? [f.bind(e) as HookFunctions[K]] : [];
       });
+    this.login = list('beforeLogin');
     this.opened = list('connectionOpened');
     this.before = list('beforeEntry');
     this.after = list('afterEntry');
     this.closed = list('connectionClosed');
+  }
+
+  /** Throws what a hook throws: the refusal. */
+  beforeLogin(attempt: LoginAttempt): void {
+    for (let i = 0; i < this.login.length; i++) this.login[i]!(attempt);
   }
 
   connectionOpened(c: Connection): void {

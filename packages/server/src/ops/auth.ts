@@ -3,11 +3,13 @@ import type { Handlers } from './handler.js';
 /** Registration, login, token resume and refresh, logout. */
 export const authHandlers: Handlers<'auth.register' | 'auth.login' | 'auth.resume' | 'auth.refresh' | 'auth.logout'> = {
   'auth.register': async (s, data) => {
+    s.ctx.hooks.beforeLogin({ op: 'auth.register', username: data.username, ip: s.ip });
     const issued = await s.ctx.accounts.register(data, s.ip);
     s.authenticate(issued);
     return issued;
   },
   'auth.login': async (s, data) => {
+    s.ctx.hooks.beforeLogin({ op: 'auth.login', username: data.username, ip: s.ip });
     const issued = await s.ctx.accounts.login(data, s.ip);
     s.authenticate(issued);
     return issued;
