@@ -8,6 +8,8 @@ set -euo pipefail
 major="${1:?usage: scripts/test-on-node.sh MAJOR}"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work=$(mktemp -d "/tmp/warbler-node$major.XXXXXX")
+# mktemp makes it 0700: a test runs the CLI as another user (nobody), which must reach this node binary.
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
 cd "$work"
