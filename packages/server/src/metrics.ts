@@ -215,8 +215,7 @@ export class Metrics {
   private loopSnapshot = { p99: 0, max: 0, mean: 0 };
   private node = hostname();
 
-  constructor(connections: () => number) {
-    this.connections.read = connections;
+  constructor() {
     this.loop.enable();
     processMetrics();
     // Each sample is the timer's whole interval: what is beyond its period is the delay.

@@ -81,9 +81,7 @@ export async function startServer(
   const [{ createHttp }, { Metrics }] = await Promise.all([import('./http.js'), import('./metrics.js')]);
   const store = await createStore(config);
   const bus = parts.bus ?? createBus(config, logger);
-  // The one part read before it is built: the connection gauge, read when /metrics is scraped, which
-  // is after the listener (and so the gateway) is up.
-  const metrics: Metrics = new Metrics((): number => gateway.size);
+  const metrics: Metrics = new Metrics();
   const d = assemble({ config, logger, store, bus, metrics, hooks: new Hooks(extensions, logger) });
   const { audit, accounts, journal, watch, ctx } = d;
   for (const svc of d.services) await svc.start();

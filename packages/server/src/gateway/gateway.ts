@@ -115,6 +115,7 @@ export class Gateway {
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(50, Math.min(g.heartbeatMs, g.authTimeoutMs) / 2));
     this.sweepTimer.unref();
     this.inbound = new InboundScheduler(READ_BUDGET_MS, ctx.writes);
+    metrics.connections.read = () => this.size;
     metrics.inboundWaiting.read = () => this.inbound.waitingConnections;
     metrics.wsFramesIn.read = () => this.framesIn;
     metrics.wsFramesOut.read = () => this.framesOut;
