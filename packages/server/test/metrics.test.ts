@@ -96,6 +96,7 @@ test('WebSocket frames and bytes in and out, and per-op latency, count what the 
   await eventually(() => assert.equal(got.length, 3));
 
   const m = await scrape(s);
+  assert.equal(value(m, 'warbler_connections'), 2, 'the two open connections');
   assert.equal(value(m, 'warbler_op_duration_seconds_count{op="msg.send"}'), 3);
   assert.ok(value(m, 'warbler_op_duration_seconds_count{op="hello"}') >= 2);
   assert.ok(value(m, 'warbler_op_duration_seconds_sum{op="msg.send"}') > 0);
