@@ -122,13 +122,14 @@ test('the event-loop figures cover the time since the previous scrape, not since
   t.after(() => s.close());
   await scrape(s);
   // The server runs in this process: blocking it here is what a long synchronous task would do.
-  const until = Date.now() + 300;
+  // A stall far longer than what a busy machine's scheduling adds (the bounds leave it 300 ms either way).
+  const until = Date.now() + 800;
   while (Date.now() < until);
   const blocked = await scrape(s);
-  assert.ok(value(blocked, 'warbler_event_loop_delay_max_seconds') >= 0.2, 'the stall is seen');
-  assert.ok(value(blocked, 'nodejs_eventloop_lag_max_seconds') >= 0.2);
+  assert.ok(value(blocked, 'warbler_event_loop_delay_max_seconds') >= 0.7, 'the stall is seen');
+  assert.ok(value(blocked, 'nodejs_eventloop_lag_max_seconds') >= 0.7);
   const next = await scrape(s);
-  assert.ok(value(next, 'warbler_event_loop_delay_max_seconds') < 0.2, 'and forgotten at the next scrape');
-  assert.ok(value(next, 'warbler_event_loop_lag_seconds') < 0.2);
-  assert.ok(value(next, 'nodejs_eventloop_lag_max_seconds') < 0.2);
+  assert.ok(value(next, 'warbler_event_loop_delay_max_seconds') < 0.5, 'and forgotten at the next scrape');
+  assert.ok(value(next, 'warbler_event_loop_lag_seconds') < 0.5);
+  assert.ok(value(next, 'nodejs_eventloop_lag_max_seconds') < 0.5);
 });
