@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PROTOCOL_VERSION } from '@warbler/protocol';
+import { API_SCOPES, PROTOCOL_VERSION } from '@warbler/protocol';
 
 /** One command's synopsis and what it does, for `warbler COMMAND --help`. */
 interface CommandHelp {
@@ -32,7 +32,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
   'user delete': { synopsis: 'warbler user delete USER --yes', about: 'Deletes an account (docs/admin-api.md#deleting-an-account).' },
   'apikey create': {
     synopsis: 'warbler apikey create --scope SCOPE [--scope SCOPE ...] [--name NAME]',
-    about: 'Prints a new admin API key, once. Scopes: users:read, users:write, metrics:read, audit:read, invites:write.',
+    about: `Prints a new admin API key, once. Scopes: ${API_SCOPES.join(', ')}.`,
   },
   'apikey list': { synopsis: 'warbler apikey list', about: 'Lists the API keys (never the keys themselves).' },
   'apikey revoke': { synopsis: 'warbler apikey revoke ID', about: 'Revokes an API key by the id `warbler apikey list` shows.' },
