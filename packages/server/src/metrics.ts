@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { type Op } from '@warbler/protocol';
 import { OPS } from '@warbler/protocol/schemas';
 import { Counter as PromCounter, Gauge as PromGauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
@@ -210,13 +210,23 @@ export class Metrics {
   readonly wsFramesOut = new CounterReading(this.r, 'warbler_ws_frames_out_total', 'WebSocket data frames sent.');
   readonly wsBytesIn = new CounterReading(this.r, 'warbler_ws_bytes_in_total', 'Bytes received on WebSocket connections.');
   readonly wsBytesOut = new CounterReading(this.r, 'warbler_ws_bytes_out_total', 'Bytes sent on WebSocket connections.');
-  /** The event loop's delay since the previous scrape (reset at every scrape). */
-  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  /**
+   * The event loop's delay since the previous scrape (reset at every scrape): each sample is one whole
+   * period of a 10 ms timer. Sampled here rather than by `monitorEventLoopDelay`, whose first period after
+   * a reset is dropped: a stall that began just after a scrape went unreported.
+   */
+  private readonly loop: RecordableHistogram = createHistogram();
+  private loopTimer: NodeJS.Timeout | undefined;
   private loopSnapshot = { p99: 0, max: 0, mean: 0 };
   private node = hostname();
 
   constructor() {
-    this.loop.enable();
+    let prev = performance.now();
+    this.loopTimer = setInterval(() => {
+      const now = performance.now();
+      this.loop.record(Math.max(1, Math.round((now - prev) * 1e6)));
+      prev = now;
+    }, LOOP_RESOLUTION_MS).unref();
     processMetrics();
     // Each sample is the timer's whole interval: what is beyond its period is the delay.
     const beyond = (ns: number): number => Math.max(0, ns / 1e9 - LOOP_RESOLUTION_MS / 1000);
@@ -260,6 +270,6 @@ export class Metrics {
   }
 
   stop(): void {
-    this.loop.disable();
+    clearInterval(this.loopTimer);
   }
 }

@@ -123,12 +123,12 @@ test('the event-loop figures cover the time since the previous scrape, not since
   await scrape(s);
   // The server runs in this process: blocking it here is what a long synchronous task would do.
   // A stall far longer than what a busy machine's scheduling adds (the bounds leave it 300 ms either way).
-  // Timed on the monotonic clock: the wall clock of a shared machine can step while the loop spins.
   const until = performance.now() + 800;
   while (performance.now() < until);
   const blocked = await scrape(s);
+  // Right after a scrape: the period that holds the stall began before it (a sampler that restarts at
+  // each scrape loses it; prom-client's nodejs_eventloop_lag_* do, so they are not checked here).
   assert.ok(value(blocked, 'warbler_event_loop_delay_max_seconds') >= 0.7, 'the stall is seen');
-  assert.ok(value(blocked, 'nodejs_eventloop_lag_max_seconds') >= 0.7);
   const next = await scrape(s);
   assert.ok(value(next, 'warbler_event_loop_delay_max_seconds') < 0.5, 'and forgotten at the next scrape');
   assert.ok(value(next, 'warbler_event_loop_lag_seconds') < 0.5);

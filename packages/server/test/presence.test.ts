@@ -82,8 +82,9 @@ test('presence: a friend sees a user online while any of the user’s connection
   await closeAndWait(a2);
   const [offline] = await nth(b.c, 'presence', a.id, 1);
   assert.equal(offline!.online, false);
-  // lastSeen is wall-clock time, and a shared machine's wall clock can step back a little (it did, by 1 ms,
-  // in a CI run); 50 ms of slack still tells the close from the second device's login, 180 ms before it.
+  // lastSeen is wall-clock time, which can step back a little on a shared machine (a CI run saw it 1 ms
+  // before the close began); 50 ms of slack still tells the close from the second device's login, made
+  // more than 180 ms before it.
   const seenAt = offline!.lastSeen as number;
   assert.ok(seenAt >= beforeClose - 50 && seenAt <= Date.now() + 50, JSON.stringify(offline));
 
