@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { WarblerClient, type ClientOptions } from '@warbler/sdk';
 import type { ApiScope } from '@warbler/protocol';
 import { loadConfig, startServer, type ConfigInput, type Extension, type WarblerServer } from '../src/index.js';
+import { dropTestStore, testStoreConfig, testStoreEnv } from './test-store.js';
 
 /** The CLI entry point, compiled. */
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
@@ -64,7 +65,7 @@ export async function startTestServer(overrides: ConfigInput = {}, dataDir = tem
       server: { port: 0, host: '127.0.0.1', ...overrides.server },
       admin: { port: 0, ...overrides.admin },
       auth: { scryptCost: 1024, registration: 'open', ...overrides.auth },
-      store: { ...overrides.store, sqlite: { synchronous: 'normal', ...overrides.store?.sqlite } },
+      store: { ...(await testStoreConfig(dataDir)), ...overrides.store, sqlite: { synchronous: 'normal', ...overrides.store?.sqlite } },
       log: { level: 'silent', ...overrides.log },
     },
   });
@@ -74,6 +75,7 @@ export async function startTestServer(overrides: ConfigInput = {}, dataDir = tem
     close: async () => {
       await s.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      await dropTestStore(dataDir);
     },
   });
 }
@@ -227,7 +229,14 @@ export interface ChildServer {
 /** Runs `warbler serve` as a child process on port 0 in `dataDir` (registration open); resolves once it listens. */
 export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ChildServer> {
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_AUTH_REGISTRATION: 'open', WARBLER_ADMIN_PORT: '0', ...extraEnv },
+    env: {
+      ...process.env,
+      WARBLER_AUTH_SCRYPT_COST: '1024',
+      WARBLER_AUTH_REGISTRATION: 'open',
+      WARBLER_ADMIN_PORT: '0',
+      ...(await testStoreEnv(dataDir)),
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
