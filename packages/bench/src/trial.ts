@@ -3,14 +3,12 @@ import type { Harness } from './harness.js';
 import type { ClientSpec, ConnectLabel, MixInit, Pool, Ranges, WorkerFinal, WorkerStatus } from './ipc.js';
 import { Live } from './live.js';
 import { sourceAddress, sourceAddressPlan, workerCount } from './placement.js';
-import type { ProcSample } from './proc-sampler.js';
 import { httpBase, type BenchUser } from './provision.js';
-import { buildResult } from './result-build.js';
-import type { ScenarioResult } from './result.js';
-import { mergeFinals } from './result.js';
-import type { SloTerm } from './slo.js';
+import { mergeFinals } from './merge-finals.js';
+import { buildResult, type Marks } from './result-build.js';
+import type { MixSummary, ScenarioResult } from './result.js';
 import { ServerProbe } from './server-probe.js';
-import type { MixSummary } from './result.js';
+import type { SloTerm } from './slo.js';
 
 /** Splits `n` into `parts` near-equal contiguous shares. */
 export function shares(n: number, parts: number): number[] {
@@ -59,16 +57,6 @@ export interface MixSetup {
   onFinals(finals: WorkerFinal[]): void;
   /** What the result reports of the mix besides what the workers measured. */
   summary: Pick<MixSummary, 'knobs' | 'plan' | 'prefill'>;
-}
-
-/** Server readings at the moments the figures need. */
-export interface Marks {
-  beforeClients?: ProcSample;
-  connected?: ProcSample;
-  /** Connections open when `connected` was read. */
-  connectedCount?: number;
-  sendStart?: ProcSample;
-  sendEnd?: ProcSample;
 }
 
 /**
