@@ -59,6 +59,30 @@ export interface MixSetup {
   summary: Pick<MixSummary, 'knobs' | 'plan' | 'prefill'>;
 }
 
+/** Who a trial runs: `main` users (and `churn` more for reconnections), in groups or with the client mix when given. */
+export interface TrialUsers {
+  main: number;
+  churn?: number;
+  /** group: the users are `groups` groups of `members` each (member i of the main pool is in group i mod groups). */
+  groups?: GroupLayout;
+  /** realistic, pairs. */
+  mix?: MixSetup;
+}
+
+/** What a started trial is made of (see Trial.start). */
+interface TrialParts {
+  h: Harness;
+  scenario: string;
+  fleet: Fleet;
+  live: Live;
+  mainCounts: number[];
+  churnCounts: number[];
+  sourceAddresses: number;
+  log: (s: string) => void;
+  groups: GroupLayout | undefined;
+  mix: MixSetup | undefined;
+}
+
 /**
  * One scenario run: its users, its worker processes and its live view, with the steps scenarios are
  * made of (connect, hold, disconnect, send, drain) and the result at the end.
@@ -72,21 +96,32 @@ export class Trial {
   /** Watches /healthz and /metrics while sending. */
   readonly probe: ServerProbe;
 
-  private constructor(
-    readonly h: Harness,
-    readonly scenario: string,
-    readonly fleet: Fleet,
-    readonly live: Live,
-    readonly mainCounts: number[],
-    readonly churnCounts: number[],
-    readonly sourceAddresses: number,
-    private readonly log: (s: string) => void,
-    /** group: the groups of the run (member i of the main pool is in group i mod groups). */
-    readonly groups: GroupLayout | undefined,
-    /** realistic, pairs. */
-    readonly mix: MixSetup | undefined,
-  ) {
-    this.probe = new ServerProbe(httpBase(h.info.url));
+  readonly h: Harness;
+  readonly scenario: string;
+  readonly fleet: Fleet;
+  readonly live: Live;
+  /** Main and churn users per worker. */
+  readonly mainCounts: number[];
+  readonly churnCounts: number[];
+  readonly sourceAddresses: number;
+  /** group: the groups of the run (member i of the main pool is in group i mod groups). */
+  readonly groups: GroupLayout | undefined;
+  /** realistic, pairs. */
+  readonly mix: MixSetup | undefined;
+  private readonly log: (s: string) => void;
+
+  private constructor(p: TrialParts) {
+    this.h = p.h;
+    this.scenario = p.scenario;
+    this.fleet = p.fleet;
+    this.live = p.live;
+    this.mainCounts = p.mainCounts;
+    this.churnCounts = p.churnCounts;
+    this.sourceAddresses = p.sourceAddresses;
+    this.groups = p.groups;
+    this.mix = p.mix;
+    this.log = p.log;
+    this.probe = new ServerProbe(httpBase(p.h.info.url));
     this.probe.start();
   }
 
@@ -95,18 +130,11 @@ export class Trial {
   }
 
   /**
-   * Provisions `main` users (and `churn` more for reconnections), makes their groups when asked
-   * (`groups` of `main / groups` members each), starts and initialises the workers.
+   * Provisions `main` users (and `churn` more for reconnections; the client mix brings its own), makes
+   * their groups when asked (`groups` of `members` each), starts and initialises the workers.
    */
-  static async start(
-    h: Harness,
-    scenario: string,
-    main: number,
-    churn: number,
-    log: (s: string) => void,
-    groups?: GroupLayout,
-    mix?: MixSetup,
-  ): Promise<Trial> {
+  static async start(h: Harness, scenario: string, who: TrialUsers, log: (s: string) => void): Promise<Trial> {
+    const { main, churn = 0, groups, mix } = who;
     const o = h.opts;
     const users = mix ? mix.users : await h.provision(main + churn, log);
     let convs: string[] = [];
@@ -168,7 +196,7 @@ export class Trial {
       `${workers} worker process(es)${h.placement.loadCpus ? ` on CPU ${h.placement.loadCpus}` : ''}, ${plan.addresses} source address(es)`,
     );
     live.start();
-    return new Trial(h, scenario, fleet, live, mainCounts, churnCounts, plan.addresses, log, groups, mix);
+    return new Trial({ h, scenario, fleet, live, mainCounts, churnCounts, sourceAddresses: plan.addresses, log, groups, mix });
   }
 
   /** Connects `pool` at `ramp` connections/s in all (0: as fast as allowed) and waits until all settled. */
