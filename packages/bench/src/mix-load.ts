@@ -43,7 +43,7 @@ export interface MixLoadSetup {
  * list (mix-requests.ts), and go offline and come back (token, resend of what was unacknowledged,
  * sync: mix-presence.ts). What arrives is checked (mix-audit.ts): pushes rise per conversation on each
  * connection; one-to-one messages are marked received for the cross-worker bitmap check; group
- * messages are counted per member and group (see result.ts).
+ * messages are counted per member and group (see merge-finals.ts).
  *
  * This file holds the schedule (the send loop and the offline periods beside it), the wiring of the
  * parts to the pool, and the figures handed over at the end.
