@@ -1,10 +1,23 @@
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { PROTOCOL_VERSION } from '@warbler/protocol';
 import type { ConnectLabel } from './ipc.js';
 import { decodeText, nowNs } from './message-text.js';
 import { newScannedPush, scanPush, type ScannedPush } from './push-scan.js';
+import {
+  ABNORMAL,
+  MAX_HEADER_BYTES,
+  OP_CLOSE,
+  OP_CONT,
+  OP_PING,
+  OP_PONG,
+  OP_TEXT,
+  clientFrame,
+  upgradeAccept,
+  upgradeKey,
+  upgradeRequest,
+  wsTarget,
+} from './ws-wire.js';
 
 /** A parsed server frame, as far as the bench reads it. */
 export interface Frame {
@@ -38,82 +51,6 @@ const GROUP_CONV = /^g:(\d{1,16})$/;
 const EV_PREFIX = Buffer.from('{"ev":"');
 const QUOTE = 0x22;
 const HELLO = JSON.stringify({ id: -1, op: 'hello', data: { protocol: PROTOCOL_VERSION, client: 'warbler-bench' } });
-const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-/** Close code when the connection ended without a close frame (RFC 6455 "abnormal closure"). */
-const ABNORMAL = 1006;
-const MAX_HEADER_BYTES = 16 * 1024;
-
-const OP_CONT = 0x0;
-const OP_TEXT = 0x1;
-const OP_CLOSE = 0x8;
-const OP_PING = 0x9;
-
-/** Where the clients of a URL connect to, parsed once per URL. */
-interface Target {
-  tls: boolean;
-  host: string;
-  port: number;
-  path: string;
-  hostHeader: string;
-}
-const targets = new Map<string, Target>();
-function target(url: string): Target {
-  let t = targets.get(url);
-  if (!t) {
-    const u = new URL(url);
-    const tls = u.protocol === 'wss:';
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    t = { tls, host, port: Number(u.port) || (tls ? 443 : 80), path: `${u.pathname}${u.search}` || '/', hostHeader: u.host };
-    targets.set(url, t);
-  }
-  return t;
-}
-
-/** Masking keys for client frames, drawn from a random pool refilled when used up. */
-const maskPool = Buffer.allocUnsafe(4096);
-let maskAt = maskPool.length;
-function nextMask(): number {
-  if (maskAt + 4 > maskPool.length) {
-    randomFillSync(maskPool);
-    maskAt = 0;
-  }
-  const m = maskPool.readUInt32BE(maskAt);
-  maskAt += 4;
-  return m;
-}
-
-/** A masked client frame (RFC 6455 5.3) of `payload`, written in one buffer. */
-function clientFrame(opcode: number, payload: Buffer): Buffer {
-  const len = payload.length;
-  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const b = Buffer.allocUnsafe(head + 4 + len);
-  b[0] = 0x80 | opcode;
-  if (head === 2) b[1] = 0x80 | len;
-  else if (head === 4) {
-    b[1] = 0x80 | 126;
-    b.writeUInt16BE(len, 2);
-  } else {
-    b[1] = 0x80 | 127;
-    b.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-    b.writeUInt32BE(len >>> 0, 6);
-  }
-  b.writeUInt32BE(nextMask(), head);
-  const m0 = b[head]!;
-  const m1 = b[head + 1]!;
-  const m2 = b[head + 2]!;
-  const m3 = b[head + 3]!;
-  const o = head + 4;
-  let i = 0;
-  for (; i + 3 < len; i += 4) {
-    b[o + i] = payload[i]! ^ m0;
-    b[o + i + 1] = payload[i + 1]! ^ m1;
-    b[o + i + 2] = payload[i + 2]! ^ m2;
-    b[o + i + 3] = payload[i + 3]! ^ m3;
-  }
-  for (; i < len; i++) b[o + i] = payload[i]! ^ b[head + (i & 3)]!;
-  return b;
-}
-
 /**
  * One lean WebSocket connection of a bench user, on a raw TCP socket: the upgrade, masked client
  * frames, and a frame parser that hands each text frame's bytes to the push scan without copying
@@ -182,7 +119,7 @@ export class BenchClient {
 
   /** Opens the connection and authenticates; the owner hears `settled` exactly once. */
   open(url: string, label: ConnectLabel, timeoutMs: number): void {
-    const t = target(url);
+    const t = wsTarget(url);
     this.state = 'connecting';
     this.label = label;
     this.closing = false;
@@ -193,17 +130,14 @@ export class BenchClient {
     this.fragments = null;
     this.closeCode = ABNORMAL;
     this.closeSent = false;
-    this.key = randomBytes(16).toString('base64');
+    this.key = upgradeKey();
     const opts = { host: t.host, port: t.port, ...(this.address ? { localAddress: this.address } : {}) };
     const socket = t.tls ? tlsConnect({ ...opts, servername: t.host }) : tcpConnect(opts);
     this.socket = socket;
     socket.setNoDelay(true);
     this.handshakeTimer = setTimeout(() => this.fail('connect_timeout'), timeoutMs);
     socket.once(t.tls ? 'secureConnect' : 'connect', () => {
-      socket.write(
-        `GET ${t.path} HTTP/1.1\r\nHost: ${t.hostHeader}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      );
+      socket.write(upgradeRequest(t, this.key));
     });
     socket.on('data', (chunk: Buffer) => (this.state === 'connecting' ? this.onUpgradeData(chunk) : this.onData(chunk)));
     socket.on('error', (err: Error & { code?: string }) => {
@@ -289,13 +223,7 @@ export class BenchClient {
     const status = /^HTTP\/1\.1 (\d{3})/.exec(head)?.[1];
     if (status !== '101') return this.fail(`upgrade:${status ?? 'bad_response'}`);
     const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(head)?.[1];
-    if (
-      accept !==
-      createHash('sha1')
-        .update(this.key + WS_GUID)
-        .digest('base64')
-    )
-      return this.fail('upgrade:bad_accept');
+    if (accept !== upgradeAccept(this.key)) return this.fail('upgrade:bad_accept');
     this.state = 'open';
     this.openNs = nowNs();
     const socket = this.socket!;
@@ -351,7 +279,7 @@ export class BenchClient {
   private onControl(op: number, payload: Buffer): void {
     const socket = this.socket;
     if (!socket) return;
-    if (op === OP_PING) socket.write(clientFrame(0xa, payload));
+    if (op === OP_PING) socket.write(clientFrame(OP_PONG, payload));
     else if (op === OP_CLOSE) {
       this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
       this.sendClose(this.closeCode === 1005 ? 1000 : this.closeCode);

@@ -11,6 +11,21 @@ const SIDE_TICK_MS = 100;
 /** A sender whose socket has this much unsent data is skipped rather than queued behind. */
 const MAX_SOCKET_BACKLOG = 1 << 20;
 
+/** What a worker's plain load runs on (see worker.ts). */
+export interface LoadSetup {
+  pool: ClientPool;
+  tracker: Tracker;
+  worker: number;
+  /** User ids of the whole main pool in global order (see InitArgs.recipients). */
+  recipients: number[];
+  textBytes: number;
+  maxInflight: number;
+  /** Conversation partners per user (see BenchOptions.peers). */
+  peers: number;
+  /** A group run: every sender writes to its own group (`BenchClient.conv`). */
+  groups: boolean;
+}
+
 /**
  * The traffic a worker generates, open loop (sends follow the clock, not the acks, so a slow server
  * shows as latency rather than as a lower offered rate): 1:1 messages from random local senders to
@@ -24,21 +39,27 @@ export class Load {
   private nextRead = 0;
   private readonly readsPending = new Map<number, number>();
   private indexOf: Map<number, number> | undefined;
+  private readonly pool: ClientPool;
+  private readonly tracker: Tracker;
+  private readonly worker: number;
+  private readonly recipients: number[];
+  private readonly textBytes: number;
+  private readonly maxInflight: number;
+  private readonly peers: number;
+  private readonly groups: boolean;
 
-  constructor(
-    private readonly pool: ClientPool,
-    private readonly tracker: Tracker,
-    private readonly worker: number,
-    private readonly recipients: number[],
-    private readonly textBytes: number,
-    private readonly maxInflight: number,
-    private readonly peers: number,
-    /** A group run: every sender writes to its own group (`BenchClient.conv`). */
-    private readonly groups = false,
-  ) {
-    this.ranges = [[0, recipients.length]];
-    this.eligible = recipients.length;
-    pool.onResponse = (c, f) => this.onResponse(c, f);
+  constructor(s: LoadSetup) {
+    this.pool = s.pool;
+    this.tracker = s.tracker;
+    this.worker = s.worker;
+    this.recipients = s.recipients;
+    this.textBytes = s.textBytes;
+    this.maxInflight = s.maxInflight;
+    this.peers = s.peers;
+    this.groups = s.groups;
+    this.ranges = [[0, s.recipients.length]];
+    this.eligible = s.recipients.length;
+    s.pool.onResponse = (c, f) => this.onResponse(c, f);
   }
 
   /** Restricts recipients to these global index ranges (null: everyone). */

@@ -18,6 +18,18 @@ export interface Entry {
   group: number;
 }
 
+/** What a user's app hands on to the rest of the client mix (see MixInbox, MixRequests, MixGroups). */
+export interface MixUserHooks {
+  /** The stream delivered an entry to the app, once and in order. */
+  deliver(u: MixUser, e: Entry): void;
+  /** The stream holds a gap: sync fills it. */
+  gap(u: MixUser): void;
+  /** The DeliveryReporter reports delivery up to `seq` (`conv.delivered`); settles with the answer. */
+  report(u: MixUser, d: { conv: string; seq: number }): Promise<unknown>;
+  /** How likely the user is to write to group `g` rather than to another of theirs. */
+  groupWeight(g: number): number;
+}
+
 /**
  * A simulated person: their connection, their conversations, and their app's state as the SDK keeps
  * it by default. Pushes, sync pages and their own acks go through the SDK's own MessageStream
@@ -48,7 +60,7 @@ export class MixUser {
   readonly groupOwn = new Map<number, number>();
   /** The one-to-one conversation a message last arrived in: replies go there. */
   lastIncoming: string | undefined;
-  /** Requests without an answer, and sends decided but not yet due (see MixLoad: typing goes ahead of them). */
+  /** Requests without an answer, and sends decided but not yet due (see MixSender: typing goes ahead of them). */
   inflight = 0;
   typedPending = 0;
   syncing = false;
@@ -63,28 +75,25 @@ export class MixUser {
     readonly client: BenchClient,
     spec: MixUserSpec,
     receipts: { on: boolean; delayMs: number },
-    deliver: (u: MixUser, e: Entry) => void,
-    onGap: (u: MixUser) => void,
-    report: (u: MixUser, d: { conv: string; seq: number }) => Promise<unknown>,
-    groupWeight: (g: number) => number,
+    hooks: MixUserHooks,
   ) {
     this.me = client.userId;
     this.contacts = [...spec.contacts];
     this.contactSet = new Set(spec.contacts);
     this.groups = spec.groups;
     let sum = 0;
-    this.groupCumulative = Float64Array.from(spec.groups, (g) => (sum += groupWeight(g)));
+    this.groupCumulative = Float64Array.from(spec.groups, (g) => (sum += hooks.groupWeight(g)));
     for (const [conv, seq] of spec.cursors) this.cursor.set(conv, seq);
     this.stream = new MessageStream(
       Object.fromEntries(spec.cursors),
-      (m) => deliver(this, m as unknown as Entry),
-      () => onGap(this),
+      (m) => hooks.deliver(this, m as unknown as Entry),
+      () => hooks.gap(this),
     );
     this.receipts = receipts.on
       ? new DeliveryReporter(
           receipts.delayMs,
           () => this.client.state === 'ready',
-          (d) => report(this, d) as Promise<never>,
+          (d) => hooks.report(this, d) as Promise<never>,
         )
       : undefined;
   }

@@ -1,8 +1,13 @@
 import { HIST_NAMES } from './ipc.js';
 import { cpuPercent, type ProcSample } from './proc-sampler.js';
-import { summarize, type Merged, type ScenarioResult } from './result.js';
+import { summarize } from './latency-summary.js';
+import type { Merged } from './merge-finals.js';
+import type { ScenarioResult } from './result.js';
 import { checkSlo, type SloFigures, type SloTerm } from './slo.js';
-import type { Trial } from './trial.js';
+import type { Harness } from './harness.js';
+import type { Live } from './live.js';
+import type { MixSummary } from './result.js';
+import type { ServerProbe } from './server-probe.js';
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -10,8 +15,33 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
 const mib = (kb: number) => r1(kb / 1024);
 
+/** Server readings at the moments the figures need. */
+export interface Marks {
+  beforeClients?: ProcSample;
+  connected?: ProcSample;
+  /** Connections open when `connected` was read. */
+  connectedCount?: number;
+  sendStart?: ProcSample;
+  sendEnd?: ProcSample;
+}
+
+/** What the result reads of the trial it sums up (trial.ts's Trial is one). */
+export interface TrialView {
+  scenario: string;
+  h: Pick<Harness, 'target' | 'placement'>;
+  live: Pick<Live, 'samples' | 'timeline'>;
+  probe: Pick<ServerProbe, 'summary'>;
+  marks: Marks;
+  offered: number;
+  sendSeconds: number;
+  /** group: the groups of the run. */
+  groups: { groups: number; members: number } | undefined;
+  /** realistic, pairs: what the result reports of the mix besides what the workers measured. */
+  mix: { summary: Pick<MixSummary, 'knobs' | 'plan' | 'prefill'> } | undefined;
+}
+
 export interface BuildInput {
-  trial: Trial;
+  trial: TrialView;
   merged: Merged;
   startedAt: Date;
   durationS: number;
@@ -19,7 +49,7 @@ export interface BuildInput {
   slo: { spec: string; terms: SloTerm[] } | undefined;
 }
 
-function serverFigures(t: Trial, messages: number, deliveries: number, connections: number): ScenarioResult['server'] {
+function serverFigures(t: TrialView, messages: number, deliveries: number, connections: number): ScenarioResult['server'] {
   const samples = t.live.samples;
   const { beforeClients, connected, sendStart, sendEnd } = t.marks;
   if (samples.length === 0 || !beforeClients) return null;

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { Histogram } from './histogram.js';
-import { summarize, type LatencySummary } from './result.js';
+import { summarize, type LatencySummary } from './latency-summary.js';
 
 /** How often /healthz is asked, and how long an answer may take before it counts as that long. */
 const HEALTH_EVERY_MS = 100;

@@ -1,6 +1,7 @@
 import { curveText } from './curve.js';
 import type { BenchReport } from './report.js';
-import type { LatencySummary, ScenarioResult } from './result.js';
+import type { LatencySummary } from './latency-summary.js';
+import type { ScenarioResult } from './result.js';
 
 const COLS = ['count', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
 const LABELS: Record<string, string> = {

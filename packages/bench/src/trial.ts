@@ -3,14 +3,12 @@ import type { Harness } from './harness.js';
 import type { ClientSpec, ConnectLabel, MixInit, Pool, Ranges, WorkerFinal, WorkerStatus } from './ipc.js';
 import { Live } from './live.js';
 import { sourceAddress, sourceAddressPlan, workerCount } from './placement.js';
-import type { ProcSample } from './proc-sampler.js';
 import { httpBase, type BenchUser } from './provision.js';
-import { buildResult } from './result-build.js';
-import type { ScenarioResult } from './result.js';
-import { mergeFinals } from './result.js';
-import type { SloTerm } from './slo.js';
+import { mergeFinals } from './merge-finals.js';
+import { buildResult, type Marks } from './result-build.js';
+import type { MixSummary, ScenarioResult } from './result.js';
 import { ServerProbe } from './server-probe.js';
-import type { MixSummary } from './result.js';
+import type { SloTerm } from './slo.js';
 
 /** Splits `n` into `parts` near-equal contiguous shares. */
 export function shares(n: number, parts: number): number[] {
@@ -61,14 +59,28 @@ export interface MixSetup {
   summary: Pick<MixSummary, 'knobs' | 'plan' | 'prefill'>;
 }
 
-/** Server readings at the moments the figures need. */
-export interface Marks {
-  beforeClients?: ProcSample;
-  connected?: ProcSample;
-  /** Connections open when `connected` was read. */
-  connectedCount?: number;
-  sendStart?: ProcSample;
-  sendEnd?: ProcSample;
+/** Who a trial runs: `main` users (and `churn` more for reconnections), in groups or with the client mix when given. */
+export interface TrialUsers {
+  main: number;
+  churn?: number;
+  /** group: the users are `groups` groups of `members` each (member i of the main pool is in group i mod groups). */
+  groups?: GroupLayout;
+  /** realistic, pairs. */
+  mix?: MixSetup;
+}
+
+/** What a started trial is made of (see Trial.start). */
+interface TrialParts {
+  h: Harness;
+  scenario: string;
+  fleet: Fleet;
+  live: Live;
+  mainCounts: number[];
+  churnCounts: number[];
+  sourceAddresses: number;
+  log: (s: string) => void;
+  groups: GroupLayout | undefined;
+  mix: MixSetup | undefined;
 }
 
 /**
@@ -84,21 +96,32 @@ export class Trial {
   /** Watches /healthz and /metrics while sending. */
   readonly probe: ServerProbe;
 
-  private constructor(
-    readonly h: Harness,
-    readonly scenario: string,
-    readonly fleet: Fleet,
-    readonly live: Live,
-    readonly mainCounts: number[],
-    readonly churnCounts: number[],
-    readonly sourceAddresses: number,
-    private readonly log: (s: string) => void,
-    /** group: the groups of the run (member i of the main pool is in group i mod groups). */
-    readonly groups: GroupLayout | undefined,
-    /** realistic, pairs. */
-    readonly mix: MixSetup | undefined,
-  ) {
-    this.probe = new ServerProbe(httpBase(h.info.url));
+  readonly h: Harness;
+  readonly scenario: string;
+  readonly fleet: Fleet;
+  readonly live: Live;
+  /** Main and churn users per worker. */
+  readonly mainCounts: number[];
+  readonly churnCounts: number[];
+  readonly sourceAddresses: number;
+  /** group: the groups of the run (member i of the main pool is in group i mod groups). */
+  readonly groups: GroupLayout | undefined;
+  /** realistic, pairs. */
+  readonly mix: MixSetup | undefined;
+  private readonly log: (s: string) => void;
+
+  private constructor(p: TrialParts) {
+    this.h = p.h;
+    this.scenario = p.scenario;
+    this.fleet = p.fleet;
+    this.live = p.live;
+    this.mainCounts = p.mainCounts;
+    this.churnCounts = p.churnCounts;
+    this.sourceAddresses = p.sourceAddresses;
+    this.groups = p.groups;
+    this.mix = p.mix;
+    this.log = p.log;
+    this.probe = new ServerProbe(httpBase(p.h.info.url));
     this.probe.start();
   }
 
@@ -107,18 +130,11 @@ export class Trial {
   }
 
   /**
-   * Provisions `main` users (and `churn` more for reconnections), makes their groups when asked
-   * (`groups` of `main / groups` members each), starts and initialises the workers.
+   * Provisions `main` users (and `churn` more for reconnections; the client mix brings its own), makes
+   * their groups when asked (`groups` of `members` each), starts and initialises the workers.
    */
-  static async start(
-    h: Harness,
-    scenario: string,
-    main: number,
-    churn: number,
-    log: (s: string) => void,
-    groups?: GroupLayout,
-    mix?: MixSetup,
-  ): Promise<Trial> {
+  static async start(h: Harness, scenario: string, who: TrialUsers, log: (s: string) => void): Promise<Trial> {
+    const { main, churn = 0, groups, mix } = who;
     const o = h.opts;
     const users = mix ? mix.users : await h.provision(main + churn, log);
     let convs: string[] = [];
@@ -180,7 +196,7 @@ export class Trial {
       `${workers} worker process(es)${h.placement.loadCpus ? ` on CPU ${h.placement.loadCpus}` : ''}, ${plan.addresses} source address(es)`,
     );
     live.start();
-    return new Trial(h, scenario, fleet, live, mainCounts, churnCounts, plan.addresses, log, groups, mix);
+    return new Trial({ h, scenario, fleet, live, mainCounts, churnCounts, sourceAddresses: plan.addresses, log, groups, mix });
   }
 
   /** Connects `pool` at `ramp` connections/s in all (0: as fast as allowed) and waits until all settled. */

@@ -47,8 +47,10 @@ const handlers: Handlers = {
       process.send?.(msg);
     }, 1000);
     const s: State = { init: a, tracker, pool, load: undefined, mix: undefined, ticker, timeoutMs: 30000 };
-    if (a.mix) s.mix = new MixLoad(pool, tracker, a.worker, a.mix, a.textBytes, a.maxInflight, () => s.timeoutMs, nowNs());
-    else s.load = new Load(pool, tracker, a.worker, a.recipients, a.textBytes, a.maxInflight, a.peers, fanout);
+    const { worker, textBytes, maxInflight } = a;
+    if (a.mix)
+      s.mix = new MixLoad({ pool, tracker, worker, init: a.mix, textBytes, maxInflight, timeoutMs: () => s.timeoutMs, startNs: nowNs() });
+    else s.load = new Load({ pool, tracker, worker, recipients: a.recipients, textBytes, maxInflight, peers: a.peers, groups: fanout });
     state = s;
   },
   connect(a) {

@@ -4,7 +4,7 @@ import { Bitmap } from '../src/bitmap.js';
 import { Histogram } from '../src/histogram.js';
 import { HIST_NAMES, newCounters, type FanoutFinal, type WorkerFinal } from '../src/ipc.js';
 import { decodeText, encodeText, nowNs } from '../src/message-text.js';
-import { mergeFinals } from '../src/result.js';
+import { mergeFinals } from '../src/merge-finals.js';
 import { BenchClient, type ClientOwner } from '../src/bench-client.js';
 import { newScannedPush, scanPush, type ScannedPush } from '../src/push-scan.js';
 import { Tracker } from '../src/tracker.js';

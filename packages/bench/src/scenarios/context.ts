@@ -3,7 +3,7 @@ import type { BenchOptions } from '../options.js';
 import type { ScenarioResult } from '../result.js';
 import type { SloTerm } from '../slo.js';
 import type { SocialPlan } from '../social-plan.js';
-import { Trial, type GroupLayout, type MixSetup } from '../trial.js';
+import { Trial, type TrialUsers } from '../trial.js';
 
 /** What a scenario gets: the shared harness, the options, a log line writer, the thresholds. */
 export interface ScenarioContext {
@@ -25,11 +25,11 @@ export type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult[]>;
 export async function withTrial(
   ctx: ScenarioContext,
   name: string,
-  users: { main: number; churn?: number; groups?: GroupLayout; mix?: MixSetup },
+  users: TrialUsers,
   params: Parameters<Trial['finish']>[1],
   body: (t: Trial) => Promise<void>,
 ): Promise<ScenarioResult> {
-  const t = await Trial.start(ctx.h, name, users.main, users.churn ?? 0, ctx.log, users.groups, users.mix);
+  const t = await Trial.start(ctx.h, name, users, ctx.log);
   try {
     await body(t);
   } catch (e) {
