@@ -21,14 +21,18 @@ interface CliRun {
   stderr: string;
 }
 
+/**
+ * Runs the bench CLI in a process group of its own, so that a run killed for taking too long takes the
+ * servers it spawned with it (they would go on running, and loading the machine, after a plain kill).
+ */
 function cli(args: string[], timeoutMs = 50_000): Promise<CliRun> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => process.kill(-p.pid!, 'SIGKILL'), timeoutMs);
     p.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
