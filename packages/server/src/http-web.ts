@@ -77,7 +77,8 @@ export function loadWebApp(registration: string, dir = webPackageDir()): { files
   );
   files.set('/', webFile(Buffer.from(html), 'index.html', REVALIDATE));
   for (const e of readdirSync(dist, { withFileTypes: true })) {
-    if (e.isFile() && e.name !== 'index.html') files.set(`/${e.name}`, webFile(readFileSync(join(dist, e.name)), e.name, 'public, max-age=3600'));
+    if (e.isFile() && e.name !== 'index.html')
+      files.set(`/${e.name}`, webFile(readFileSync(join(dist, e.name)), e.name, 'public, max-age=3600'));
   }
   const assets = join(dist, 'assets');
   if (existsSync(assets))
@@ -133,6 +134,13 @@ export function webRoutes(app: NonNullable<ReturnType<typeof loadWebApp>>): Http
   });
   for (const [path, f] of app.files)
     if (path !== '/' && !path.startsWith('/assets/'))
-      routes.push({ method: 'GET', url: path, tag: 'web', summary: 'A file of the web app.', responses: FILE, handle: async (req, reply) => send(req, reply, f) });
+      routes.push({
+        method: 'GET',
+        url: path,
+        tag: 'web',
+        summary: 'A file of the web app.',
+        responses: FILE,
+        handle: async (req, reply) => send(req, reply, f),
+      });
   return routes;
 }

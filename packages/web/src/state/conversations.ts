@@ -66,7 +66,10 @@ export function noteRead(conv: string, seq: number): void {
     const c = s.convs[conv];
     if (!c || seq <= c.readSeq) return s;
     const readSeq = Math.min(seq, c.lastSeq);
-    return { ...s, convs: { ...s.convs, [conv]: { ...c, readSeq, unread: c.lastSeq - readSeq, mentioned: c.lastSeq > readSeq && c.mentioned } } };
+    return {
+      ...s,
+      convs: { ...s.convs, [conv]: { ...c, readSeq, unread: c.lastSeq - readSeq, mentioned: c.lastSeq > readSeq && c.mentioned } },
+    };
   });
 }
 
@@ -110,7 +113,8 @@ export function noteReceipt(conv: string, read?: number, delivered?: number): vo
 export function forgetConversation(conv: string): void {
   app.update((s) => {
     if (!s.convs[conv]) return s;
-    const { [conv]: _gone, ...convs } = s.convs;
+    const convs = { ...s.convs };
+    delete convs[conv];
     return { ...s, convs };
   });
 }

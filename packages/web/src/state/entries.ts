@@ -32,8 +32,10 @@ function applyAction(t: Message, a: Message): Message {
     case 'edit':
       return a.text === undefined ? t : { ...t, text: a.text, edited: true };
     case 'recall': {
-      const { text: _t, media: _m, location: _l, custom: _c, reactions: _r, mentions: _n, ...header } = t;
-      return { ...header, recalled: true };
+      // The content and reactions go for everyone; the header stays.
+      const header = { ...t, recalled: true };
+      for (const k of ['text', 'media', 'location', 'custom', 'reactions', 'mentions'] as const) delete header[k];
+      return header;
     }
     case 'reaction':
       return { ...t, reactions: react(t.reactions ?? {}, a.emoji ?? '', a.from, a.on !== false) };
@@ -55,7 +57,9 @@ function react(r: Record<string, number[]>, emoji: string, user: number, on: boo
 function recallQuotes(messages: Message[], a: Message): Message[] {
   if (a.kind !== 'recall') return messages;
   return messages.map((x) =>
-    x.replyTo && x.replyTo.seq === a.target ? { ...x, replyTo: { seq: x.replyTo.seq, from: x.replyTo.from, kind: x.replyTo.kind, recalled: true } } : x,
+    x.replyTo && x.replyTo.seq === a.target
+      ? { ...x, replyTo: { seq: x.replyTo.seq, from: x.replyTo.from, kind: x.replyTo.kind, recalled: true } }
+      : x,
   );
 }
 

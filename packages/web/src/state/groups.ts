@@ -27,8 +27,14 @@ export async function createGroup(name: string, usernames: string[]): Promise<{ 
   return { conv: group.conv, missing };
 }
 
-export const groupInfo = (conv: string): Promise<GroupInfo> => api().groups.get(conv).then((r) => r.group);
-export const joinRequests = (conv: string): Promise<GroupJoinRequest[]> => api().groups.requests(conv).then((r) => r.requests);
+export const groupInfo = (conv: string): Promise<GroupInfo> =>
+  api()
+    .groups.get(conv)
+    .then((r) => r.group);
+export const joinRequests = (conv: string): Promise<GroupJoinRequest[]> =>
+  api()
+    .groups.requests(conv)
+    .then((r) => r.requests);
 export const setAnnouncement = (conv: string, announcement: string) => api().groups.update({ conv, announcement });
 
 export async function addMember(conv: string, username: string): Promise<boolean> {

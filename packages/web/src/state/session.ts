@@ -38,7 +38,8 @@ function client(cursors: Record<string, number>): WarblerClient {
   const c = newClient(cursors);
   wireEvents(c, {
     saveCursors: () => c.user && localStorage.setItem(cursorsKey(c.user.id), JSON.stringify(c.cursors)),
-    authLost: (code) => signOut(code === '4103' || code === 'account_disabled' ? 'auth.signedOut.account_disabled' : 'auth.signedOut.revoked'),
+    authLost: (code) =>
+      signOut(code === '4103' || code === 'account_disabled' ? 'auth.signedOut.account_disabled' : 'auth.signedOut.revoked'),
   });
   return c;
 }

@@ -35,12 +35,14 @@ export function useSelect<T, R>(store: Store<T>, select: (s: T) => R): R {
   const value = select(store.get());
   const shown = useRef(value);
   shown.current = value;
-  useEffect(
-    () =>
-      store.subscribe(() => {
-        if (!Object.is(latest.current(store.get()), shown.current)) rerender((n) => n + 1);
-      }),
-    [store],
-  );
+  useEffect(() => {
+    const check = () => {
+      if (!Object.is(latest.current(store.get()), shown.current)) rerender((n) => n + 1);
+    };
+    const stop = store.subscribe(check);
+    // A change between the render and this effect (e.g. at start-up) would otherwise go unseen.
+    check();
+    return stop;
+  }, [store]);
   return value;
 }

@@ -32,22 +32,39 @@ function expire(): void {
   });
 }
 
-let lastSent: { conv: string; at: number } | undefined;
-/** The user typed in the composer of `conv`: tells the others, at most every few seconds. */
-export function userTyping(conv: string): void {
-  const now = Date.now();
-  if (lastSent && lastSent.conv === conv && now - lastSent.at < REPEAT_MS) return;
-  lastSent = { conv, at: now };
+/** The server takes one `typing` per conversation and connection a second (presence.typingIntervalMs). */
+const MIN_GAP_MS = 1100;
+const lastSent: Record<string, { at: number; typing: boolean }> = {};
+let deferred: ReturnType<typeof setTimeout> | undefined;
+
+function sendTyping(conv: string, typing: boolean): void {
+  lastSent[conv] = { at: Date.now(), typing };
   api()
-    .typing(conv, true)
+    .typing(conv, typing)
     .catch(() => undefined);
 }
 
-/** The user sent or cleared the message: typing stops. */
+/** The user typed in the composer of `conv`: tells the others, repeated every few seconds while it lasts. */
+export function userTyping(conv: string): void {
+  const last = lastSent[conv];
+  const now = Date.now();
+  if (last?.typing && now - last.at < REPEAT_MS) return;
+  if (!last || now - last.at >= MIN_GAP_MS) return sendTyping(conv, true);
+  // Too soon after the previous frame (e.g. a `false` when the last message went): a little later.
+  clearTimeout(deferred);
+  deferred = setTimeout(() => sendTyping(conv, true), last.at + MIN_GAP_MS - now);
+}
+
+/** The user emptied the composer without sending: typing stops. (A sent message ends it for the receivers by itself.) */
 export function userStoppedTyping(conv: string): void {
-  if (lastSent?.conv !== conv) return;
-  lastSent = undefined;
-  api()
-    .typing(conv, false)
-    .catch(() => undefined);
+  clearTimeout(deferred);
+  if (!lastSent[conv]?.typing) return;
+  sendTyping(conv, false);
+}
+
+/** The user sent a message: the receivers drop the indicator on their own; the next keystroke starts it again. */
+export function userSent(conv: string): void {
+  clearTimeout(deferred);
+  const last = lastSent[conv];
+  if (last) lastSent[conv] = { ...last, typing: false };
 }

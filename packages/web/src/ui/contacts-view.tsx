@@ -36,14 +36,17 @@ export function ContactsView() {
   const [error, setError] = useState<string>();
   const reload = () => void loadLists().then(setLists, (e: { code?: string }) => setError(e.code));
   useEffect(reload, [version]);
-  const run = (f: () => Promise<unknown>) => () =>
-    void f().then(reload, (e: { code?: string }) => setError(e.code ?? 'internal'));
+  const run = (f: () => Promise<unknown>) => () => void f().then(reload, (e: { code?: string }) => setError(e.code ?? 'internal'));
 
   const request = async (e: Event) => {
     e.preventDefault();
     const user = await findUser(name);
     if (!user) return setError('user_not_found');
-    run(() => api().friends.request(user.id).then(() => (setNote(t('contacts.sent')), setName(''))))();
+    run(() =>
+      api()
+        .friends.request(user.id)
+        .then(() => (setNote(t('contacts.sent')), setName(''))),
+    )();
   };
 
   const row = (u: User, buttons: [string, () => Promise<unknown>][]) => (

@@ -33,9 +33,21 @@ export function ConvItem({ c }: { c: Conversation }) {
           </span>
           <span class="conv-bottom">
             <span class="preview">{c.lastMessage ? <MessagePreview m={c.lastMessage} /> : t('convs.noMessages')}</span>
-            {c.pinned && <span class="mark" title={t('convs.pinned')} aria-label={t('convs.pinned')}>📌</span>}
-            {c.muted && <span class="mark" title={t('convs.muted')} aria-label={t('convs.muted')}>🔕</span>}
-            {c.mentioned && <span class="mention-badge" aria-label={t('convs.mentioned')}>@</span>}
+            {c.pinned && (
+              <span class="mark" title={t('convs.pinned')} aria-label={t('convs.pinned')}>
+                📌
+              </span>
+            )}
+            {c.muted && (
+              <span class="mark" title={t('convs.muted')} aria-label={t('convs.muted')}>
+                🔕
+              </span>
+            )}
+            {c.mentioned && (
+              <span class="mention-badge" aria-label={t('convs.mentioned')}>
+                @
+              </span>
+            )}
             {c.unread > 0 && (
               <span class={c.muted ? 'badge muted' : 'badge'} aria-label={t('convs.unread', { n: c.unread })}>
                 {c.unread > 99 ? '99+' : c.unread}

@@ -22,7 +22,7 @@ export function SearchView() {
 
   const run = async (before?: string) => {
     const query = q.trim();
-    if ([...query].length < 2) return setError(undefined), setShown({ q: query, results: [] });
+    if ([...query].length < 2) return (setError(undefined), setShown({ q: query, results: [] }));
     try {
       // The server may answer a short page with `next` (its work per request is bounded): ask again.
       let results = before ? (shown?.results ?? []) : [];
@@ -56,10 +56,7 @@ export function SearchView() {
       <ul class="results">
         {shown?.results.map((m) => (
           <li key={m.id}>
-            <a
-              href={`/chat/${encodeURIComponent(m.conv)}`}
-              onClick={(e) => (e.preventDefault(), navigate({ view: 'chat', conv: m.conv }))}
-            >
+            <a href={`/chat/${encodeURIComponent(m.conv)}`} onClick={(e) => (e.preventDefault(), navigate({ view: 'chat', conv: m.conv }))}>
               <span class="result-head">
                 {convTitle(m.conv, convs[m.conv], users, app.get().me!.id, t)} · {nameOf(users, m.from)} · {shortWhen(m.ts, lang)}
               </span>

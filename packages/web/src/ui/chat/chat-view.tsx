@@ -1,4 +1,4 @@
-import type { Message } from '@warbler/protocol';
+import type { ComposeMode } from './compose-mode.js';
 import { useEffect, useState } from 'preact/hooks';
 import { app, useApp } from '../../state/app.js';
 import { openChat } from '../../state/chats.js';
@@ -10,9 +10,6 @@ import { Composer } from './composer.js';
 import { GroupInfo } from './group-info.js';
 import { MessageList } from './message-list.js';
 import { TypingLine } from './typing-line.js';
-
-/** What the composer is doing besides writing a new message. */
-export type ComposeMode = { reply: Message } | { edit: Message } | undefined;
 
 /** One conversation: header, history with paging, who is typing, and the composer. */
 export function ChatView({ conv }: { conv: string }) {

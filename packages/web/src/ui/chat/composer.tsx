@@ -4,9 +4,9 @@ import { useT } from '../../i18n/i18n.js';
 import { useApp } from '../../state/app.js';
 import { loadMembers } from '../../state/groups.js';
 import { editMessage, sendText } from '../../state/send.js';
-import { userStoppedTyping, userTyping } from '../../state/typing.js';
+import { userSent, userStoppedTyping, userTyping } from '../../state/typing.js';
 import { nameOf } from '../../state/users.js';
-import type { ComposeMode } from './chat-view.js';
+import type { ComposeMode } from './compose-mode.js';
 import { MentionPicker, mentionedIn, mentionQuery } from './mention-picker.js';
 
 /**
@@ -34,7 +34,10 @@ export function Composer({ conv, mode, onDone }: { conv: string; mode: ComposeMo
     if (mode) input.current?.focus();
   }, [mode]);
 
-  const matches = query === undefined ? [] : members.filter((u) => u.username.startsWith(query) || u.displayName.toLowerCase().startsWith(query)).slice(0, 8);
+  const matches =
+    query === undefined
+      ? []
+      : members.filter((u) => u.username.startsWith(query) || u.displayName.toLowerCase().startsWith(query)).slice(0, 8);
 
   const pick = (u: User) => {
     const el = input.current!;
@@ -53,7 +56,7 @@ export function Composer({ conv, mode, onDone }: { conv: string; mode: ComposeMo
     else sendText(conv, body, { ...(mode && 'reply' in mode ? { replyTo: mode.reply } : {}), mentions: mentionedIn(body, members) });
     setText('');
     setQuery(undefined);
-    userStoppedTyping(conv);
+    userSent(conv);
     onDone();
   };
 
@@ -87,6 +90,7 @@ export function Composer({ conv, mode, onDone }: { conv: string; mode: ComposeMo
     setQuery(mentionQuery(el.value, el.selectionStart ?? el.value.length));
     setActive(0);
     if (el.value) userTyping(conv);
+    else userStoppedTyping(conv);
   };
 
   const editing = mode && 'edit' in mode;

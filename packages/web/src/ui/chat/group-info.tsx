@@ -59,7 +59,10 @@ export function GroupInfo({ conv, onClose }: { conv: string; onClose: () => void
           return (
             <li key={m.user.id}>
               <span>
-                {name} <span class="hint">@{m.user.username} · {t(ROLE_KEYS[m.role])}</span>
+                {name}{' '}
+                <span class="hint">
+                  @{m.user.username} · {t(ROLE_KEYS[m.role])}
+                </span>
               </span>
               {canManage && (
                 <span class="row-actions">
@@ -81,7 +84,10 @@ export function GroupInfo({ conv, onClose }: { conv: string; onClose: () => void
         })}
       </ul>
       {admin && (
-        <form class="inline-form" onSubmit={(e) => (e.preventDefault(), run(() => addMember(conv, newMember).then(() => setNewMember('')))())}>
+        <form
+          class="inline-form"
+          onSubmit={(e) => (e.preventDefault(), run(() => addMember(conv, newMember).then(() => setNewMember('')))())}
+        >
           <Field label={t('group.add')} value={newMember} onInput={setNewMember} />
           <button type="submit">{t('group.addButton')}</button>
         </form>
@@ -105,7 +111,14 @@ export function GroupInfo({ conv, onClose }: { conv: string; onClose: () => void
         </>
       )}
       {info?.role !== 'owner' && (
-        <button type="button" onClick={run(() => api().groups.leave(conv).then(() => navigate({ view: 'chats' })))}>
+        <button
+          type="button"
+          onClick={run(() =>
+            api()
+              .groups.leave(conv)
+              .then(() => navigate({ view: 'chats' })),
+          )}
+        >
           {t('group.leave')}
         </button>
       )}

@@ -30,5 +30,7 @@ export function mentionQuery(text: string, caret: number): string | undefined {
 
 /** The users whose `@username` is in the text: the message's mentions. */
 export function mentionedIn(text: string, users: User[]): number[] {
-  return users.filter((u) => new RegExp(`(^|\\s)@${u.username.replace(/[.]/g, '\\.')}(?![\\p{L}\\p{N}_.-])`, 'u').test(text)).map((u) => u.id);
+  return users
+    .filter((u) => new RegExp(`(^|\\s)@${u.username.replace(/[.]/g, '\\.')}(?![\\p{L}\\p{N}_.-])`, 'u').test(text))
+    .map((u) => u.id);
 }

@@ -1,7 +1,7 @@
 import type { Message } from '@warbler/protocol';
 import { useT } from '../../i18n/i18n.js';
 import { recallMessage, toggleReaction } from '../../state/send.js';
-import type { ComposeMode } from './chat-view.js';
+import type { ComposeMode } from './compose-mode.js';
 
 /** The quick reactions offered on every message. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;
@@ -17,7 +17,12 @@ export function MessageActions(p: { m: Message; own: boolean; onAction: (mode: C
   return (
     <div class="actions" role="toolbar" aria-label={t('chat.actions')}>
       {QUICK_REACTIONS.map((e) => (
-        <button key={e} type="button" aria-label={t('chat.react', { emoji: e })} onClick={act(() => toggleReaction(m, e).catch(() => undefined))}>
+        <button
+          key={e}
+          type="button"
+          aria-label={t('chat.react', { emoji: e })}
+          onClick={act(() => toggleReaction(m, e).catch(() => undefined))}
+        >
           {e}
         </button>
       ))}

@@ -5,7 +5,7 @@ import { useLang, useT } from '../../i18n/i18n.js';
 import { useApp } from '../../state/app.js';
 import { nameOf } from '../../state/users.js';
 import { groupEventText } from '../message-preview.js';
-import type { ComposeMode } from './chat-view.js';
+import type { ComposeMode } from './compose-mode.js';
 import { MessageActions } from './message-actions.js';
 import { MessageText } from './message-text.js';
 import { Reactions } from './reactions.js';
@@ -32,7 +32,8 @@ export function MessageItem({ m, onAction }: { m: Message; onAction: (mode: Comp
         {group && !own && <p class="sender">{nameOf(users, m.from)}</p>}
         {m.replyTo && (
           <blockquote class="quote">
-            <strong>{nameOf(users, m.replyTo.from)}</strong> {m.replyTo.recalled ? t('chat.recalled') : (m.replyTo.text ?? `[${m.replyTo.kind}]`)}
+            <strong>{nameOf(users, m.replyTo.from)}</strong>{' '}
+            {m.replyTo.recalled ? t('chat.recalled') : (m.replyTo.text ?? `[${m.replyTo.kind}]`)}
           </blockquote>
         )}
         {m.recalled ? (

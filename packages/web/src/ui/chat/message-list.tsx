@@ -3,7 +3,7 @@ import { dayKey, dayLabel } from '../../format/time.js';
 import { useLang, useT } from '../../i18n/i18n.js';
 import { useApp } from '../../state/app.js';
 import { loadOlder } from '../../state/chats.js';
-import type { ComposeMode } from './chat-view.js';
+import type { ComposeMode } from './compose-mode.js';
 import { MessageItem } from './message-item.js';
 import { PendingItem } from './pending-item.js';
 
@@ -45,13 +45,14 @@ export function MessageList({ conv, onAction }: { conv: string; onAction: (m: Co
   let lastDay = '';
   return (
     <div class="messages" ref={box} onScroll={onScroll} role="log" aria-label={t('chat.messages')} tabIndex={0}>
-      {chat && (chat.more ? (
-        <button type="button" class="link older" onClick={older} disabled={chat.loading}>
-          {t('chat.older')}
-        </button>
-      ) : (
-        <p class="hint center">{t('chat.noMore')}</p>
-      ))}
+      {chat &&
+        (chat.more ? (
+          <button type="button" class="link older" onClick={older} disabled={chat.loading}>
+            {t('chat.older')}
+          </button>
+        ) : (
+          <p class="hint center">{t('chat.noMore')}</p>
+        ))}
       <ol class="message-list">
         {messages.map((m) => {
           const day = dayKey(m.ts);
@@ -59,7 +60,7 @@ export function MessageList({ conv, onAction }: { conv: string; onAction: (m: Co
           lastDay = day;
           return [
             sep && (
-              <li key={`d${day}`} class="day" role="separator">
+              <li key={`d${day}`} class="day">
                 {dayLabel(m.ts, lang, { today: t('chat.today'), yesterday: t('chat.yesterday') })}
               </li>
             ),

@@ -8,7 +8,15 @@ export function MessageText({ m }: { m: Message }) {
   const parts = m.text.split(/(@[\p{L}\p{N}_.-]+)/u);
   return (
     <p class="text">
-      {parts.map((p, i) => (i % 2 === 1 ? <span key={i} class="mention">{p}</span> : p))}
+      {parts.map((p, i) =>
+        i % 2 === 1 ? (
+          <span key={i} class="mention">
+            {p}
+          </span>
+        ) : (
+          p
+        ),
+      )}
     </p>
   );
 }

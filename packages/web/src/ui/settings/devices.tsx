@@ -10,7 +10,13 @@ export function DeviceSettings() {
   const t = useT();
   const lang = useLang();
   const [devices, setDevices] = useState<Device[]>([]);
-  const reload = () => void api().request('device.list', {}).then((r) => setDevices(r.devices), () => undefined);
+  const reload = () =>
+    void api()
+      .request('device.list', {})
+      .then(
+        (r) => setDevices(r.devices),
+        () => undefined,
+      );
   useEffect(reload, []);
   const logout = () =>
     void api()
@@ -29,7 +35,14 @@ export function DeviceSettings() {
                 {d.lastSeenAt ? <span class="hint"> · {shortWhen(d.lastSeenAt, lang)}</span> : null}
               </span>
               {!d.current && (
-                <button type="button" onClick={() => void api().request('device.revoke', { deviceId: d.id }).then(reload, () => undefined)}>
+                <button
+                  type="button"
+                  onClick={() =>
+                    void api()
+                      .request('device.revoke', { deviceId: d.id })
+                      .then(reload, () => undefined)
+                  }
+                >
                   {t('settings.revoke', { name })}
                 </button>
               )}

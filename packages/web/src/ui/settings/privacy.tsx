@@ -8,9 +8,18 @@ import { api } from '../../state/client.js';
 export function PrivacySettings() {
   const t = useT();
   const [p, setP] = useState<{ presence: PresencePrivacy; friendPolicy: FriendPolicy }>();
-  useEffect(() => void api().profile.privacy({}).then(setP, () => undefined), []);
+  useEffect(
+    () =>
+      void api()
+        .profile.privacy({})
+        .then(setP, () => undefined),
+    [],
+  );
   if (!p) return null;
-  const change = (d: { presence?: PresencePrivacy; friendPolicy?: FriendPolicy }) => void api().profile.privacy(d).then(setP, () => undefined);
+  const change = (d: { presence?: PresencePrivacy; friendPolicy?: FriendPolicy }) =>
+    void api()
+      .profile.privacy(d)
+      .then(setP, () => undefined);
   return (
     <fieldset>
       <legend>{t('settings.privacy')}</legend>
