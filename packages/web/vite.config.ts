@@ -5,6 +5,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: '/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `npx vite` for development: the WebSocket goes to a server on port 8080.
+  server: { proxy: { '/ws': { target: 'ws://localhost:8080', ws: true } } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
