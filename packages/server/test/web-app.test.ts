@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startTestServer } from './helpers.js';
+import { adminFetch, apiKey, startTestServer } from './helpers.js';
 import {
   act,
   ARTIFACTS,
@@ -161,3 +161,30 @@ test(
     assert.deepEqual([...carol.problems, ...dave.problems, ...erin.problems], []);
   },
 );
+
+test('an admin disabling an account signs its open tab out, saying why', opts, async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.close());
+  const browser = await launch(t);
+  const frank = await person(browser, { locale: 'en-US' });
+  const grace = await person(browser, { locale: 'zh-CN', viewport: PHONE });
+  await signUp(frank.page, s.url, 'frank', 'Frank');
+  await signUp(grace.page, s.url, 'grace', 'Grace');
+  await frank.page.getByLabel('Username to chat with').fill('grace');
+  await frank.page.getByRole('button', { name: 'Start chat' }).click();
+  await say(frank.page, 'first, while online');
+  await openChat(grace.page, 'Frank');
+  await messageWith(grace.page, 'first, while online').waitFor();
+
+  // The operator disables Grace: her open tab is signed out and tells her why.
+  const key = await apiKey(s, 'users:write');
+  assert.equal((await adminFetch(s, '/api/admin/users/grace/disable', { key, method: 'POST' })).status, 200);
+  await grace.page.getByRole('alert').filter({ hasText: '该账号已被管理员停用' }).waitFor();
+  await grace.page.getByRole('heading', { name: '登录' }).waitFor();
+  await grace.page.reload();
+  await grace.page.getByRole('heading', { name: '登录' }).waitFor();
+  assert.deepEqual(
+    frank.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(p)),
+    [],
+  );
+});
