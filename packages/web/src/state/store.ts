@@ -37,7 +37,14 @@ export function useSelect<T, R>(store: Store<T>, select: (s: T) => R): R {
   shown.current = value;
   useEffect(() => {
     const check = () => {
-      if (!Object.is(latest.current(store.get()), shown.current)) rerender((n) => n + 1);
+      let changed: boolean;
+      try {
+        changed = !Object.is(latest.current(store.get()), shown.current);
+      } catch {
+        // The slice is gone (e.g. signed out): the parent is about to unmount this component.
+        changed = true;
+      }
+      if (changed) rerender((n) => n + 1);
     };
     const stop = store.subscribe(check);
     // A change between the render and this effect (e.g. at start-up) would otherwise go unseen.
