@@ -29,6 +29,9 @@ if [ $ok -ne 1 ]; then
 fi
 [ -f data/warbler.db ] || { echo "readme-smoke: no data/warbler.db after start" >&2; exit 1; }
 echo "readme-smoke: npm start serves http://localhost:8080 with its data in ./data"
+# The install built the web app, and the server serves it at /.
+curl -fsS http://localhost:8080/ | grep -q '<div id="app">' || { echo "readme-smoke: / does not serve the web app" >&2; exit 1; }
+echo "readme-smoke: http://localhost:8080/ serves the web app"
 
 # A fresh install's first start logs an invite code; with it, two people chat as the README shows.
 if [ $data_existed -eq 0 ]; then

@@ -17,7 +17,7 @@ export interface HttpRoute {
   /** Fastify's path syntax: `/api/admin/users/:user/disable`. */
   url: string;
   summary: string;
-  tag: 'health' | 'metrics' | 'admin';
+  tag: 'health' | 'metrics' | 'admin' | 'web';
   scope?: ApiScope | undefined;
   params?: TObject;
   query?: TObject;
@@ -26,7 +26,7 @@ export interface HttpRoute {
   bodyLimit?: number;
   /** The answers besides the error body, by status. */
   responses: Record<number, TSchema>;
-  produces?: 'application/json' | 'text/plain';
+  produces?: 'application/json' | 'text/plain' | 'text/html';
   /** GET routes answer HEAD too, unless false. */
   head?: boolean;
   /** Answers with what it returns (JSON), or through `reply`; throws a WarblerError to refuse. */

@@ -91,6 +91,7 @@ export function openApiDocument(routes: readonly HttpRoute[]): Json {
       { name: 'health', description: 'Liveness and readiness probes' },
       { name: 'metrics', description: 'Prometheus metrics' },
       { name: 'admin', description: 'The admin API; every route needs an API key with its scope' },
+      { name: 'web', description: 'The web chat app (packages/web), when it is built' },
     ],
     components: {
       schemas: { Error: plain(ErrorResponse) },

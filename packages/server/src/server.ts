@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { Hooks, type Extension } from './hooks/hooks.js';
 import { bannerRoute, healthRoutes, metricsRoute } from './http-health.js';
+import { loadWebApp, webRoutes } from './http-web.js';
 import type { HttpRoute } from './http-route.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -242,7 +243,9 @@ function listenerRoutes(
     all.push(openApiRoute(all));
     return all;
   };
-  const pub = [...health, bannerRoute('Warbler server. WebSocket endpoint: /ws. See docs/protocol.md.\n')];
+  // The web app at `/` when it is built (npm install builds it); else a line saying what this port is.
+  const web = loadWebApp(config.auth.registration);
+  const pub = [...health, ...(web ? webRoutes(web) : [bannerRoute('Warbler server. WebSocket endpoint: /ws. See docs/protocol.md.\n')])];
   if (onPublic !== 'none') pub.push(metricsRoute(d.metrics, 'metrics:read'));
   return {
     public: onPublic === 'all' ? withDoc([...pub, ...d.admin]) : pub,
