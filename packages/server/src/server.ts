@@ -188,15 +188,15 @@ function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus
   const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, lookups, journal };
   const groups = new Groups(deps);
   const contacts = new Contacts(deps);
-  const access = new Access(store, lookups, groups, contacts);
-  const presence = new Presence(deps, { contacts, groups, access });
+  const access = new Access(store, lookups, groups.directory, contacts);
+  const presence = new Presence(deps, { contacts, groups: groups.changes, access });
   const search = new Search(deps, { access });
   const watch = new AccountWatch(
     store,
     hub,
     {
       forgetUser: (id) => access.forgetUser(id),
-      leaveGroups: (id) => groups.removeDeletedUser(id),
+      leaveGroups: (id) => groups.membership.removeDeletedUser(id),
       dropContacts: (id) => contacts.removeDeletedUser(id),
     },
     logger,
@@ -209,7 +209,7 @@ function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus
     send: new MessageSend(store, config, access, journal),
     actions: new MessageActions(store, config, access, journal),
     history: new History(store, config, access),
-    conversations: new Conversations(store, access, groups, journal),
+    conversations: new Conversations(store, access, groups.directory, journal),
     cursors: new Cursors(store, config, bus, access, journal),
     groups,
     contacts,

@@ -8,7 +8,7 @@ import type { ContactSettings } from '../store/contact-store.js';
 import type { Access } from './access.js';
 import type { ContactListener, Contacts } from './contacts.js';
 import type { ServiceDeps } from './deps.js';
-import type { Groups, MembershipListener } from './groups.js';
+import type { GroupChanges, MembershipListener } from './group-changes.js';
 
 type Privacy = ContactSettings['presence'];
 type PresenceState = ResultData<'presence.watch'>['presence'][number];
@@ -56,7 +56,7 @@ export class Presence implements HubListener, ContactListener, MembershipListene
 
   constructor(
     protected readonly deps: ServiceDeps,
-    protected readonly peers: { contacts: Contacts; groups: Groups; access: Access },
+    protected readonly peers: { contacts: Contacts; groups: GroupChanges; access: Access },
   ) {}
 
   async start(): Promise<void> {
