@@ -29,7 +29,24 @@ export type ClusterMessage =
    */
   | { t: 'contacts'; a: number; b: number; block?: boolean }
   /** `user`'s presence privacy is now `presence`. */
-  | { t: 'privacy'; user: number; presence: PresencePrivacy };
+  | { t: 'privacy'; user: number; presence: PresencePrivacy }
+  // --- Coherence across nodes (docs/deploy.md, "Several processes"): the kinds below, in one block. ---
+  /**
+   * The account change feed in the store has new rows (an account disabled or deleted, its password
+   * reset): read it now (AccountWatch), instead of at the next poll.
+   */
+  | { t: 'accounts' }
+  /**
+   * Group `conv` changed and `users` are no longer members (removed, left, dissolved): besides dropping
+   * its state like `group`, a node takes them out of the state it drops, in place, so that a message
+   * its sends already hold is not pushed to them.
+   */
+  | { t: 'left'; conv: string; users: readonly number[] }
+  /**
+   * This node may have missed messages (its bus lost and regained its connection): drop every cached
+   * state and reload it from the store. Raised by a Bus implementation for its own node only.
+   */
+  | { t: 'reset' };
 
 /** The kinds of cluster message. */
 export type ClusterKind = ClusterMessage['t'];
