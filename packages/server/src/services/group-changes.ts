@@ -29,10 +29,15 @@ export class GroupChanges {
     this.listeners.push(l);
   }
 
-  /** Applies the changes other nodes made: drops the group's state, tells the listeners. */
+  /**
+   * Applies the changes other nodes made: drops the group's state (taking out first, in place, those
+   * who left), tells the listeners; after a `reset`, drops every group.
+   */
   start(): void {
     this.deps.bus.on('group', (m) => this.roster.forget(m.conv));
+    this.deps.bus.on('left', (m) => this.roster.forget(m.conv, m.users));
     this.deps.bus.on('members', (m) => this.membersChanged(m.users, m.members));
+    this.deps.bus.on('reset', () => this.roster.forgetAll());
   }
 
   /** A `group` event of `actor`, ready to be stored. */
@@ -43,14 +48,22 @@ export class GroupChanges {
   /**
    * Records a change written with its `group` event in one store transaction (`write`) through the
    * journal, which pushes the event to `recipients` once durable (every connection, the acting one too);
-   * then tells the other nodes that the group changed.
+   * then tells the other nodes that the group changed, and that `gone` left it, and waits until they
+   * have applied it: the op is answered only then, so the change is in force on every node once its
+   * result arrives (docs/deploy.md, "Several processes").
    */
-  async record(conv: string, recipients: readonly number[], d: GroupEventDraft, write: Promise<AppendResult>): Promise<void> {
+  async record(
+    conv: string,
+    recipients: readonly number[],
+    d: GroupEventDraft,
+    write: Promise<AppendResult>,
+    gone: readonly number[] = [],
+  ): Promise<void> {
     await this.deps.journal.record(
       write.then((r) => ({ outcome: r, appended: [{ message: groupEntry(conv, recipients, d), result: r }] })),
     );
     // The other nodes drop their copy of the group and reload it on next use.
-    this.deps.bus.publish({ t: 'group', conv });
+    await this.deps.bus.publishApplied(gone.length > 0 ? { t: 'left', conv, users: gone } : { t: 'group', conv });
   }
 
   /** Membership of `users` changed against `members`: told here (the listeners) and to the other nodes. */
@@ -73,6 +86,7 @@ export class GroupChanges {
       recipients,
       event,
       this.deps.store.groups.removeMembers(g.row.id, [user], event, () => removeFromState(g, [user])),
+      [user],
     );
     this.membershipChanged([user], g.members);
   }
@@ -90,6 +104,7 @@ export class GroupChanges {
         g.members.length = 0;
         g.byUser.clear();
       }),
+      everyone,
     );
     this.membershipChanged(everyone, everyone);
   }

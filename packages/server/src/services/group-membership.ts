@@ -116,6 +116,7 @@ export class GroupMembership {
         recipients,
         event,
         this.deps.store.groups.removeMembers(g.row.id, users, event, () => removeFromState(g, users)),
+        users,
       );
       this.changes.membershipChanged(users, g.members);
       return { removed: users };
