@@ -30,7 +30,11 @@ export type ClusterMessage =
   | { t: 'contacts'; a: number; b: number; block?: boolean }
   /** `user`'s presence privacy is now `presence`. */
   | { t: 'privacy'; user: number; presence: PresencePrivacy }
-  // --- Coherence across nodes (docs/deploy.md, "Several processes"): the kinds below, in one block. ---
+  // --- Coherence across nodes: the kinds below, in one block. The rule for each piece of per-node state
+  // (docs/deploy.md, "Several processes", has the table): group state, block lists, presence privacy
+  // and kicks change through `publishApplied` (in force on every node before the change is answered);
+  // operator account changes through `accounts` (same) or, from the CLI, the store's change feed (1 s);
+  // the login throttle counts on `Bus.counters`; per-IP limits and lookup budgets count per node. ---
   /**
    * The account change feed in the store has new rows (an account disabled or deleted, its password
    * reset): read it now (AccountWatch), instead of at the next poll.

@@ -16,9 +16,10 @@ export type { MembershipListener } from './group-changes.js';
  * Every change runs under the group's lock, is checked against the in-memory state, written with its
  * `group` event in one store transaction, mirrored in memory just before that transaction commits, and
  * then pushed to the members (the acting connection included: a change's result does not carry its
- * event). This in-memory state is per node: each change also publishes a `group` bus message, on which
- * the other nodes drop the group's state and reload it on next use (and `members`, for their presence
- * watches). Two changes of one group made on two nodes at once are not serialized with each other.
+ * event). This in-memory state is per node: each change also publishes a `group` (or `left`) bus
+ * message, on which the other nodes drop the group's state and reload it on next use, and is answered
+ * only once every node has applied it (`publishApplied`; and `members`, for their presence watches).
+ * Two changes of one group made on two nodes at once are not serialized with each other.
  */
 export class Groups {
   /** What this node knows of each group, shared by the parts below. */
