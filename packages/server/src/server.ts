@@ -90,7 +90,12 @@ export async function startServer(
 
   const apiKeys = new ApiKeys(store, audit);
   const invites = new Invites(store.registration, logger);
-  const users = new UserAdmin(store, config, audit, () => watch.nudge());
+  // An operator's change is acted on here and on every other node before the admin API answers.
+  bus.on('accounts', () => watch.pollNow());
+  const users = new UserAdmin(store, config, audit, async () => {
+    await watch.pollNow();
+    await bus.publishApplied({ t: 'accounts' });
+  });
   const admin = adminApi({ keys: apiKeys, users, accounts, invites, audit, logger });
   const routes = listenerRoutes(config, { store, metrics, draining: () => ctx.draining, admin });
   const httpOf = (list: HttpRoute[]) =>
@@ -181,7 +186,12 @@ function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus
   const { config, logger, store, bus, metrics, hooks } = base;
   const hub = new Hub(metrics, bus, logger);
   bus.attach(hub);
-  bus.on('kick', (m) => hub.kick(m.devices, m.close));
+  // On another node, the kick counts as applied once its connections are closed; here, the request that
+  // made it (maybe on a connection it closes) is answered first.
+  bus.on('kick', (m, from) => {
+    const closed = hub.kick(m.devices, m.close);
+    return from === bus.node ? undefined : closed;
+  });
   const audit = new Audit(store, config, logger);
   const accounts = new Accounts(store, bus, config, logger, audit);
   const lookups = new Lookups(store, config);
@@ -189,15 +199,15 @@ function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus
   const deps: ServiceDeps = { store, bus, config, logger, metrics, hub, accounts, lookups, journal };
   const groups = new Groups(deps);
   const contacts = new Contacts(deps);
-  const access = new Access(store, lookups, groups, contacts);
-  const presence = new Presence(deps, { contacts, groups, access });
+  const access = new Access(store, lookups, groups.directory, contacts);
+  const presence = new Presence(deps, { contacts, groups: groups.changes, access });
   const search = new Search(deps, { access });
   const watch = new AccountWatch(
     store,
     hub,
     {
       forgetUser: (id) => access.forgetUser(id),
-      leaveGroups: (id) => groups.removeDeletedUser(id),
+      leaveGroups: (id) => groups.membership.removeDeletedUser(id),
       dropContacts: (id) => contacts.removeDeletedUser(id),
     },
     logger,
@@ -210,7 +220,7 @@ function assemble(base: { config: Config; logger: Logger; store: Store; bus: Bus
     send: new MessageSend(store, config, access, journal),
     actions: new MessageActions(store, config, access, journal),
     history: new History(store, config, access),
-    conversations: new Conversations(store, access, groups, journal),
+    conversations: new Conversations(store, access, groups.directory, journal),
     cursors: new Cursors(store, config, bus, access, journal),
     groups,
     contacts,

@@ -2,8 +2,10 @@ import type { Config } from '../config.js';
 import { WarblerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AuthLimitStore, LimitRecord } from '../store/auth-limit-store.js';
+import type { SharedCounters } from '../bus/bus.js';
 import { LoginThrottle } from './login-throttle.js';
 import { RateBuckets } from './rate-buckets.js';
+import { SharedLoginThrottle } from './shared-throttle.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -37,9 +39,15 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
  * transaction at most `LIMITS_FLUSH_MS` after they happen (never one write per failed login), and
  * loaded before the first login or registration. A crash loses at most the changes of that last
  * second; the per-minute login rate and attempts in flight are not kept.
+ *
+ * Across the processes of a cluster, the username throttle also counts on the Bus's shared counters
+ * (SharedLoginThrottle): a login is refused while either this process's throttle or the cluster's
+ * refuses it. When the shared counters fail (their service is down), this process's throttle alone
+ * holds, and the failure is logged. The per-IP limits count per process (docs/deploy.md).
  */
 export class AuthLimits {
   private readonly users: LoginThrottle;
+  private readonly shared: SharedLoginThrottle;
   private readonly ipFailures: RateBuckets;
   private readonly ipLogins: RateBuckets;
   private readonly ipRegistrations: RateBuckets;
@@ -52,11 +60,13 @@ export class AuthLimits {
     config: Config,
     private readonly store: AuthLimitStore,
     private readonly logger: Logger,
+    counters: SharedCounters,
   ) {
     const changed = () => this.schedule();
     const a = config.auth;
     const t = a.loginThrottle;
     this.users = new LoginThrottle(changed, t.freeFailures, t.baseDelayMs, t.maxDelayMs, t.resetAfterHours * HOUR);
+    this.shared = new SharedLoginThrottle(counters, { ...t, resetAfterMs: t.resetAfterHours * HOUR });
     this.ipFailures = new RateBuckets(a.failedLoginsPerIpPerHour, HOUR, changed);
     this.ipLogins = new RateBuckets(a.loginsPerIpPerMinute, MINUTE);
     this.ipRegistrations = new RateBuckets(a.registrationsPerIpPerHour, HOUR, changed);
@@ -100,16 +110,33 @@ export class AuthLimits {
       this.ipFailures.settle(ip, false, now);
       throw new WarblerError('rate_limited', `too many failed logins for this username; retry in ${seconds(wait)} s`);
     }
+    const everywhere = await this.shared.wait(username).catch((err: unknown) => this.sharedFailed(err));
+    if (everywhere > 0) {
+      this.users.released(username);
+      this.ipFailures.settle(ip, false);
+      throw new WarblerError('rate_limited', `too many failed logins for this username; retry in ${seconds(everywhere)} s`);
+    }
     return { username, ip };
   }
 
-  /** Ends an admitted login: `ok` (right password), `false` (wrong password or unknown user), or `undefined` (no verdict). */
-  endLogin(t: LoginTicket, ok: boolean | undefined): void {
+  /**
+   * Ends an admitted login: `ok` (right password), `false` (wrong password or unknown user), or
+   * `undefined` (no verdict). Resolves once the cluster's count has it too (answer the login after that).
+   */
+  async endLogin(t: LoginTicket, ok: boolean | undefined): Promise<void> {
     const now = Date.now();
     if (ok === true) this.users.succeeded(t.username);
     else if (ok === false) this.users.failed(t.username, now);
     else this.users.released(t.username);
     this.ipFailures.settle(t.ip, ok === false, now);
+    if (ok === true) await this.shared.succeeded(t.username).catch((err: unknown) => this.sharedFailed(err));
+    else if (ok === false) await this.shared.failed(t.username).catch((err: unknown) => this.sharedFailed(err));
+  }
+
+  /** The shared counters failed: this process's throttle alone holds for this attempt. */
+  private sharedFailed(err: unknown): number {
+    this.logger.warn('the shared login throttle is unavailable; counting in this process only', { err });
+    return 0;
   }
 
   /** Counts a registration attempt from `ip`, or throws `rate_limited`. */

@@ -29,7 +29,28 @@ export type ClusterMessage =
    */
   | { t: 'contacts'; a: number; b: number; block?: boolean }
   /** `user`'s presence privacy is now `presence`. */
-  | { t: 'privacy'; user: number; presence: PresencePrivacy };
+  | { t: 'privacy'; user: number; presence: PresencePrivacy }
+  // --- Coherence across nodes: the kinds below, in one block. The rule for each piece of per-node state
+  // (docs/deploy.md, "Several processes", has the table): group state, block lists, presence privacy
+  // and kicks change through `publishApplied` (in force on every node before the change is answered);
+  // operator account changes through `accounts` (same) or, from the CLI, the store's change feed (1 s);
+  // the login throttle counts on `Bus.counters`; per-IP limits and lookup budgets count per node. ---
+  /**
+   * The account change feed in the store has new rows (an account disabled or deleted, its password
+   * reset): read it now (AccountWatch), instead of at the next poll.
+   */
+  | { t: 'accounts' }
+  /**
+   * Group `conv` changed and `users` are no longer members (removed, left, dissolved): besides dropping
+   * its state like `group`, a node takes them out of the state it drops, in place, so that a message
+   * its sends already hold is not pushed to them.
+   */
+  | { t: 'left'; conv: string; users: readonly number[] }
+  /**
+   * This node may have missed messages (its bus lost and regained its connection): drop every cached
+   * state and reload it from the store. Raised by a Bus implementation for its own node only.
+   */
+  | { t: 'reset' };
 
 /** The kinds of cluster message. */
 export type ClusterKind = ClusterMessage['t'];

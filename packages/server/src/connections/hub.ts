@@ -87,19 +87,28 @@ export class Hub implements LocalDelivery {
     if (n > 0) this.metrics.messagesOut.inc(n);
   }
 
-  /** Closes every connection of these devices here (the bus's `kick` message), on the next turn. */
-  kick(deviceIds: readonly number[], close: CloseName): void {
+  /**
+   * Closes every connection of these devices here (the bus's `kick` message), on the next turn; resolves
+   * once they are closed.
+   */
+  kick(deviceIds: readonly number[], close: CloseName): Promise<void> {
     // On the next turn, so a request that revoked its own device is answered before the close.
-    setImmediate(() => {
-      for (const d of deviceIds) for (const c of [...(this.byDevice.get(d) ?? [])]) c.end(close);
-    });
+    return new Promise((done) =>
+      setImmediate(() => {
+        for (const d of deviceIds) for (const c of [...(this.byDevice.get(d) ?? [])]) c.end(close);
+        done();
+      }),
+    );
   }
 
   /** Closes every connection of these users here (accounts disabled or deleted), on the next turn like `kick`. */
-  kickUsers(userIds: readonly number[], close: CloseName): void {
-    setImmediate(() => {
-      for (const u of userIds) for (const c of [...(this.byUser.get(u) ?? [])]) c.end(close);
-    });
+  kickUsers(userIds: readonly number[], close: CloseName): Promise<void> {
+    return new Promise((done) =>
+      setImmediate(() => {
+        for (const u of userIds) for (const c of [...(this.byUser.get(u) ?? [])]) c.end(close);
+        done();
+      }),
+    );
   }
 
   /** Number of users with at least one connection here. */

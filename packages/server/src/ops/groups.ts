@@ -16,20 +16,20 @@ type GroupOp =
   | 'group.transfer'
   | 'group.mute';
 
-/** Groups: settings, membership, roles, join requests, mutes (services/groups.ts). */
+/** Groups: settings, membership, roles, join requests, mutes (services/groups.ts: directory, membership, moderation). */
 export const groupHandlers: Handlers<GroupOp> = {
-  'group.create': (s, data) => s.ctx.groups.create(s.caller, data),
-  'group.get': (s, data) => s.ctx.groups.get(s.caller, data),
-  'group.members': (s, data) => s.ctx.groups.members(s.caller, data),
-  'group.update': (s, data) => s.ctx.groups.update(s.caller, data),
-  'group.dissolve': (s, data) => s.ctx.groups.dissolve(s.caller, data),
-  'group.add': (s, data) => s.ctx.groups.add(s.caller, data),
-  'group.remove': (s, data) => s.ctx.groups.remove(s.caller, data),
-  'group.leave': (s, data) => s.ctx.groups.leave(s.caller, data),
-  'group.join': (s, data) => s.ctx.groups.join(s.caller, data),
-  'group.requests': (s, data) => s.ctx.groups.requests(s.caller, data),
-  'group.approve': (s, data) => s.ctx.groups.approve(s.caller, data),
-  'group.role': (s, data) => s.ctx.groups.setRole(s.caller, data),
-  'group.transfer': (s, data) => s.ctx.groups.transfer(s.caller, data),
-  'group.mute': (s, data) => s.ctx.groups.mute(s.caller, data),
+  'group.create': (s, data) => s.ctx.groups.membership.create(s.caller, data),
+  'group.get': (s, data) => s.ctx.groups.directory.get(s.caller, data),
+  'group.members': (s, data) => s.ctx.groups.directory.members(s.caller, data),
+  'group.update': (s, data) => s.ctx.groups.moderation.update(s.caller, data),
+  'group.dissolve': (s, data) => s.ctx.groups.membership.dissolve(s.caller, data),
+  'group.add': (s, data) => s.ctx.groups.membership.add(s.caller, data),
+  'group.remove': (s, data) => s.ctx.groups.membership.remove(s.caller, data),
+  'group.leave': (s, data) => s.ctx.groups.membership.leave(s.caller, data),
+  'group.join': (s, data) => s.ctx.groups.membership.join(s.caller, data),
+  'group.requests': (s, data) => s.ctx.groups.membership.requests(s.caller, data),
+  'group.approve': (s, data) => s.ctx.groups.membership.approve(s.caller, data),
+  'group.role': (s, data) => s.ctx.groups.moderation.setRole(s.caller, data),
+  'group.transfer': (s, data) => s.ctx.groups.moderation.transfer(s.caller, data),
+  'group.mute': (s, data) => s.ctx.groups.moderation.mute(s.caller, data),
 };

@@ -29,7 +29,8 @@ export interface DeletionSteps {
  * reset (4101 `token_revoked`); their tokens were revoked in the change's own transaction. A deletion is
  * finished here (groups, contacts), where the group and block state is kept in memory; deletions left
  * unfinished by a stop are finished at the next start. Each process polls for itself, so each closes its
- * own connections.
+ * own connections; a change made by a server process also reaches the others at once (the bus's
+ * `accounts` message, applied before the admin API answers), one made by the CLI within the poll.
  */
 export class AccountWatch {
   private last = 0;
@@ -84,9 +85,18 @@ export class AccountWatch {
     if (++this.polls % PRUNE_EVERY === 0) await this.store.admin.pruneAccountChanges(Date.now() - KEEP_CHANGES_MS);
   }
 
+  /**
+   * Reads the changes now, after any poll under way; resolves once they are acted on here (sessions
+   * closed, deletions finished). The bus's `accounts` message runs it on every other node.
+   */
+  pollNow(): Promise<void> {
+    this.running = this.running.then(() => this.poll()).catch((err: unknown) => this.logger.warn('account changes poll failed', { err }));
+    return this.running;
+  }
+
   private async apply(c: AccountChangeRow): Promise<void> {
     this.last = c.id;
-    this.hub.kickUsers([c.userId], c.kind === 'password' ? 'token_revoked' : 'account_disabled');
+    await this.hub.kickUsers([c.userId], c.kind === 'password' ? 'token_revoked' : 'account_disabled');
     if (c.kind === 'deleted') await this.finishDeletion(c.userId);
   }
 

@@ -63,7 +63,7 @@ export class Accounts {
     private readonly audit: AuditLog = NO_AUDIT,
   ) {
     this.dummyHash = hashPassword('dummy password for unknown users', config.auth.scryptCost);
-    this.limits = new AuthLimits(config, store.authLimits, logger);
+    this.limits = new AuthLimits(config, store.authLimits, logger, bus.counters);
   }
 
   private checkPassword(password: string): void {
@@ -164,7 +164,7 @@ export class Accounts {
       user = username ? await this.store.getUserByUsername(username) : undefined;
       ok = (await verifyPassword(input.password, user ? user.passwordHash : await this.dummyHash)) && user !== undefined;
     } finally {
-      this.limits.endLogin(ticket, ok);
+      await this.limits.endLogin(ticket, ok);
     }
     if (!ok || !user) {
       this.audit.record(loginFailed(user?.id, user ? 'wrong_password' : 'unknown_user', ip));
@@ -264,7 +264,7 @@ export class Accounts {
     const revoked = await this.store.revokeDevices(userId, [deviceId], Date.now());
     if (revoked.length === 0) throw new WarblerError('device_not_found');
     this.audit.record({ event: 'device.revoke', userId, deviceId, ip });
-    this.bus.publish({ t: 'kick', devices: revoked, close: 'token_revoked' });
+    await this.bus.publishApplied({ t: 'kick', devices: revoked, close: 'token_revoked' });
   }
 
   /** Logs the device out: its token stops working and its connections close, everywhere. */
@@ -272,7 +272,7 @@ export class Accounts {
     const revoked = await this.store.revokeDevices(userId, [deviceId], Date.now());
     this.audit.record({ event: 'logout', userId, deviceId, ip });
     // Other connections that resumed the same token would otherwise stay logged in.
-    if (revoked.length > 0) this.bus.publish({ t: 'kick', devices: revoked, close: 'logged_out' });
+    if (revoked.length > 0) await this.bus.publishApplied({ t: 'kick', devices: revoked, close: 'logged_out' });
   }
 
   /** Changes the password and revokes every other device of the user. */
@@ -282,7 +282,7 @@ export class Accounts {
     this.checkPassword(newPassword);
     await this.store.setPasswordHash(userId, await hashPassword(newPassword, this.config.auth.scryptCost));
     const revoked = await this.store.revokeDevices(userId, 'all', Date.now(), currentDeviceId);
-    if (revoked.length > 0) this.bus.publish({ t: 'kick', devices: revoked, close: 'token_revoked' });
+    if (revoked.length > 0) await this.bus.publishApplied({ t: 'kick', devices: revoked, close: 'token_revoked' });
     this.audit.record({ event: 'password.change', userId, deviceId: currentDeviceId, ip, detail: { revokedDevices: revoked.length } });
     return revoked.length;
   }

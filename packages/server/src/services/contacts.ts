@@ -10,10 +10,10 @@ import type { RequestContext } from '../connections/request.js';
 
 /** Who is told when contacts change (the presence service), after the change is stored. */
 export interface ContactListener {
-  /** The friendship or block between `a` and `b` changed. */
-  relationChanged(a: number, b: number): void;
-  /** The user's presence privacy setting is now `presence`. */
-  presencePrivacyChanged(userId: number, presence: ContactSettings['presence']): void;
+  /** The friendship or block between `a` and `b` changed; resolves once the listener has acted on it. */
+  relationChanged(a: number, b: number): Promise<void>;
+  /** The user's presence privacy setting is now `presence`; resolves once the listener has acted on it. */
+  presencePrivacyChanged(userId: number, presence: ContactSettings['presence']): Promise<void>;
 }
 
 /**
@@ -40,8 +40,9 @@ const userSince = (r: UserSinceRow): { user: User; since: number } => ({ user: r
  * concerns) in one transaction, then the events are pushed; a device that was offline replays them
  * by sync. The block list lives in memory, loaded at start and kept in step with every change, since
  * messaging asks `isBlocked` on every one-to-one send. Every relation and privacy change is also
- * published on the bus (`contacts`, `privacy`), so the other nodes update their block lists and tell
- * their listeners; a lost message leaves a node's block list stale until its next start.
+ * published on the bus (`contacts`, `privacy`, with `publishApplied`), so the other nodes update their
+ * block lists and tell their listeners before the op is answered; a node that may have missed messages
+ * reads the block lists again (`reset`).
  */
 export class Contacts implements BlockList {
   /** Blocker → the users they blocked. */
@@ -51,16 +52,22 @@ export class Contacts implements BlockList {
   constructor(protected readonly deps: ServiceDeps) {}
 
   async start(): Promise<void> {
-    this.blocks.clear();
-    for (const b of await this.deps.store.contacts.allBlocks()) this.remember(b.blocker, b.blocked, true);
+    await this.loadBlocks();
     // Changes made on other nodes.
     this.deps.bus.on('contacts', (m) => {
       if (m.block !== undefined) this.remember(m.a, m.b, m.block);
-      for (const l of this.listeners) l.relationChanged(m.a, m.b);
+      return Promise.all(this.listeners.map((l) => l.relationChanged(m.a, m.b)));
     });
-    this.deps.bus.on('privacy', (m) => {
-      for (const l of this.listeners) l.presencePrivacyChanged(m.user, m.presence);
-    });
+    this.deps.bus.on('privacy', (m) => Promise.all(this.listeners.map((l) => l.presencePrivacyChanged(m.user, m.presence))));
+    // This node may have missed changes: the block lists are read again.
+    this.deps.bus.on('reset', () => this.loadBlocks());
+  }
+
+  /** Reads every block from the store, replacing what is in memory. */
+  private async loadBlocks(): Promise<void> {
+    const all = await this.deps.store.contacts.allBlocks();
+    this.blocks.clear();
+    for (const b of all) this.remember(b.blocker, b.blocked, true);
   }
   async stop(): Promise<void> {}
 
@@ -96,12 +103,14 @@ export class Contacts implements BlockList {
 
   /**
    * The friendship or block between `a` and `b` changed (with `block`: `a`'s block of `b` is now on or
-   * off): remembered here, told to the listeners here and to the other nodes.
+   * off): remembered here, told to the listeners here and to the other nodes; resolves once every node
+   * has applied it, so the op's answer comes after the change is in force everywhere.
    */
-  private relationChanged(a: number, b: number, block?: boolean): void {
+  private async relationChanged(a: number, b: number, block?: boolean): Promise<void> {
     if (block !== undefined) this.remember(a, b, block);
-    for (const l of this.listeners) l.relationChanged(a, b);
-    this.deps.bus.publish(block === undefined ? { t: 'contacts', a, b } : { t: 'contacts', a, b, block });
+    const here = Promise.all(this.listeners.map((l) => l.relationChanged(a, b)));
+    await this.deps.bus.publishApplied(block === undefined ? { t: 'contacts', a, b } : { t: 'contacts', a, b, block });
+    await here;
   }
 
   async updateProfile(caller: RequestContext, data: RequestData<'profile.update'>): Promise<ResultData<'profile.update'>> {
@@ -138,8 +147,9 @@ export class Contacts implements BlockList {
     );
     if (!settings) throw new WarblerError('user_not_found');
     if (changes.presence !== undefined) {
-      for (const l of this.listeners) l.presencePrivacyChanged(me, settings.presence);
-      this.deps.bus.publish({ t: 'privacy', user: me, presence: settings.presence });
+      const here = Promise.all(this.listeners.map((l) => l.presencePrivacyChanged(me, settings.presence)));
+      await this.deps.bus.publishApplied({ t: 'privacy', user: me, presence: settings.presence });
+      await here;
     }
     return settings;
   }
@@ -181,7 +191,7 @@ export class Contacts implements BlockList {
       case 'already_friends':
         return { status: 'already_friends' };
       case 'friends':
-        this.relationChanged(me, them);
+        await this.relationChanged(me, them);
         return { status: 'friends' };
     }
   }
@@ -198,7 +208,7 @@ export class Contacts implements BlockList {
       ),
     );
     if (outcome === 'not_found') throw new WarblerError('request_not_found');
-    this.relationChanged(me, them);
+    await this.relationChanged(me, them);
     const user = (await this.deps.store.contacts.profiles([them])).get(them);
     return { user: user ?? { id: them, username: '', displayName: '' } };
   }
@@ -229,7 +239,7 @@ export class Contacts implements BlockList {
       ),
     );
     if (outcome === 'not_friends') return { removed: false };
-    this.relationChanged(me, them);
+    await this.relationChanged(me, them);
     return { removed: true };
   }
 
@@ -269,7 +279,7 @@ export class Contacts implements BlockList {
       }),
     );
     if (outcome === 'no_user') throw new WarblerError('user_not_found');
-    if (outcome !== 'already_blocked') this.relationChanged(me, them, true);
+    if (outcome !== 'already_blocked') await this.relationChanged(me, them, true);
     return {};
   }
 
@@ -280,7 +290,7 @@ export class Contacts implements BlockList {
       caller,
       this.deps.store.contacts.unblock(me, them, (o) => (o === 'unblocked' ? [this.event(me, me, { type: 'unblocked', user: them })] : [])),
     );
-    if (outcome === 'unblocked') this.relationChanged(me, them, false);
+    if (outcome === 'unblocked') await this.relationChanged(me, them, false);
     return {};
   }
 
@@ -295,8 +305,8 @@ export class Contacts implements BlockList {
       ),
     );
     for (const b of blocks) this.remember(b.blocker, b.blocked, false);
-    for (const f of friends) this.relationChanged(userId, f);
-    for (const b of blocks) this.relationChanged(b.blocker, b.blocked, false);
+    for (const f of friends) await this.relationChanged(userId, f);
+    for (const b of blocks) await this.relationChanged(b.blocker, b.blocked, false);
   }
 
   async listBlocked(caller: RequestContext, data: RequestData<'block.list'>): Promise<ResultData<'block.list'>> {

@@ -96,14 +96,22 @@ export class GroupRoster {
   /**
    * Drops the group's state (another node changed the group): the next use reloads it from the store, a
    * change waiting for its lock re-runs on the reloaded state, and a load already under way is not kept.
+   * `gone` (members who left) are first taken out of the dropped state, in place: a message that holds
+   * its members array from an earlier access check is not pushed to them.
    */
-  forget(conv: string): void {
+  forget(conv: string, gone: readonly number[] = []): void {
     const g = this.cache.get(conv);
     if (g) {
       g.stale = true;
       this.cache.delete(conv);
+      if (gone.length > 0) removeFromState(g, gone);
     }
     this.loading.delete(conv);
+  }
+
+  /** Drops every group's state (this node may have missed changes): each reloads on next use. */
+  forgetAll(): void {
+    for (const conv of [...this.cache.keys(), ...this.loading.keys()]) this.forget(conv);
   }
 
   /** The group's state from the store (undefined when there is no such group), loaded once at a time. */

@@ -8,7 +8,7 @@ import type { ContactSettings } from '../store/contact-store.js';
 import type { Access } from './access.js';
 import type { ContactListener, Contacts } from './contacts.js';
 import type { ServiceDeps } from './deps.js';
-import type { Groups, MembershipListener } from './groups.js';
+import type { GroupChanges, MembershipListener } from './group-changes.js';
 
 type Privacy = ContactSettings['presence'];
 type PresenceState = ResultData<'presence.watch'>['presence'][number];
@@ -56,7 +56,7 @@ export class Presence implements HubListener, ContactListener, MembershipListene
 
   constructor(
     protected readonly deps: ServiceDeps,
-    protected readonly peers: { contacts: Contacts; groups: Groups; access: Access },
+    protected readonly peers: { contacts: Contacts; groups: GroupChanges; access: Access },
   ) {}
 
   async start(): Promise<void> {
@@ -219,10 +219,11 @@ export class Presence implements HubListener, ContactListener, MembershipListene
     }
   }
 
-  presencePrivacyChanged(userId: number, presence: Privacy): void {
+  /** Resolves once the watchers here whose view changed have been sent the new state. */
+  async presencePrivacyChanged(userId: number, presence: Privacy): Promise<void> {
     if (!this.watchers.has(userId)) return;
     this.privacy.set(userId, presence);
-    this.refresh(userId, [...this.watchers.get(userId)!]).catch((err: unknown) =>
+    await this.refresh(userId, [...this.watchers.get(userId)!]).catch((err: unknown) =>
       this.deps.logger.warn('presence refresh failed', { err }),
     );
   }
@@ -232,7 +233,8 @@ export class Presence implements HubListener, ContactListener, MembershipListene
    * dissolved): sharing a group makes users contacts for presence, so re-evaluate the watches between them.
    */
   membershipChanged(users: readonly number[], members: readonly number[]): void {
-    for (const u of users) for (const m of members) if (m !== u && (this.watches(u, m) || this.watches(m, u))) this.relationChanged(u, m);
+    for (const u of users)
+      for (const m of members) if (m !== u && (this.watches(u, m) || this.watches(m, u))) void this.relationChanged(u, m);
   }
 
   /** True when a connection of `watcher` watches `target`. */
@@ -241,7 +243,8 @@ export class Presence implements HubListener, ContactListener, MembershipListene
     return false;
   }
 
-  relationChanged(a: number, b: number): void {
+  /** Resolves once the watchers here, between `a` and `b`, whose view changed have been sent the new state. */
+  async relationChanged(a: number, b: number): Promise<void> {
     const run = async (watcher: number, target: number): Promise<void> => {
       const conns = [...(this.watchers.get(target) ?? [])].filter((conn) => this.watching.get(conn)?.userId === watcher);
       if (conns.length === 0) return;
@@ -253,8 +256,7 @@ export class Presence implements HubListener, ContactListener, MembershipListene
       await this.refresh(target, conns);
     };
     const fail = (err: unknown) => this.deps.logger.warn('presence refresh failed', { err });
-    run(a, b).catch(fail);
-    run(b, a).catch(fail);
+    await Promise.all([run(a, b).catch(fail), run(b, a).catch(fail)]);
   }
 
   /**

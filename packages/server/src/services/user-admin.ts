@@ -26,15 +26,15 @@ export const adminUser = (u: UserRow): AdminUser => ({
  * What operators do to accounts (the CLI's `warbler user …` and the admin API): list, disable, enable,
  * delete, reset a password. Each change is one store transaction that also records an account change;
  * every server process polls those (AccountWatch) and closes the account's sessions, so this works the
- * same from the CLI in another process as from the server itself. `changed` is called after each change
- * (the server uses it to act at once instead of at its next poll).
+ * same from the CLI in another process as from the server itself. `changed` is awaited after each change
+ * (the server acts on it at once, on every node, instead of at their next polls).
  */
 export class UserAdmin {
   constructor(
     private readonly store: Store,
     private readonly config: Config,
     private readonly audit: AuditLog,
-    private readonly changed: () => void = () => undefined,
+    private readonly changed: () => void | Promise<void> = () => undefined,
   ) {}
 
   /**
@@ -59,7 +59,7 @@ export class UserAdmin {
     const user = await this.find(ref);
     const after = await this.store.admin.setDisabled(user.id, Date.now());
     if (!after) throw new WarblerError('user_not_found');
-    this.done('user.disable', user.id, by);
+    await this.done('user.disable', user.id, by);
     return adminUser(after);
   }
 
@@ -68,7 +68,7 @@ export class UserAdmin {
     const user = await this.find(ref);
     const after = await this.store.admin.setDisabled(user.id, null);
     if (!after) throw new WarblerError('user_not_found');
-    this.done('user.enable', user.id, by);
+    await this.done('user.enable', user.id, by);
     return adminUser(after);
   }
 
@@ -79,7 +79,7 @@ export class UserAdmin {
   async delete(ref: string, by: Operator): Promise<{ id: number }> {
     const user = await this.find(ref);
     if (!(await this.store.admin.deleteUser(user.id, Date.now()))) throw new WarblerError('user_not_found');
-    this.done('user.delete', user.id, by, { username: user.username });
+    await this.done('user.delete', user.id, by, { username: user.username });
     return { id: user.id };
   }
 
@@ -91,17 +91,17 @@ export class UserAdmin {
     if (password.length > 1024) throw new WarblerError('invalid_password', 'password must have at most 1024 characters');
     if (!(await this.store.admin.resetPassword(user.id, await hashPassword(password, this.config.auth.scryptCost), Date.now())))
       throw new WarblerError('user_not_found');
-    this.done('user.password', user.id, by);
+    await this.done('user.password', user.id, by);
     return adminUser(user);
   }
 
-  private done(
+  private async done(
     event: 'user.disable' | 'user.enable' | 'user.delete' | 'user.password',
     userId: number,
     by: Operator,
     detail?: Record<string, string>,
-  ): void {
+  ): Promise<void> {
     this.audit.record({ event, userId, actor: by.actor, ...(by.ip ? { ip: by.ip } : {}), ...(detail ? { detail } : {}) });
-    this.changed();
+    await this.changed();
   }
 }
