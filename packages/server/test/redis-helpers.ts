@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { openRedisBus } from '../src/bus/bus-redis-open.js';
+import type { RedisBus } from '../src/bus/bus-redis.js';
+import type { Config } from '../src/index.js';
+import { createLogger } from '../src/index.js';
+import { eventually, tempDir } from './helpers.js';
+
+/** The shared Redis of this machine (never stopped, flushed or restarted by a test: keys under a unique prefix only). */
+export const SHARED_REDIS = 'redis://127.0.0.1:6379';
+
+/** A key prefix no other test uses. */
+export function uniquePrefix(): string {
+  return `warbler-test:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`;
+}
+
+/** The `bus.redis` settings of a test: its own prefix, a short registry TTL. */
+export function redisSettings(url = SHARED_REDIS, prefix = uniquePrefix(), registryTtlMs = 1500): Config['bus']['redis'] {
+  return { url, keyPrefix: prefix, registryTtlMs, sentinels: [], sentinelName: 'mymaster' };
+}
+
+/** Opens a node of the Redis bus with these settings; handler errors are collected in `errors`. */
+export function openTestBus(settings: Config['bus']['redis'], errors: unknown[] = []): Promise<RedisBus> {
+  return openRedisBus(settings, createLogger('silent'), (err) => errors.push(err));
+}
+
+/** The keys under `prefix` on `url` (a test's leftovers). */
+export async function keysUnder(url: string, prefix: string): Promise<string[]> {
+  const r = new Redis(url);
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return keys.sort();
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Deletes every key under `prefix` (never anything else). */
+export async function deleteUnder(url: string, prefix: string): Promise<void> {
+  const keys = await keysUnder(url, prefix);
+  if (keys.length === 0) return;
+  const r = new Redis(url);
+  await r.del(...keys).finally(() => r.disconnect());
+}
+
+/** A free TCP port on 127.0.0.1 (listened on and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A private `redis-server` on a free port, for tests that kill and restart Redis (never the shared one).
+ * It keeps nothing on disk, so a restart comes back empty, as a Redis without persistence would.
+ */
+export class PrivateRedis {
+  private proc: ChildProcess | undefined;
+  private readonly dir = tempDir('warbler-redis-');
+
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<PrivateRedis> {
+    const r = new PrivateRedis(await freePort());
+    await r.restart();
+    return r;
+  }
+
+  /** Starts it (again) on its port; resolves once it answers PING. */
+  async restart(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    this.proc = spawn('redis-server', args, { stdio: 'ignore' });
+    await eventually(async () => {
+      const c = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      c.on('error', () => undefined);
+      try {
+        await c.connect();
+        await c.ping();
+      } finally {
+        c.disconnect();
+      }
+    }, 10_000);
+  }
+
+  /** Kills it (SIGKILL): an outage, not a shutdown. */
+  async kill(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
