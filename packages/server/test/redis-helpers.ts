@@ -4,9 +4,11 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { openRedisBus } from '../src/bus/bus-redis-open.js';
 import type { RedisBus } from '../src/bus/bus-redis.js';
-import type { Config } from '../src/index.js';
-import { createLogger } from '../src/index.js';
+import type { Bus } from '../src/bus/bus.js';
+import { createBus } from '../src/bus/factory.js';
+import { createLogger, loadConfig, startServer, type Config, type WarblerServer } from '../src/index.js';
 import { eventually, tempDir } from './helpers.js';
+import { dropTestStore, testStoreConfig } from './test-store.js';
 
 /** The shared Redis of this machine (never stopped, flushed or restarted by a test: keys under a unique prefix only). */
 export const SHARED_REDIS = 'redis://127.0.0.1:6379';
@@ -112,4 +114,53 @@ export class PrivateRedis {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Servers in this process on one Redis bus (each its own node) and one store. */
+export interface RedisCluster {
+  servers: WarblerServer[];
+  /** The buses, as the servers use them (a test may hold one's pushes back). */
+  buses: Bus[];
+  settings: Config['bus']['redis'];
+  /** Stops every server, removes the store and the keys under the cluster's prefix. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts `n` servers on port 0, each a node of the Redis bus at `url` (under a fresh key prefix), all on
+ * one store (the data folder's: on SQLite one file, as several processes on one machine would share).
+ */
+export async function startRedisCluster(n: number, url = SHARED_REDIS, registryTtlMs = 1500): Promise<RedisCluster> {
+  const dataDir = tempDir();
+  const settings = redisSettings(url, uniquePrefix(), registryTtlMs);
+  const servers: WarblerServer[] = [];
+  const buses: Bus[] = [];
+  const stop = async () => {
+    for (const s of servers) await s.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropTestStore(dataDir);
+    await deleteUnder(url, settings.keyPrefix).catch(() => undefined);
+  };
+  try {
+    for (let i = 0; i < n; i++) {
+      const config = loadConfig({
+        overrides: {
+          dataDir,
+          server: { port: 0, host: '127.0.0.1' },
+          admin: { port: 0 },
+          auth: { scryptCost: 1024, registration: 'open' },
+          store: { ...(await testStoreConfig(dataDir)), sqlite: { synchronous: 'normal' } },
+          bus: { driver: 'redis', redis: settings },
+          log: { level: 'silent' },
+        },
+      });
+      const bus = await createBus(config, createLogger('silent'));
+      buses.push(bus);
+      servers.push(await startServer(config, createLogger('silent'), [], { bus }));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { servers, buses, settings, stop };
 }
