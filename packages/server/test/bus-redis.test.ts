@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import type { ClusterMessage } from '../src/bus/bus.js';
@@ -7,8 +9,8 @@ import type { RedisBus } from '../src/bus/bus-redis.js';
 import { ConfigError, createLogger, loadConfig } from '../src/index.js';
 import { createBus } from '../src/bus/factory.js';
 import { busContract } from './bus.contract.js';
-import { eventually } from './helpers.js';
-import { SHARED_REDIS, deleteUnder, keysUnder, openTestBus, redisSettings, uniquePrefix } from './redis-helpers.js';
+import { eventually, tempDir } from './helpers.js';
+import { PrivateRedis, SHARED_REDIS, deleteUnder, freePort, keysUnder, openTestBus, redisSettings, uniquePrefix } from './redis-helpers.js';
 
 busContract('Redis', async (n) => {
   const settings = redisSettings();
@@ -57,7 +59,14 @@ test('Redis bus: a node killed without leaving drops out of the registry within 
   const killedAt = Date.now();
   child.kill('SIGKILL');
 
-  await eventually(() => assert.deepEqual(offline.map((m) => m.t === 'presence' && [m.user, m.online]), [[1, false]]), 10_000);
+  await eventually(
+    () =>
+      assert.deepEqual(
+        offline.map((m) => m.t === 'presence' && [m.user, m.online]),
+        [[1, false]],
+      ),
+    10_000,
+  );
   // Within the TTL plus a third (the sweep period), plus this test's scheduling slack.
   assert.ok(Date.now() - killedAt < 1000 + 334 + 2000, `dropped after ${Date.now() - killedAt} ms`);
   assert.deepEqual([...(await survivor.online.onlineAmong([1, 2]))], [2]);
@@ -85,4 +94,27 @@ test('Redis bus: a wrong URL or an unreachable Redis fails the start with one li
     assert.match(err.message, expected);
     assert.ok(!err.message.includes('\n') && !err.message.includes('ECONNREFUSED\n'), err.message);
   }
+});
+
+test('Redis bus through Sentinel: the nodes ask the Sentinel for the primary, and messages and the registry work there', async (t) => {
+  const primary = await PrivateRedis.start();
+  t.after(() => primary.stop());
+  const dir = tempDir('warbler-sentinel-');
+  const port = await freePort();
+  writeFileSync(join(dir, 'sentinel.conf'), `port ${port}\nbind 127.0.0.1\nsentinel monitor warbler-test 127.0.0.1 ${primary.port} 1\n`);
+  const sentinel = spawn('redis-server', [join(dir, 'sentinel.conf'), '--sentinel'], { stdio: 'ignore' });
+  t.after(() => {
+    sentinel.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // The URL's host is not used with Sentinels (nothing listens on port 1).
+  const settings = { ...redisSettings('redis://127.0.0.1:1'), sentinels: [`127.0.0.1:${port}`], sentinelName: 'warbler-test' };
+  const [a, b] = await eventually(async () => [await openTestBus(settings), await openTestBus(settings)], 10_000);
+  t.after(() => Promise.all([a!.close(), b!.close()]));
+  const got: string[] = [];
+  b!.attach({ deliver: (_users, payload) => got.push(payload) });
+  assert.equal(await b!.online.connect(b!.node, 5, 50), true);
+  a!.deliver([5], 'via the primary the Sentinel named');
+  await eventually(() => assert.deepEqual(got, ['via the primary the Sentinel named']));
+  assert.ok((await keysUnder(primary.url, settings.keyPrefix)).includes(`${settings.keyPrefix}u:5`), 'the registry is on the primary');
 });

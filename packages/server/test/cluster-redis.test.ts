@@ -77,7 +77,12 @@ test('three servers on the Redis bus and one store: users on different servers c
   t.after(() => back.close());
   await back.request('hello', { protocol: 1 });
   await back.request('auth.login', { username: b.username, password: 'password-123' });
-  await eventually(() => assert.deepEqual(seen, [[b.id, false], [b.id, true]]));
+  await eventually(() =>
+    assert.deepEqual(seen, [
+      [b.id, false],
+      [b.id, true],
+    ]),
+  );
 });
 
 test('Redis bus: pushes of one conversation from two servers arrive out of sequence order; the SDK holds the later one and fills the gap by sync', async (t) => {

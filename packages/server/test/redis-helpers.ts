@@ -30,7 +30,7 @@ export function openTestBus(settings: Config['bus']['redis'], errors: unknown[] 
 
 /** The keys under `prefix` on `url` (a test's leftovers). */
 export async function keysUnder(url: string, prefix: string): Promise<string[]> {
-  const r = new Redis(url);
+  const r = oneShot(url);
   try {
     const keys: string[] = [];
     let cursor = '0';
@@ -45,11 +45,18 @@ export async function keysUnder(url: string, prefix: string): Promise<string[]> 
   }
 }
 
+/** A connection for one look, that fails instead of retrying when Redis is down. */
+function oneShot(url: string): Redis {
+  const r = new Redis(url, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  r.on('error', () => undefined);
+  return r;
+}
+
 /** Deletes every key under `prefix` (never anything else). */
 export async function deleteUnder(url: string, prefix: string): Promise<void> {
   const keys = await keysUnder(url, prefix);
   if (keys.length === 0) return;
-  const r = new Redis(url);
+  const r = oneShot(url);
   await r.del(...keys).finally(() => r.disconnect());
 }
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config/error.js';
 import type { Logger } from '../logger.js';
@@ -14,7 +14,11 @@ type RedisSettings = Config['bus']['redis'];
  * An unreachable server fails here with one line naming the key (`bus.redis.url`, or
  * `bus.redis.sentinels`); after the start, the connections retry forever (every 100 ms more, up to 2 s).
  */
-export async function openRedisBus(settings: RedisSettings, logger: Logger, report: (err: unknown, kind: string) => void): Promise<RedisBus> {
+export async function openRedisBus(
+  settings: RedisSettings,
+  logger: Logger,
+  report: (err: unknown, kind: string) => void,
+): Promise<RedisBus> {
   const { Redis } = await import('ioredis');
   const key = settings.sentinels.length > 0 ? 'bus.redis.sentinels' : 'bus.redis.url';
   let starting = true;

@@ -72,7 +72,11 @@ export class RedisBus implements Bus {
     });
     await this.sub.subscribe(this.channel);
     const report = (err: unknown) => this.opts.report(err, 'registry');
-    await this.online.start((users) => this.announceOffline(users), () => this.local?.lost?.(), report);
+    await this.online.start(
+      (users) => this.announceOffline(users),
+      () => this.local?.lost?.(),
+      report,
+    );
     this.pub.on('close', () => this.linkDown('pub'));
     this.sub.on('close', () => this.linkDown('sub'));
     this.pub.on('ready', () => void this.pubBack().catch(report));
@@ -109,7 +113,8 @@ export class RedisBus implements Bus {
     try {
       const gone = await this.online.dropNode(this.node);
       const lastSeen = Date.now();
-      for (const user of gone) await this.pub.publish(this.channel, `m${this.node}\n${JSON.stringify({ t: 'presence', user, online: false, lastSeen })}`);
+      for (const user of gone)
+        await this.pub.publish(this.channel, `m${this.node}\n${JSON.stringify({ t: 'presence', user, online: false, lastSeen })}`);
     } catch {
       // Redis unreachable: the others sweep this node once its liveness key expires.
     }
@@ -133,7 +138,10 @@ export class RedisBus implements Bus {
       switch (text[0]) {
         case 'd': {
           const nl2 = text.indexOf('\n', nl + 1);
-          const users = text.slice(nl + 1, nl2).split(',').map(Number);
+          const users = text
+            .slice(nl + 1, nl2)
+            .split(',')
+            .map(Number);
           if (this.local && users.some((u) => this.online.holds(u))) this.local.deliver(users, text.slice(nl2 + 1));
           return;
         }

@@ -22,8 +22,11 @@ import type { OnlineDevice, OnlineRegistry } from './online.js';
  * online here).
  */
 export class RedisOnlineRegistry implements OnlineRegistry {
-  /** This node's entries: user → device → connections. */
-  private readonly mine = new Map<number, Map<number, number>>();
+  /**
+   * This node's entries: user → [device, connections, device, connections, …]. A flat array, not a map:
+   * users have few devices, and this counts in every connection's memory.
+   */
+  private readonly mine = new Map<number, number[]>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -64,7 +67,7 @@ export class RedisOnlineRegistry implements OnlineRegistry {
   /** Replaces this node's entries in Redis by those recorded here, and renews its liveness key. */
   rebuild(): Promise<unknown> {
     const args: (string | number)[] = [this.prefix, this.node, this.ttlMs];
-    for (const [user, devices] of this.mine) for (const [device, n] of devices) args.push(user, device, n);
+    for (const [user, pairs] of this.mine) for (let i = 0; i < pairs.length; i += 2) args.push(user, pairs[i]!, pairs[i + 1]!);
     return this.call('warblerRebuild', ...args);
   }
 
@@ -76,10 +79,14 @@ export class RedisOnlineRegistry implements OnlineRegistry {
   async connect(node: string, user: number, device: number): Promise<boolean> {
     let firstHere = false;
     if (node === this.node) {
-      let devices = this.mine.get(user);
-      if (!devices) this.mine.set(user, (devices = new Map()));
-      firstHere = devices.size === 0;
-      devices.set(device, (devices.get(device) ?? 0) + 1);
+      const pairs = this.mine.get(user);
+      firstHere = !pairs;
+      if (!pairs) this.mine.set(user, [device, 1]);
+      else {
+        const i = indexOf(pairs, device);
+        if (i < 0) pairs.push(device, 1);
+        else pairs[i + 1]!++;
+      }
     }
     const r = await this.call<number>('warblerConnect', this.prefix, node, user, device).catch(() => (firstHere ? 1 : 0));
     return r === 1;
@@ -88,13 +95,13 @@ export class RedisOnlineRegistry implements OnlineRegistry {
   async disconnect(node: string, user: number, device: number): Promise<boolean> {
     let lastHere = false;
     if (node === this.node) {
-      const devices = this.mine.get(user);
-      const n = devices?.get(device);
-      if (!devices || n === undefined) return false;
-      if (n > 1) devices.set(device, n - 1);
-      else devices.delete(device);
-      if (devices.size === 0) this.mine.delete(user);
-      lastHere = devices.size === 0;
+      const pairs = this.mine.get(user);
+      const i = pairs ? indexOf(pairs, device) : -1;
+      if (!pairs || i < 0) return false;
+      if (pairs[i + 1]! > 1) pairs[i + 1]!--;
+      else pairs.splice(i, 2);
+      lastHere = pairs.length === 0;
+      if (lastHere) this.mine.delete(user);
     }
     const r = await this.call<number>('warblerDisconnect', this.prefix, node, user, device).catch(() => (lastHere ? 1 : 0));
     return r === 1;
@@ -118,7 +125,8 @@ export class RedisOnlineRegistry implements OnlineRegistry {
         return { node: f.slice(0, i), device: Number(f.slice(i + 1)) };
       });
     } catch {
-      return [...(this.mine.get(user)?.keys() ?? [])].map((device) => ({ device, node: this.node }));
+      const pairs = this.mine.get(user) ?? [];
+      return pairs.filter((_, i) => i % 2 === 0).map((device) => ({ device, node: this.node }));
     }
   }
 
@@ -131,6 +139,12 @@ export class RedisOnlineRegistry implements OnlineRegistry {
   private call<T>(script: keyof typeof SCRIPTS, ...args: (string | number)[]): Promise<T> {
     return (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[script]!(...args);
   }
+}
+
+/** Where `device` is in a flat [device, connections, …] array, or -1. */
+function indexOf(pairs: readonly number[], device: number): number {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === device) return i;
+  return -1;
 }
 
 /**

@@ -95,7 +95,7 @@ export const CONFIG_SCHEMA = section({
       ),
       keyPrefix: str(
         'warbler:',
-        "Prefix of every Redis key and of the pub/sub channel: several deployments can share one Redis (or one database) with different prefixes. Every process of one deployment must use the same.",
+        'Prefix of every Redis key and of the pub/sub channel: several deployments can share one Redis (or one database) with different prefixes. Every process of one deployment must use the same.',
       ),
       registryTtlMs: int(
         15000,
@@ -106,7 +106,7 @@ export const CONFIG_SCHEMA = section({
       sentinels: list(
         'Redis Sentinels as `host:port`, e.g. `["10.0.0.1:26379", "10.0.0.2:26379"]`: when set, the processes ask them for the current primary of `bus.redis.sentinelName` and follow a failover. Empty: `bus.redis.url` is the server. In the environment: a comma-separated list.',
       ),
-      sentinelName: str('mymaster', 'The primary\'s name in the Sentinels\' configuration (used only with `bus.redis.sentinels`).'),
+      sentinelName: str('mymaster', "The primary's name in the Sentinels' configuration (used only with `bus.redis.sentinels`)."),
     }),
   }),
   auth: section({
