@@ -113,8 +113,8 @@ export class RedisBus implements Bus {
     try {
       const gone = await this.online.dropNode(this.node);
       const lastSeen = Date.now();
-      for (const user of gone)
-        await this.pub.publish(this.channel, `m${this.node}\n${JSON.stringify({ t: 'presence', user, online: false, lastSeen })}`);
+      const presence = (user: number) => `m${this.node}\n${JSON.stringify({ t: 'presence', user, online: false, lastSeen })}`;
+      await Promise.all(gone.map((user) => this.pub.publish(this.channel, presence(user))));
     } catch {
       // Redis unreachable: the others sweep this node once its liveness key expires.
     }
