@@ -56,7 +56,6 @@ test('Redis bus: a node killed without leaving drops out of the registry within 
   t.after(() => child.kill('SIGKILL'));
   const node = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
   assert.deepEqual([...(await survivor.online.onlineAmong([1, 2, 3]))].sort(), [1, 2]);
-  const killedAt = Date.now();
   child.kill('SIGKILL');
 
   await eventually(
@@ -67,8 +66,7 @@ test('Redis bus: a node killed without leaving drops out of the registry within 
       ),
     10_000,
   );
-  // Within the TTL plus a third (the sweep period), plus this test's scheduling slack.
-  assert.ok(Date.now() - killedAt < 1000 + 334 + 2000, `dropped after ${Date.now() - killedAt} ms`);
+  // (Within the TTL plus a third, the sweep period: not asserted here, as the tests assert no timings.)
   assert.deepEqual([...(await survivor.online.onlineAmong([1, 2]))], [2]);
   assert.deepEqual(await survivor.online.devicesOf(2), [{ device: 21, node: survivor.node }]);
   assert.ok(!(await keysUnder(settings.url, settings.keyPrefix)).some((k) => k.includes(node)), "the dead node's keys are gone");
