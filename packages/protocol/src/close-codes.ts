@@ -12,6 +12,7 @@ export const CLOSE_CODES = {
   idle_timeout: { code: 4002, reconnect: true, reason: 'no heartbeat' },
   auth_timeout: { code: 4003, reconnect: true, reason: 'not authenticated in time' },
   internal_error: { code: 4004, reconnect: true, reason: 'internal error' },
+  resync: { code: 4005, reconnect: true, reason: 'pushes may have been missed; reconnect and sync' },
   logged_out: { code: 4100, reconnect: false, reason: 'logged out' },
   token_revoked: { code: 4101, reconnect: false, reason: 'device token revoked' },
   protocol_unsupported: { code: 4102, reconnect: false, reason: 'protocol version not supported' },

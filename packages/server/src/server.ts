@@ -81,7 +81,12 @@ export async function startServer(
   // Loaded here, not by import: the CLI's other commands (`warbler user …`) need neither Fastify nor prom-client.
   const [{ createHttp }, { Metrics }] = await Promise.all([import('./http.js'), import('./metrics.js')]);
   const store = await createStore(config);
-  const bus = parts.bus ?? createBus(config, logger);
+  const bus =
+    parts.bus ??
+    (await createBus(config, logger).catch(async (e: unknown) => {
+      await store.close();
+      throw e;
+    }));
   const metrics: Metrics = new Metrics();
   const d = assemble({ config, logger, store, bus, metrics, hooks: new Hooks(extensions, logger) });
   const { audit, accounts, journal, watch, ctx } = d;

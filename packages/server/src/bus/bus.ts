@@ -7,6 +7,12 @@ export type { ClusterKind, ClusterMessage, MessageOf } from './cluster-messages.
 export interface LocalDelivery {
   /** Writes `payload` (a serialized event frame) to every local connection of these users but `exceptConn`. */
   deliver(userIds: readonly number[], payload: string, exceptConn?: string): void;
+  /**
+   * Pushes to this node's connections may have been lost (the bus's link to the other nodes broke and is
+   * back): every client connected now must catch up (the hub closes them with `resync`, 4005). Only a
+   * bus that can lose its link calls it (not the memory network).
+   */
+  lost?(): void;
 }
 
 /** The kinds a service subscribes to with `Bus.on` (`deliver` lands on the attached LocalDelivery). */
@@ -21,7 +27,7 @@ export type Subscriber<K extends SubscribedKind> = (msg: MessageOf<K>, from: str
 /**
  * The Bus seam: carries cluster messages (cluster-messages.ts) between the nodes (server processes) of
  * one deployment. Each node has its own Bus; the memory implementation is a network inside one process
- * (bus-memory.ts), the Redis one (next) a channel per node or per user on a Redis server.
+ * (bus-memory.ts), the Redis one (bus-redis.ts) one pub/sub channel on a Redis server.
  *
  * Contract, for every implementation:
  * - **Routing by kind.** `deliver` goes to this node (its LocalDelivery keeps the users it holds) and to
@@ -34,6 +40,12 @@ export type Subscriber<K extends SubscribedKind> = (msg: MessageOf<K>, from: str
  * - **At most once.** A message may be lost (a node restarting, a network cut); nothing is retried.
  *   Clients recover by sync (the conversation sequences); caches reload what they dropped from the store.
  *   A lost invalidation leaves a cache stale until that state changes again or the node restarts.
+ *   A bus that knows it may have lost messages to or from a node (its link broke) tells that node's
+ *   LocalDelivery `lost()` once the link is back, so its clients resync.
+ * - **What a client sees** when two nodes push to it: each node's pushes in that node's order, but
+ *   pushes of one conversation made on two nodes (two senders on two processes) may arrive out of sequence
+ *   order; the client holds the later one and syncs the gap (docs/protocol.md, "Delivery across server
+ *   processes"). With one node, pushes of a conversation arrive in sequence order.
  * - **Order per publisher.** Messages from one publisher reach each node in publish order, all kinds
  *   together (a `group` invalidation is never overtaken by a later `deliver` of the same publisher).
  *   Nothing orders messages of different publishers.

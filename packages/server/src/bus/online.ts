@@ -16,9 +16,9 @@ export interface OnlineDevice {
  *   answers are exact for the calls they follow. A `disconnect` without its `connect` changes nothing.
  * - **Node failure.** `dropNode(node)` removes every entry of that node and resolves with the users who
  *   thereby have no connection anywhere; the caller publishes `presence` offline for them. The memory
- *   network calls it when a node leaves (its Bus is closed); the Redis registry will keep each node's
- *   entries under a key with a TTL that the node refreshes, so a node that dies without leaving drops out
- *   within the TTL and whichever node finds the key gone drops and announces it.
+ *   network calls it when a node leaves (its Bus is closed); the Redis registry (online-redis.ts) keeps a
+ *   liveness key with a TTL that each node renews, so a node that dies without leaving drops out within
+ *   the TTL (plus a third) and whichever node finds the key gone drops it and announces its users.
  * - Reads (`onlineAmong`, `devicesOf`) see every change that resolved before them.
  */
 export interface OnlineRegistry {

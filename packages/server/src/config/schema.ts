@@ -83,7 +83,31 @@ export const CONFIG_SCHEMA = section({
     }),
   }),
   bus: section({
-    driver: oneOf('memory', ['memory'], 'How events reach connections. Only `memory` (one process) exists today.'),
+    driver: oneOf(
+      'memory',
+      ['memory', 'redis'],
+      'How events reach connections and where the online registry lives: `memory` (one process) or `redis` (several processes or machines on one Redis; settings `bus.redis.*`). See [Several processes on Redis](deploy.md#several-processes-on-redis).',
+    ),
+    redis: section({
+      url: str(
+        'redis://127.0.0.1:6379',
+        'The Redis server, `redis://[[user]:password@]host[:port][/db]` (`rediss://` for TLS). With `bus.redis.sentinels` its host and port are not used (its password and db are). One Redis (standalone, or a primary with replicas behind Sentinel); a Redis Cluster is refused at start. A URL that does not answer fails the start.',
+      ),
+      keyPrefix: str(
+        'warbler:',
+        'Prefix of every Redis key and of the pub/sub channel: several deployments can share one Redis (or one database) with different prefixes. Every process of one deployment must use the same.',
+      ),
+      registryTtlMs: int(
+        15000,
+        1000,
+        600000,
+        "How long a process's online-registry entries outlive it, ms: each process renews its liveness key every third of this; when it stops renewing (killed, cut off from Redis), another process drops its entries and announces its users offline within this time plus a third.",
+      ),
+      sentinels: list(
+        'Redis Sentinels as `host:port`, e.g. `["10.0.0.1:26379", "10.0.0.2:26379"]`: when set, the processes ask them for the current primary of `bus.redis.sentinelName` and follow a failover. Empty: `bus.redis.url` is the server. In the environment: a comma-separated list.',
+      ),
+      sentinelName: str('mymaster', "The primary's name in the Sentinels' configuration (used only with `bus.redis.sentinels`)."),
+    }),
   }),
   auth: section({
     registration: oneOf(

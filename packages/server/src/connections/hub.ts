@@ -111,6 +111,15 @@ export class Hub implements LocalDelivery {
     );
   }
 
+  /** Pushes may have been lost (the bus's link broke and is back): every client here reconnects and syncs. */
+  lost(): void {
+    this.logger.warn('bus: pushes may have been lost; closing every connection here with resync (4005)', { connections: this.byId.size });
+    const all = [...this.byId.values()];
+    setImmediate(() => {
+      for (const c of all) c.end('resync');
+    });
+  }
+
   /** Number of users with at least one connection here. */
   get users(): number {
     return this.byUser.size;
