@@ -1,11 +1,21 @@
 import type { Redis } from 'ioredis';
 import type { BusErrorReporter } from './bus-memory.js';
 import type { Bus, ClusterMessage, LocalDelivery, SubscribedKind, Subscriber } from './bus.js';
-import { TO_OTHERS } from './bus.js';
+import { APPLY_TIMEOUT_MS, TO_OTHERS, TO_SELF } from './bus.js';
+import { RedisCounters } from './counters-redis.js';
 import { RedisOnlineRegistry } from './online-redis.js';
 
 /** A subscriber of any kind, as the bus keeps it. */
-type AnySubscriber = (msg: Exclude<ClusterMessage, { t: 'deliver' }>, from: string) => void;
+type AnySubscriber = (msg: Exclude<ClusterMessage, { t: 'deliver' }>, from: string) => unknown;
+
+/** A `publishApplied` of this node waiting for the other nodes' answers. */
+interface Pending {
+  /** The nodes still to answer; undefined until the registered nodes are known (answers are kept meanwhile). */
+  waiting: Set<string> | undefined;
+  answered: Set<string>;
+  done: (silent: number) => void;
+  timer: NodeJS.Timeout;
+}
 
 /** What a RedisBus needs besides its two connections. */
 export interface RedisBusOptions {
@@ -35,16 +45,21 @@ export interface RedisBusOptions {
  * machines this bus is for.
  *
  * **The wire** (the payload is never escaped again): `d<node>\n<user,user,…>\n<payload>` for
- * `deliver`, `m<node>\n<JSON>` for the other messages, `l<node>` for "this node lost publishes".
+ * `deliver`, `m<node>\n<JSON>` for the other messages, `a<node>\n<id>\n<JSON>` for one published with
+ * `publishApplied`, answered by each node that applied it with `k<node>\n<publisher>\n<id>`, and
+ * `l<node>` for "this node lost publishes". `publishApplied` waits for the nodes registered in the
+ * online registry (`<prefix>nodes`), read on the same connection right after the PUBLISH.
  *
  * **Outage.** Both connections fail fast while Redis is unreachable (no offline queue, nothing resent):
  * local deliveries go on, publishes are dropped and counted, the registry records changes in memory.
  * When the link is back: the registry is rebuilt from memory; a node whose subscription broke tells its
  * hub `lost()` (its clients may have missed pushes); a node that dropped publishes publishes `l`, and
- * every other node's hub is told `lost()` (their clients may have missed its pushes).
+ * every other node's hub is told `lost()` (their clients may have missed its pushes). Either way the
+ * node that may have missed messages raises `reset` on itself, so its services reload what they cache.
  */
 export class RedisBus implements Bus {
   readonly online: RedisOnlineRegistry;
+  readonly counters: RedisCounters;
   readonly node: string;
   private readonly channel: string;
   private local: LocalDelivery | undefined;
@@ -54,6 +69,8 @@ export class RedisBus implements Bus {
   private dropped = 0;
   private subLost = false;
   private pubLost = false;
+  private readonly pending = new Map<string, Pending>();
+  private applySeq = 0;
 
   constructor(
     private readonly pub: Redis,
@@ -63,6 +80,7 @@ export class RedisBus implements Bus {
     this.node = opts.node;
     this.channel = `${opts.prefix}bus`;
     this.online = new RedisOnlineRegistry(pub, opts.prefix, opts.node, opts.ttlMs);
+    this.counters = new RedisCounters(pub, opts.prefix);
   }
 
   /** Subscribes, registers the node and starts watching the link. */
@@ -95,8 +113,30 @@ export class RedisBus implements Bus {
 
   publish(msg: Exclude<ClusterMessage, { t: 'deliver' }>): void {
     if (this.closed) return;
-    if (!TO_OTHERS.has(msg.t)) this.dispatch(msg, this.node);
-    this.send(`m${this.node}\n${JSON.stringify(msg)}`);
+    void this.dispatchHere(msg);
+    if (!TO_SELF.has(msg.t)) this.send(`m${this.node}\n${JSON.stringify(msg)}`);
+  }
+
+  async publishApplied(msg: Exclude<ClusterMessage, { t: 'deliver' }>): Promise<number> {
+    if (this.closed) return 0;
+    const here = this.dispatchHere(msg);
+    if (TO_SELF.has(msg.t)) {
+      await here;
+      return 0;
+    }
+    const id = String(++this.applySeq);
+    const silent = new Promise<number>((done) => {
+      const timer = setTimeout(() => this.settle(id), APPLY_TIMEOUT_MS);
+      this.pending.set(id, { waiting: undefined, answered: new Set(), done, timer });
+    });
+    this.send(`a${this.node}\n${id}\n${JSON.stringify(msg)}`);
+    // Queued after the PUBLISH on the same connection: the nodes registered when it went out.
+    this.pub.smembers(this.online.nodesKey).then(
+      (nodes) => this.expect(id, nodes),
+      () => this.settle(id), // Redis unreachable: the message was dropped too (see Outage); nobody to wait for
+    );
+    await here;
+    return silent;
   }
 
   on<K extends SubscribedKind>(kind: K, handler: Subscriber<K>): void {
@@ -109,6 +149,7 @@ export class RedisBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     this.local = undefined;
+    for (const id of [...this.pending.keys()]) this.settle(id);
     this.online.stop();
     try {
       const gone = await this.online.dropNode(this.node);
@@ -146,23 +187,74 @@ export class RedisBus implements Bus {
           return;
         }
         case 'm':
-          return this.dispatch(JSON.parse(text.slice(nl + 1)) as Exclude<ClusterMessage, { t: 'deliver' }>, from);
+          return void this.dispatch(JSON.parse(text.slice(nl + 1)) as Exclude<ClusterMessage, { t: 'deliver' }>, from);
+        case 'a': {
+          const nl2 = text.indexOf('\n', nl + 1);
+          const id = text.slice(nl + 1, nl2);
+          const applied = this.dispatch(JSON.parse(text.slice(nl2 + 1)) as Exclude<ClusterMessage, { t: 'deliver' }>, from);
+          void applied.then(() => this.send(`k${this.node}\n${from}\n${id}`));
+          return;
+        }
+        case 'k': {
+          const nl2 = text.indexOf('\n', nl + 1);
+          if (text.slice(nl + 1, nl2) === this.node) this.answered(text.slice(nl2 + 1), from);
+          return;
+        }
         case 'l':
-          return this.local?.lost?.();
+          // Node `from` lost publishes: this node's clients may have missed its pushes, its caches its invalidations.
+          this.local?.lost?.();
+          return void this.dispatch({ t: 'reset' }, this.node);
       }
     } catch (err) {
       this.opts.report(err, text[0] === 'd' ? 'deliver' : 'message');
     }
   }
 
-  private dispatch(msg: Exclude<ClusterMessage, { t: 'deliver' }>, from: string): void {
+  /** Runs this node's subscribers of a message it publishes, when its kind comes here. */
+  private dispatchHere(msg: Exclude<ClusterMessage, { t: 'deliver' }>): Promise<unknown> {
+    return TO_OTHERS.has(msg.t) ? Promise.resolve() : this.dispatch(msg, this.node);
+  }
+
+  /** Runs the subscribers of `msg`; resolves once the promises they returned have settled. */
+  private dispatch(msg: Exclude<ClusterMessage, { t: 'deliver' }>, from: string): Promise<unknown> {
+    const running: Promise<unknown>[] = [];
+    const fail = (err: unknown) => this.opts.report(err, msg.t);
     for (const h of this.subscribers.get(msg.t) ?? []) {
       try {
-        h(msg, from);
+        const r = h(msg, from);
+        if (r instanceof Promise) running.push(r.catch(fail));
       } catch (err) {
-        this.opts.report(err, msg.t);
+        fail(err);
       }
     }
+    return running.length > 0 ? Promise.all(running) : Promise.resolve();
+  }
+
+  /** The nodes registered when `publishApplied` message `id` went out: it waits for those but this one. */
+  private expect(id: string, nodes: string[]): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    p.waiting = new Set(nodes.filter((n) => n !== this.node && !p.answered.has(n)));
+    if (p.waiting.size === 0) this.settle(id);
+  }
+
+  /** Node `from` has applied this node's message `id`. */
+  private answered(id: string, from: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    if (!p.waiting) p.answered.add(from);
+    else if (p.waiting.delete(from) && p.waiting.size === 0) this.settle(id);
+  }
+
+  /** Ends a `publishApplied` wait: with the number of nodes that did not answer (0 once closed or unknown). */
+  private settle(id: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    const silent = this.closed ? 0 : (p.waiting?.size ?? 0);
+    if (silent > 0) this.opts.report(new Error(`${silent} node(s) did not apply a message in time`), 'publishApplied');
+    p.done(silent);
   }
 
   /** A node that died is announced by whichever node swept it (online-redis.ts). */
@@ -197,6 +289,7 @@ export class RedisBus implements Bus {
     await this.sub.subscribe(this.channel);
     this.subLost = false;
     this.local?.lost?.();
+    void this.dispatch({ t: 'reset' }, this.node);
     if (!this.pubLost) this.opts.onLink?.(true);
   }
 }

@@ -38,6 +38,11 @@ export class RedisOnlineRegistry implements OnlineRegistry {
     for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 0, lua });
   }
 
+  /** The set of registered nodes (the bus's `publishApplied` waits for them). */
+  get nodesKey(): string {
+    return `${this.prefix}nodes`;
+  }
+
   /**
    * Registers this node (entries: those recorded here) and starts renewing and sweeping.
    * `onGone`: users a sweep found offline everywhere (a dead node's); `onDropped`: this node had been
