@@ -30,5 +30,9 @@ export async function createStore(config: Config): Promise<Store> {
       await store.migrate();
       return store;
     }
+    case 'mysql': {
+      const { openMysqlStore } = await import('./sql/open-mysql.js');
+      return openMysqlStore(config.store.mysql);
+    }
   }
 }
