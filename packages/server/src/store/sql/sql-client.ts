@@ -4,9 +4,8 @@ import type { Dialect } from './dialect.js';
  * The SqlClient seam: what one database driver gives the SQL store (`*-sql.ts` in this folder), which
  * writes every query once. A driver implements this contract; what differs in the SQL text is its
  * Dialect (dialect.ts), what differs in full-text search its SearchEngine (search-engine.ts).
- * Implemented by sql-client-sqlite.ts; PostgreSQL and MySQL/MariaDB go next to it
- * (sql-client-postgres.ts, sql-client-mysql.ts), each run through the Store contract suite
- * (test/store.contract.ts).
+ * Implemented by sql-client-sqlite.ts and sql-client-mysql.ts (MySQL/MariaDB); PostgreSQL goes next to
+ * them (sql-client-postgres.ts), each run through the Store contract suite (test/store.contract.ts).
  *
  * The contract, and what it asks of each database:
  *
