@@ -36,6 +36,10 @@ const RULES: ((c: Config) => string | undefined)[] = [
     c.admin.listener === 'on' && c.admin.port !== 0 && c.admin.port === c.server.port
       ? `admin.port must differ from server.port (got ${c.admin.port}; 0 picks a free port)`
       : undefined,
+  ({ store: s }) =>
+    s.driver === 'mysql' && !/^(mysql|mariadb):\/\/./.test(s.mysql.url)
+      ? `store.mysql.url must be a mysql:// URL when store.driver is mysql (got ${JSON.stringify(s.mysql.url.replace(/:[^:@/]*@/, ':***@'))})`
+      : undefined,
   ({ auth: { loginThrottle: t } }) =>
     t.maxDelayMs < t.baseDelayMs
       ? `auth.loginThrottle.maxDelayMs must be at least auth.loginThrottle.baseDelayMs (got ${t.maxDelayMs})`

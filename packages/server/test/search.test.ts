@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { onlyOn } from './test-store.js';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { directConvId, selfConvId, type ErrorCode, type Message, type RequestData, type ResultData } from '@warbler/protocol';
@@ -175,21 +176,25 @@ test('never returns messages of conversations the user is not in, nor any accoun
   assert.deepEqual((await search(bob.client, { q: '树莓派', conv: selfConvId(bob.id) })).messages, []);
 });
 
-test('a member who leaves a group (their member row deleted) stops finding its messages', async (t) => {
-  const { s, users } = await setup(t, 2);
-  const [alice, bob] = users as [User, User];
-  const db = database(t, s);
-  // What the group store does on create: the conversation and its members (groups are built elsewhere).
-  const conv = 'g:77';
-  db.prepare("INSERT INTO conversations (id, kind, last_seq, created_at, updated_at) VALUES (?, 'group', 0, 0, 0)").run(conv);
-  for (const u of [alice.id, bob.id])
-    db.prepare('INSERT INTO members (conv_id, user_id, read_seq, joined_at) VALUES (?, ?, 0, 0)').run(conv, u);
-  await append(s, conv, [alice.id, bob.id], alice.id, 'text', { text: '群里的树莓派讨论' });
-  assert.deepEqual(texts(await search(bob.client, { q: '树莓派' })), ['群里的树莓派讨论']);
-  db.prepare('DELETE FROM members WHERE conv_id = ? AND user_id = ?').run(conv, bob.id);
-  assert.deepEqual((await search(bob.client, { q: '树莓派' })).messages, []);
-  assert.deepEqual(texts(await search(alice.client, { q: '树莓派' })), ['群里的树莓派讨论']);
-});
+test(
+  'a member who leaves a group (their member row deleted) stops finding its messages',
+  onlyOn(['sqlite'], 'writes rows into the SQLite database file'),
+  async (t) => {
+    const { s, users } = await setup(t, 2);
+    const [alice, bob] = users as [User, User];
+    const db = database(t, s);
+    // What the group store does on create: the conversation and its members (groups are built elsewhere).
+    const conv = 'g:77';
+    db.prepare("INSERT INTO conversations (id, kind, last_seq, created_at, updated_at) VALUES (?, 'group', 0, 0, 0)").run(conv);
+    for (const u of [alice.id, bob.id])
+      db.prepare('INSERT INTO members (conv_id, user_id, read_seq, joined_at) VALUES (?, ?, 0, 0)').run(conv, u);
+    await append(s, conv, [alice.id, bob.id], alice.id, 'text', { text: '群里的树莓派讨论' });
+    assert.deepEqual(texts(await search(bob.client, { q: '树莓派' })), ['群里的树莓派讨论']);
+    db.prepare('DELETE FROM members WHERE conv_id = ? AND user_id = ?').run(conv, bob.id);
+    assert.deepEqual((await search(bob.client, { q: '树莓派' })).messages, []);
+    assert.deepEqual(texts(await search(alice.client, { q: '树莓派' })), ['群里的树莓派讨论']);
+  },
+);
 
 test('conv and from filters narrow the results', async (t) => {
   const { users } = await setup(t, 3);
@@ -274,50 +279,54 @@ test('a page also stops at half the send buffer', async (t) => {
   );
 });
 
-test('messages deleted for me and recalled ones are left out; an edited one is found by its new text', async (t) => {
-  const { s, users } = await setup(t, 2);
-  const [alice, bob] = users as [User, User];
-  const db = database(t, s);
-  const conv = directConvId(alice.id, bob.id);
-  const hidden = await alice.client.send({ to: bob.id, text: 'keyword one, deleted by bob for himself' });
-  const recalled = await alice.client.send({ to: bob.id, text: 'keyword two, recalled by alice' });
-  const edited = await alice.client.send({ to: bob.id, text: 'keyword three, before the edit' });
-  await alice.client.send({ to: bob.id, text: 'keyword four, untouched' });
-  // Indexed before the actions, so the actions have to take effect on the index.
-  assert.equal((await search(bob.client, { q: 'keyword' })).messages.length, 4);
+test(
+  'messages deleted for me and recalled ones are left out; an edited one is found by its new text',
+  onlyOn(['sqlite'], 'writes rows into the SQLite database file'),
+  async (t) => {
+    const { s, users } = await setup(t, 2);
+    const [alice, bob] = users as [User, User];
+    const db = database(t, s);
+    const conv = directConvId(alice.id, bob.id);
+    const hidden = await alice.client.send({ to: bob.id, text: 'keyword one, deleted by bob for himself' });
+    const recalled = await alice.client.send({ to: bob.id, text: 'keyword two, recalled by alice' });
+    const edited = await alice.client.send({ to: bob.id, text: 'keyword three, before the edit' });
+    await alice.client.send({ to: bob.id, text: 'keyword four, untouched' });
+    // Indexed before the actions, so the actions have to take effect on the index.
+    assert.equal((await search(bob.client, { q: 'keyword' })).messages.length, 4);
 
-  // What the actions ops write (built elsewhere): delete for me is a hidden_messages row; a recall empties
-  // the target and appends a `recall` row; an edit rewrites the target's body and appends an `edit` row.
-  db.prepare('INSERT INTO hidden_messages (user_id, conv_id, seq) VALUES (?, ?, ?)').run(bob.id, conv, hidden.seq);
-  db.prepare("UPDATE messages SET body = '{}', recalled_at = ? WHERE id = ?").run(Date.now(), recalled.id);
-  await append(s, conv, [alice.id, bob.id], alice.id, 'recall', { target: recalled.seq });
-  db.prepare('UPDATE messages SET body = ?, edited_at = ? WHERE id = ?').run(
-    JSON.stringify({ text: 'keyword three, edited 树莓派' }),
-    Date.now(),
-    edited.id,
-  );
-  await append(s, conv, [alice.id, bob.id], alice.id, 'edit', { target: edited.seq, text: 'keyword three, edited 树莓派' });
+    // What the actions ops write (built elsewhere): delete for me is a hidden_messages row; a recall empties
+    // the target and appends a `recall` row; an edit rewrites the target's body and appends an `edit` row.
+    db.prepare('INSERT INTO hidden_messages (user_id, conv_id, seq) VALUES (?, ?, ?)').run(bob.id, conv, hidden.seq);
+    db.prepare("UPDATE messages SET body = '{}', recalled_at = ? WHERE id = ?").run(Date.now(), recalled.id);
+    await append(s, conv, [alice.id, bob.id], alice.id, 'recall', { target: recalled.seq });
+    db.prepare('UPDATE messages SET body = ?, edited_at = ? WHERE id = ?').run(
+      JSON.stringify({ text: 'keyword three, edited 树莓派' }),
+      Date.now(),
+      edited.id,
+    );
+    await append(s, conv, [alice.id, bob.id], alice.id, 'edit', { target: edited.seq, text: 'keyword three, edited 树莓派' });
 
-  const forBob = await search(bob.client, { q: 'keyword' });
-  assert.deepEqual(texts(forBob), ['keyword four, untouched', 'keyword three, edited 树莓派']);
-  assert.equal(forBob.messages[1]!.edited, true, 'an edited message says so');
-  assert.equal(forBob.messages[0]!.edited, undefined);
-  // Deleted for bob only: alice still finds it. Recalled: nobody does.
-  assert.deepEqual(texts(await search(alice.client, { q: 'keyword' })), [
-    'keyword four, untouched',
-    'keyword three, edited 树莓派',
-    'keyword one, deleted by bob for himself',
-  ]);
-  assert.deepEqual((await search(alice.client, { q: 'recalled' })).messages, []);
-  assert.deepEqual((await search(alice.client, { q: 'before the edit' })).messages, []);
-  assert.deepEqual(texts(await search(bob.client, { q: '树莓派' })), ['keyword three, edited 树莓派']);
-  assert.deepEqual((await search(bob.client, { q: 'deleted' })).messages, []);
-  // A recall the indexer had not reached yet: the recalled message is still left out.
-  const late = await alice.client.send({ to: bob.id, text: 'keyword five, recalled at once' });
-  db.prepare("UPDATE messages SET body = '{}', recalled_at = ? WHERE id = ?").run(Date.now(), late.id);
-  await append(s, conv, [alice.id, bob.id], alice.id, 'recall', { target: late.seq });
-  assert.deepEqual((await search(bob.client, { q: 'keyword five' })).messages, []);
-});
+    const forBob = await search(bob.client, { q: 'keyword' });
+    assert.deepEqual(texts(forBob), ['keyword four, untouched', 'keyword three, edited 树莓派']);
+    assert.equal(forBob.messages[1]!.edited, true, 'an edited message says so');
+    assert.equal(forBob.messages[0]!.edited, undefined);
+    // Deleted for bob only: alice still finds it. Recalled: nobody does.
+    assert.deepEqual(texts(await search(alice.client, { q: 'keyword' })), [
+      'keyword four, untouched',
+      'keyword three, edited 树莓派',
+      'keyword one, deleted by bob for himself',
+    ]);
+    assert.deepEqual((await search(alice.client, { q: 'recalled' })).messages, []);
+    assert.deepEqual((await search(alice.client, { q: 'before the edit' })).messages, []);
+    assert.deepEqual(texts(await search(bob.client, { q: '树莓派' })), ['keyword three, edited 树莓派']);
+    assert.deepEqual((await search(bob.client, { q: 'deleted' })).messages, []);
+    // A recall the indexer had not reached yet: the recalled message is still left out.
+    const late = await alice.client.send({ to: bob.id, text: 'keyword five, recalled at once' });
+    db.prepare("UPDATE messages SET body = '{}', recalled_at = ? WHERE id = ?").run(Date.now(), late.id);
+    await append(s, conv, [alice.id, bob.id], alice.id, 'recall', { target: late.seq });
+    assert.deepEqual((await search(bob.client, { q: 'keyword five' })).messages, []);
+  },
+);
 
 test('a message acked just before a search is found by it', async (t) => {
   const { users } = await setup(t, 2);

@@ -41,7 +41,11 @@ export const CONFIG_SCHEMA = section({
   }),
   dataDir: str('./data', 'Folder for the SQLite file and other data, relative to the working directory; created if missing.'),
   store: section({
-    driver: oneOf('sqlite', ['sqlite'], 'Storage engine. Only `sqlite` exists today; its settings are `store.sqlite.*`.'),
+    driver: oneOf(
+      'sqlite',
+      ['sqlite', 'mysql'],
+      'Storage engine: `sqlite` (one process, a file in `dataDir`; settings `store.sqlite.*`) or `mysql` (MySQL 8 or MariaDB 10.6 and later, for several processes or machines; settings `store.mysql.*`). See [deploy](deploy.md).',
+    ),
     batchMaxMessages: int(
       1000,
       1,
@@ -80,6 +84,19 @@ export const CONFIG_SCHEMA = section({
         "SQLite's page cache, MiB (better-sqlite3's own default is 16). A cache that holds the hot index pages (the tails of the conversations being written, the conversation and member rows) keeps the cost of a message flat as the store grows; see [benchmarks](benchmarks.md).",
       ),
       mmapMb: int(0, 0, 1048576, 'How much of the database file SQLite reads through a memory map instead of read calls, MiB (0: none).'),
+    }),
+    mysql: section({
+      url: str(
+        '',
+        'The MySQL or MariaDB database, as `mysql://user:password@host:3306/database` (percent-encode special characters of the password); required with `store.driver` `mysql`. The database must exist; Warbler creates its tables in it (utf8mb4). mysql2\'s connection options go as query parameters, e.g. `?ssl={"rejectUnauthorized":true}`. Better given in the environment (`WARBLER_STORE_MYSQL_URL`) than in a file.',
+      ),
+      poolSize: int(
+        10,
+        1,
+        1000,
+        'Most connections this process opens to the database. Each open transaction holds one; the group commit uses one at a time, other writes and reads the rest.',
+      ),
+      connectTimeoutMs: int(10000, 100, 600000, 'How long a connection to the database may take to open, ms.'),
     }),
   }),
   bus: section({

@@ -12,8 +12,9 @@ import type { Store } from './store.js';
  * contact-store.ts, search-store.ts, …); the one SQL implementation is sql/, every query written once in
  * `sql/<seam>-sql.ts`. What differs per database is in sql/ too, a file per database and seam:
  * sql-client-sqlite.ts (the driver, under the contract of sql-client.ts), dialect-sqlite.ts (SQL
- * spellings), search-engine-sqlite-fts.ts (full-text search). PostgreSQL and MySQL add their three
- * files and a case here that loads their driver with `await import`, so it loads only when configured.
+ * spellings), search-engine-sqlite-fts.ts (full-text search). MySQL/MariaDB has its three (and
+ * open-mysql.ts), loaded with `await import` so that mysql2 loads only when configured; PostgreSQL adds
+ * its own the same way.
  */
 export async function createStore(config: Config): Promise<Store> {
   switch (config.store.driver) {
@@ -29,6 +30,10 @@ export async function createStore(config: Config): Promise<Store> {
       const store = new SqlStore(new SqliteClient(opts));
       await store.migrate();
       return store;
+    }
+    case 'mysql': {
+      const { openMysqlStore } = await import('./sql/open-mysql.js');
+      return openMysqlStore(config.store.mysql);
     }
   }
 }

@@ -59,8 +59,9 @@ export type SearchHit = MessageRow;
  *   never indexes a message twice or skips one. Calls may run while messages are appended; they never
  *   see a message that is not committed.
  * - No message appears below the position later: on SQLite message ids are assigned in commit order
- *   (one writer at a time). A database whose transactions commit concurrently must keep this another
- *   way (e.g. the indexer stops short of ids whose transactions may still be open).
+ *   (one writer at a time). Where transactions commit concurrently, every transaction that appends holds
+ *   the store lock `message_ids` shared and the indexer takes it exclusive (dialect.ts), so the indexer
+ *   runs only while no append is open.
  *
  * A search runs in steps, each of bounded work: `candidates` finds matching message ids below a
  * position, `visible` keeps those the user may see.

@@ -128,6 +128,19 @@ export class StoreConflictError extends Error {
   override name = 'StoreConflictError';
 }
 
+/** `migrate` found a schema version this code does not know: a newer Warbler migrated the database. */
+export class SchemaTooNewError extends Error {
+  override name = 'SchemaTooNewError';
+  constructor(
+    readonly version: number,
+    readonly known: number,
+  ) {
+    super(
+      `the database schema is at version ${version}, newer than this Warbler knows (${known}): run the newer Warbler, or restore a backup`,
+    );
+  }
+}
+
 export interface NewUser {
   username: string;
   displayName: string;

@@ -197,12 +197,20 @@ export class SqlAppender {
     return r && { id: num(r.id), conv: r.conv, seq: num(r.seq), createdAt: num(r.createdAt), duplicate: true };
   }
 
-  /** Creates a direct or account-log conversation and its members on first use; true when it was not known. */
+  /**
+   * Creates a direct or account-log conversation and its members on first use; true when it was not
+   * known to this process (it is from the batch's commit on).
+   */
   private async create(tx: SqlQueries, m: NewMessage): Promise<boolean> {
     const kind = convKind(m.conv);
     if (!kind) throw new Error(`not a conversation id: ${m.conv}`);
     // Groups are created by the group store, with their members; the others on their first message.
     if (kind === 'group' || this.knownConvs.has(m.conv)) return false;
+    // Made already (by another process, or before a restart): its members were made with it. Locked
+    // here, not by the INSERT IGNORE below: that would take a shared lock on the existing row, which
+    // lockHead then upgrades, and two transactions upgrading at once deadlock (MySQL).
+    const lock = this.db.dialect.forUpdate;
+    if (lock !== '' && (await tx.get(`SELECT id FROM conversations WHERE id = ?${lock}`, [m.conv]))) return true;
     await tx.run(this.db.dialect.insertIgnore('conversations', '(id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'), [
       m.conv,
       kind,

@@ -1,3 +1,4 @@
+import { takeLock } from './locks.js';
 import type { SqlClient } from './sql-client.js';
 import type { AuthLimitStore, LimitRecord } from '../auth-limit-store.js';
 
@@ -17,6 +18,7 @@ export class SqlAuthLimitStore implements AuthLimitStore {
 
   async saveLimits(upsert: readonly LimitRecord[], remove: readonly string[], now: number): Promise<void> {
     await this.db.transaction(async (tx) => {
+      await takeLock(tx, this.db.dialect, 'auth_limits', 'exclusive');
       // Delete, then insert: portable across dialects, which spell an upsert each their own way.
       for (const key of [...remove, ...upsert.map((r) => r.key)]) await tx.run('DELETE FROM auth_limits WHERE limit_key = ?', [key]);
       for (const r of upsert)

@@ -1,3 +1,4 @@
+import { takeLock } from './locks.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import type {
   Applied,
@@ -54,6 +55,9 @@ export class SqlContactStore implements ContactStore {
   /** Runs `decide` and the events of its outcome in one transaction. */
   private change<O>(decide: (tx: SqlQueries) => Promise<O>, events: EventsFor<O>): Promise<Applied<O>> {
     return this.db.transaction(async (tx) => {
+      await takeLock(tx, this.db.dialect, 'message_ids', 'shared');
+      // One contact change at a time: its decision reads requests, friendships and blocks that may not exist.
+      await takeLock(tx, this.db.dialect, 'contacts', 'exclusive');
       const outcome = await decide(tx);
       const messages = events(outcome);
       const results = messages.length > 0 ? await this.append(tx, messages) : [];

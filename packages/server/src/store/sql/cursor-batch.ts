@@ -29,13 +29,14 @@ export class CursorBatch {
     const key = `${m.conv}\u0000${m.userId}`;
     let row = this.loaded.get(key);
     if (row === undefined) {
-      const r = await tx.get<{ read: number; delivered: number }>(
-        `SELECT read_seq AS read, delivered_seq AS delivered FROM members WHERE conv_id = ? AND user_id = ?${this.forUpdate}`,
+      // Not `AS read`: READ is a reserved word in MySQL.
+      const r = await tx.get<{ readSeq: number; deliveredSeq: number }>(
+        `SELECT read_seq AS readSeq, delivered_seq AS deliveredSeq FROM members WHERE conv_id = ? AND user_id = ?${this.forUpdate}`,
         [m.conv, m.userId],
       );
       const raise = this.raised.get(key)?.seq ?? 0;
       this.raised.delete(key);
-      row = r ? { read: Math.max(num(r.read), raise), delivered: num(r.delivered), dirty: raise > num(r.read) } : null;
+      row = r ? { read: Math.max(num(r.readSeq), raise), delivered: num(r.deliveredSeq), dirty: raise > num(r.readSeq) } : null;
       this.loaded.set(key, row);
     }
     if (row === null) return { seq: 0, moved: false };

@@ -7,4 +7,7 @@ export const SQLITE: Dialect = {
   forUpdate: '',
   ddl: (sql) =>
     sql.replaceAll('{{id}}', 'INTEGER PRIMARY KEY AUTOINCREMENT').replaceAll('{{bigint}}', 'INTEGER').replaceAll('{{text}}', 'TEXT'),
+  // A migration's DDL rolls back with its transaction: no step is ever half applied.
+  alreadyApplied: () => false,
+  lock: () => '',
 };

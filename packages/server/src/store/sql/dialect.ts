@@ -4,6 +4,15 @@
  * files. One file per database implements it: dialect-sqlite.ts now; dialect-postgres.ts and
  * dialect-mysql.ts next to it.
  */
+/**
+ * The store's named locks, for decisions that rows alone cannot guard (see `Dialect.lock`):
+ * - `message_ids`: shared by every transaction that appends messages, from its start; exclusive for the
+ *   search indexer, which so never passes an id whose transaction is still open (search-store.ts).
+ * - `contacts`: a contact change (requests, friendships, blocks) reads rows that may not exist yet.
+ * - `auth_limits`: `saveLimits` deletes, then inserts, each key it writes.
+ */
+export type StoreLock = 'message_ids' | 'contacts' | 'auth_limits';
+
 export interface Dialect {
   readonly name: 'sqlite' | 'postgres' | 'mysql';
   /**
@@ -22,4 +31,16 @@ export interface Dialect {
    * 64-bit integer) and `{{text}}` (unbounded text) replaced by this database's types.
    */
   ddl(sql: string): string;
+  /**
+   * True when `error`, thrown by a migration step, says the step's change is there already (a table,
+   * column, index or row that exists): a step run again after a migration stopped midway on a database
+   * whose DDL commits at once (MySQL). False everywhere else.
+   */
+  alreadyApplied(error: unknown): boolean;
+  /**
+   * A statement that holds the store lock `name` until the transaction ends, shared or exclusive, or ''
+   * where transactions run one at a time. A transaction takes its store locks first, before any row lock,
+   * so waiting for one never closes a cycle of waits (`takeLock`, locks.ts).
+   */
+  lock(name: StoreLock, mode: 'shared' | 'exclusive'): string;
 }

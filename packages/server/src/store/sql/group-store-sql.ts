@@ -1,4 +1,5 @@
 import { groupConvId } from '@warbler/protocol';
+import { takeLock } from './locks.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import type { AppendInTx } from './append.js';
 import type {
@@ -75,6 +76,7 @@ export class SqlGroupStore implements GroupStore {
   ): Promise<AppendResult> {
     const conv = groupConvId(id);
     return this.db.transaction(async (tx) => {
+      await takeLock(tx, this.db.dialect, 'message_ids', 'shared');
       if (!eventFirst) await write(tx, conv);
       const [r] = await this.append(tx, [{ conv, members: [], kind: 'group', ...event }]);
       if (eventFirst) await write(tx, conv);
@@ -85,6 +87,7 @@ export class SqlGroupStore implements GroupStore {
 
   async createGroup(g: NewGroup, members: readonly number[], event: GroupEventDraft): Promise<{ group: GroupRow; event: AppendResult }> {
     return this.db.transaction(async (tx) => {
+      await takeLock(tx, this.db.dialect, 'message_ids', 'shared');
       const id = (await tx.insert(
         `INSERT INTO chat_groups (name, avatar, description, owner_id, join_policy, muted_all, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,

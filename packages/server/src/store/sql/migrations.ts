@@ -372,4 +372,14 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       },
     ],
   },
+  {
+    version: 10,
+    name: 'store locks',
+    // MySQL/MariaDB: one row per store lock (dialect.ts `StoreLock`), locked shared or exclusive
+    // (`Dialect.lock`). SQLite runs one transaction at a time and needs none.
+    up: [
+      { only: ['mysql'], sql: 'CREATE TABLE store_locks (lock_key VARCHAR(32) NOT NULL PRIMARY KEY)' },
+      { only: ['mysql'], sql: "INSERT INTO store_locks (lock_key) VALUES ('message_ids'), ('contacts'), ('auth_limits')" },
+    ],
+  },
 ];

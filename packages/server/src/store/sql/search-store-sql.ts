@@ -8,6 +8,7 @@ import type {
   VisibleQuery,
 } from '../search-store.js';
 import type { SearchEngine } from './search-engine.js';
+import { takeLock } from './locks.js';
 import type { SqlClient, SqlQueries } from './sql-client.js';
 
 interface IndexRow extends IndexableMessage {
@@ -47,6 +48,8 @@ export class SqlSearchStore implements SearchStore {
     // Nothing new since the last call: answer without taking the write lock.
     if (this.lastId >= 0 && !(await this.db.get('SELECT id FROM messages WHERE id > ? LIMIT 1', [this.lastId]))) return 0;
     const { read, lastId } = await this.db.transaction(async (tx) => {
+      // Waits for the open appends; new ones wait for this transaction: every id below is committed.
+      await takeLock(tx, this.db.dialect, 'message_ids', 'exclusive');
       const after = num((await tx.get<{ lastId: number }>('SELECT last_id AS lastId FROM search_progress WHERE id = 1'))?.lastId ?? 0);
       const rows = await tx.all<IndexRow>(`SELECT ${INDEX_COLS} FROM messages WHERE id > ? ORDER BY id LIMIT ?`, [after, max]);
       for (const r of rows) {

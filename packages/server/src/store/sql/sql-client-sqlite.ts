@@ -117,6 +117,11 @@ export class SqliteClient implements SqlClient {
     this.db.exec(sql);
   }
 
+  /** One process owns the file: nothing to share the lock with. */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   async close(): Promise<void> {
     await this.txTail;
     this.db.close();

@@ -4,9 +4,8 @@ import type { Dialect } from './dialect.js';
  * The SqlClient seam: what one database driver gives the SQL store (`*-sql.ts` in this folder), which
  * writes every query once. A driver implements this contract; what differs in the SQL text is its
  * Dialect (dialect.ts), what differs in full-text search its SearchEngine (search-engine.ts).
- * Implemented by sql-client-sqlite.ts; PostgreSQL and MySQL/MariaDB go next to it
- * (sql-client-postgres.ts, sql-client-mysql.ts), each run through the Store contract suite
- * (test/store.contract.ts).
+ * Implemented by sql-client-sqlite.ts and sql-client-mysql.ts (MySQL/MariaDB); PostgreSQL goes next to
+ * them (sql-client-postgres.ts), each run through the Store contract suite (test/store.contract.ts).
  *
  * The contract, and what it asks of each database:
  *
@@ -32,15 +31,18 @@ import type { Dialect } from './dialect.js';
  * - **Isolation.** The store's transactions must behave as if they ran one at a time. SQLite's client
  *   runs them one at a time (one connection, BEGIN IMMEDIATE). A server database runs them
  *   concurrently, and the store takes a row lock (`dialect.forUpdate`) wherever it reads a row to decide
- *   a write: conversation heads, member cursors, message targets, devices, invites. Not yet: contact
- *   changes read friendships, requests and blocks unlocked; `saveLimits` deletes then inserts a key;
- *   the search indexer takes message ids to commit in id order (search-store.ts). A database that
+ *   a write: conversation heads, member cursors, message targets, devices, invites. What has no row to
+ *   lock takes a store lock first in its transaction (`dialect.lock`, locks.ts): a contact change
+ *   (`contacts`: friendships, requests and blocks it reads may not exist), `saveLimits` (`auth_limits`:
+ *   it deletes then inserts a key), and the search indexer (`message_ids`, exclusive; every append
+ *   holds it shared), which so sees message ids committed in id order (search-store.ts). A database that
  *   detects a deadlock or a serialization failure rejects the transaction (no retry, see above); the
  *   group commit then fails its whole batch.
  * - **Schema changes.** A migration runs its DDL and records its version in one transaction (store-sql.ts
  *   `migrate`). SQLite and PostgreSQL roll DDL back with the transaction; MySQL commits at every DDL
  *   statement, so there a migration that fails midway stays half applied and unrecorded: MySQL's own
- *   migration steps must be safe to run again.
+ *   migration steps must be safe to run again. They are: `migrate` takes a step's "already there" error
+ *   (`dialect.alreadyApplied`: the table, column, index or row exists) as done.
  * - **Timing.** Every method returns a promise, and the store is correct whenever it settles. The SQLite
  *   client's are settled at once (better-sqlite3 is synchronous): a transaction whose body awaits only
  *   `tx` runs from BEGIN to COMMIT within one turn of the event loop, with no I/O in between, and its
@@ -73,6 +75,12 @@ export interface SqlClient extends SqlQueries {
   transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T>;
   /** Runs DDL or several statements separated by `;`, outside any transaction (after an open one ends). */
   exec(sql: string): Promise<void>;
+  /**
+   * Runs `fn` while holding the lock `name` that every client of the same database shares, in any
+   * process: `migrate` takes it, so several servers starting at once migrate once (MySQL: GET_LOCK).
+   * SQLite runs `fn` at once: one process owns its file.
+   */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Closes the client once its open transactions have ended; later calls reject. */
   close(): Promise<void>;
 }

@@ -10,10 +10,11 @@ import { SqlContactStore } from './contact-store-sql.js';
 import { SqlGroupStore } from './group-store-sql.js';
 import { SqlRegistrationStore } from './registration-store-sql.js';
 import { SqlSearchStore } from './search-store-sql.js';
-import { noSearchEngine } from './search-engine.js';
+import { noSearchEngine, type SearchEngine } from './search-engine.js';
 import { SQLITE_FTS } from './search-engine-sqlite-fts.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
+  SchemaTooNewError,
   StoreConflictError,
   type ConversationRow,
   type ConversationSummaryRow,
@@ -63,35 +64,53 @@ export class SqlStore implements Store {
   readonly authLimits: SqlAuthLimitStore;
   readonly registration: SqlRegistrationStore;
 
-  constructor(private readonly db: SqlClient) {
+  /** `engine`: the search of the client's database (SQLite's FTS5 unless given). */
+  constructor(
+    private readonly db: SqlClient,
+    engine: SearchEngine = db.dialect.name === 'sqlite' ? SQLITE_FTS : noSearchEngine(db.dialect.name),
+  ) {
     this.appender = new SqlAppender(db);
     this.committer = new SqlCommitter(db, this.appender);
     this.groups = new SqlGroupStore(db, this.appender.inTx);
     this.contacts = new SqlContactStore(db, this.appender.inTx);
-    this.search = new SqlSearchStore(db, db.dialect.name === 'sqlite' ? SQLITE_FTS : noSearchEngine(db.dialect.name));
+    this.search = new SqlSearchStore(db, engine);
     this.admin = new SqlAdminStore(db);
     this.audit = new SqlAuditStore(db);
     this.authLimits = new SqlAuthLimitStore(db);
     this.registration = new SqlRegistrationStore(db, (tx, u) => this.insertUser(tx, u));
   }
 
+  /**
+   * Applies the migrations not yet applied, under the database-wide lock `warbler:migrate` (several
+   * servers starting at once migrate once). Throws SchemaTooNewError when the database has a version
+   * this code does not know (a newer Warbler migrated it).
+   */
   async migrate(): Promise<void> {
-    await this.db.exec(
-      this.db.dialect.ddl(
-        `CREATE TABLE IF NOT EXISTS schema_migrations (version {{bigint}} NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at {{bigint}} NOT NULL)`,
-      ),
-    );
-    const done = new Set((await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
-    for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
-      await this.db.transaction(async (tx) => {
-        for (const step of m.up) {
-          const sql = stepSql(step, this.db.dialect.name);
-          if (sql !== undefined) await tx.run(this.db.dialect.ddl(sql));
-        }
-        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
-      });
-    }
+    const d = this.db.dialect;
+    await this.db.withLock('warbler:migrate', async () => {
+      await this.db.exec(
+        d.ddl(
+          `CREATE TABLE IF NOT EXISTS schema_migrations (version {{bigint}} NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at {{bigint}} NOT NULL)`,
+        ),
+      );
+      const done = new Set((await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+      const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+      const newest = Math.max(0, ...done);
+      if (newest > known) throw new SchemaTooNewError(newest, known);
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await this.db.transaction(async (tx) => {
+          for (const step of m.up) {
+            const sql = stepSql(step, d.name);
+            if (sql === undefined) continue;
+            await tx.run(d.ddl(sql)).catch((e: unknown) => {
+              if (!d.alreadyApplied(e)) throw e;
+            });
+          }
+          await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+        });
+      }
+    });
   }
 
   async ready(): Promise<boolean> {
