@@ -190,6 +190,8 @@ export class WarblerClient extends Emitter<ClientEvents> {
   private serverUrl: string;
   /** The server's frame limit, from `hello`. */
   private maxFrameBytes: number = LIMITS.maxFrameBytes;
+  /** The request timeout in ms (from `requestTimeoutMs`; 0: none); may be changed at any time. */
+  requestTimeoutMs: number;
   /** The logged-in user, once authenticated. */
   user: User | undefined;
   deviceId: number | undefined;
@@ -197,6 +199,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
   constructor(private readonly opts: ClientOptions) {
     super();
     this.serverUrl = opts.url;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000;
     this.saved = new SavedState(opts.storage ?? new MemoryStorage(), opts.cacheMessages ?? 50);
     if (opts.deliveryReceipts ?? true)
       this.deliveries = new DeliveryReporter(
@@ -337,7 +340,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
     this.ws = ws;
     try {
       await new Promise<void>((resolve, reject) => {
-        const ms = this.opts.requestTimeoutMs ?? 15_000;
+        const ms = this.requestTimeoutMs;
         const timer = ms > 0 ? setTimeout(() => (ws.close(), reject(local('timeout', 'connection not open in time'))), ms) : undefined;
         ws.onopen = () => (clearTimeout(timer), resolve());
         ws.onerror = () => (clearTimeout(timer), reject(local('disconnected', 'connection failed')));
@@ -373,7 +376,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
     if (text.length * 3 > this.maxFrameBytes && encoder.encode(text).length > this.maxFrameBytes)
       return Promise.reject(local('frame_too_large', `frame is larger than ${this.maxFrameBytes} bytes`, 413));
     return new Promise<ResultData<O>>((resolve, reject) => {
-      const ms = this.opts.requestTimeoutMs ?? 15_000;
+      const ms = this.requestTimeoutMs;
       const timer =
         ms > 0
           ? setTimeout(() => {

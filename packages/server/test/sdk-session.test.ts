@@ -41,14 +41,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('SDK: a request the server does not answer rejects with `timeout`; its late answer is ignored', async (t) => {
   const [s, p] = await serverAndProxy(t);
   const b = await newUser(s.wsUrl);
-  const a = await newUser(p.wsUrl, { requestTimeoutMs: 300 });
+  const a = await newUser(p.wsUrl);
   t.after(() => [a, b].forEach((u) => u.client.close()));
   const atB = collect(b.client);
 
+  a.client.requestTimeoutMs = 300;
   p.hold(); // the server's answers stop reaching a
   await assert.rejects(a.client.ping(), (e: unknown) => e instanceof WarblerRequestError && e.code === 'timeout');
   const raw = a.client.request('msg.send', { to: b.id, clientId: `late-${uniqueName()}`, text: 'answered late' });
   await assert.rejects(raw, (e: unknown) => e instanceof WarblerRequestError && e.code === 'timeout' && /msg\.send/.test(e.message));
+  a.client.requestTimeoutMs = 15_000;
   p.release(); // the two late answers arrive now, and go nowhere
 
   // The connection carries on: the next request gets its own answer, not a late one.
@@ -62,15 +64,17 @@ test('SDK: a request the server does not answer rejects with `timeout`; its late
 test('SDK: a send whose acks are held times out, is resent with the same client id, and arrives once', async (t) => {
   const [s, p] = await serverAndProxy(t);
   const b = await newUser(s.wsUrl);
-  const a = await newUser(p.wsUrl, { requestTimeoutMs: 200, backoffMs: [50, 100] });
+  const a = await newUser(p.wsUrl, { backoffMs: [50, 100] });
   t.after(() => [a, b].forEach((u) => u.client.close()));
   const atB = collect(b.client);
   const atA = collect(a.client);
 
+  a.client.requestTimeoutMs = 200;
   p.hold();
   const sent = a.client.send({ to: b.id, text: 'held once' });
   await eventually(() => assert.ok(atB.some((m) => m.text === 'held once'))); // stored and pushed to b
   await sleep(700); // several attempts time out meanwhile
+  a.client.requestTimeoutMs = 15_000;
   p.release();
   const ack = await sent;
   assert.equal(a.client.pendingSends, 0);

@@ -45,7 +45,7 @@ type Restored = {
 };
 
 async function loaded(page: Page): Promise<Restored> {
-  await page.waitForFunction(() => window.restored !== undefined, undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => window.restored !== undefined, undefined, { timeout: 30_000 });
   return page.evaluate(() => window.restored!);
 }
 const state = (page: Page) => page.evaluate(() => window.c.state);
@@ -53,7 +53,7 @@ const log = (page: Page) => page.evaluate(() => window.log);
 
 test(
   'SDK in Chromium with IndexedDB: a send written while the socket is down survives a reload and is delivered once; cursors and conversations are restored',
-  { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`, timeout: 90_000 },
+  { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`, timeout: 180_000 },
   async (t) => {
     const s = await startTestServer();
     t.after(() => s.close());
@@ -93,25 +93,27 @@ test(
       },
       [alice, bob.id] as const,
     );
-    await eventually(() => assert.ok(atBob.some((m) => m.text === 'hello before')));
+    await eventually(() => assert.ok(atBob.some((m) => m.text === 'hello before')), 20_000);
 
     // The browser loses the network: the app shows offline at once, and online when it returns.
     await context.setOffline(true);
-    await eventually(async () => assert.equal(await state(page), 'offline'));
+    await eventually(async () => assert.equal(await state(page), 'offline'), 20_000);
     await context.setOffline(false);
-    await eventually(async () => assert.equal(await state(page), 'online'), 10_000);
+    await eventually(async () => assert.equal(await state(page), 'online'), 20_000);
 
     // The socket goes down (the server is unreachable); Alice writes meanwhile, and Bob too.
     site.socketDown(true);
-    await eventually(async () => assert.equal(await state(page), 'offline'));
+    await eventually(async () => assert.equal(await state(page), 'offline'), 20_000);
     await page.evaluate((to) => void window.c.send({ to, text: 'written while down' }).catch(() => undefined), bob.id);
-    await eventually(async () =>
-      assert.equal(
-        await page.evaluate(async () => {
-          return (await new window.IdbStorage('warbler-test').entries('o:')).length;
-        }),
-        1,
-      ),
+    await eventually(
+      async () =>
+        assert.equal(
+          await page.evaluate(async () => {
+            return (await new window.IdbStorage('warbler-test').entries('o:')).length;
+          }),
+          1,
+        ),
+      20_000,
     );
     await bob.client.send({ to: aliceId, text: 'while you were away' });
 
@@ -127,11 +129,11 @@ test(
 
     // The socket returns: the app reconnects by itself, sends the outbox, and syncs from its cursor.
     site.socketDown(false);
-    await eventually(async () => assert.equal(await state(page), 'online'), 10_000);
-    await eventually(async () => assert.ok((await log(page)).includes('sent:false')), 10_000);
+    await eventually(async () => assert.equal(await state(page), 'online'), 20_000);
+    await eventually(async () => assert.ok((await log(page)).includes('sent:false')), 20_000);
     const marker = `marker ${uniqueName()}`;
     await page.evaluate(async ([to, text]) => void (await window.c.send({ to, text })), [bob.id, marker] as const);
-    await eventually(() => assert.ok(atBob.some((m) => m.text === marker)));
+    await eventually(() => assert.ok(atBob.some((m) => m.text === marker)), 20_000);
     assert.equal(atBob.filter((m) => m.text === 'written while down').length, 1, 'Bob got it exactly once');
     const shown = (await log(page)).filter((l) => l.startsWith('msg:'));
     assert.deepEqual(shown, ['msg:while you were away', 'msg:written while down', `msg:${marker}`]);
