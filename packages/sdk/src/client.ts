@@ -8,14 +8,18 @@ import {
   type EventName,
   type Message,
   type Op,
+  type Conversation,
   type RequestData,
   type ResultData,
   type User,
 } from '@warbler/protocol';
 import { Emitter } from './emitter.js';
-import { blockOps, friendOps, groupOps, presenceOps, profileOps } from './features.js';
+import { blockOps, deviceOps, friendOps, groupOps, presenceOps, profileOps } from './features.js';
+import { networkDown, watchNetwork } from './network.js';
 import { newClientId, ownCopy, type Ack, type PendingSend, type ReliableInput, type ReliableOp } from './outbox.js';
 import { DeliveryReporter } from './receipts.js';
+import { SavedState, type Restored, type SavedSession } from './saved.js';
+import { MemoryStorage, type ClientStorage } from './storage.js';
 import { MessageStream } from './stream.js';
 
 /**
@@ -37,12 +41,24 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-export type LocalErrorCode = 'disconnected' | 'frame_too_large';
+/**
+ * The client's own error codes (never sent by the server): `disconnected` (no connection, or it closed
+ * before the answer), `frame_too_large` (over the server's frame limit), `timeout` (no answer within
+ * `requestTimeoutMs`; a late answer is ignored).
+ */
+export type LocalErrorCode = 'disconnected' | 'frame_too_large' | 'timeout';
+
+/**
+ * Where the connection stands, for the app to show: `connecting` (opening or authenticating),
+ * `online` (authenticated), `offline` (dropped, or the browser has no network: it reconnects by itself),
+ * `closed` (closed, logged out or not logged in: it does not reconnect).
+ */
+export type ConnectionState = 'connecting' | 'online' | 'offline' | 'closed';
 
 /** A request the server answered with an error; `code` is from the protocol's registry. */
 export class WarblerRequestError extends Error {
   override name = 'WarblerRequestError';
-  /** A registry code, or one of the client's own: `disconnected`, `frame_too_large` (never sent). */
+  /** A registry code, or one of the client's own (LocalErrorCode): `disconnected`, `frame_too_large`, `timeout`. */
   readonly code: ErrorCode | LocalErrorCode;
   readonly status: number;
   constructor(body: ErrorBody | { code: LocalErrorCode; status: number; message: string }) {
@@ -74,6 +90,26 @@ export interface ClientOptions {
   deliveryReceiptMs?: number;
   /** Name of this device, shown in device lists. */
   device?: string;
+  /**
+   * A request not answered within this many ms rejects with code `timeout` (default 15000; 0: wait
+   * for ever). A reliable send that times out stays queued and is resent with the same client id.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Where the session, the outbox, the cursors and the cache of conversations and recent messages are
+   * kept (default: a new MemoryStorage, gone with the process). `IdbStorage` from `@warbler/sdk/idb`
+   * keeps them in a browser's IndexedDB, so a send survives a page reload.
+   */
+  storage?: ClientStorage;
+  /** Recent entries cached per conversation (default 50; 0: none). */
+  cacheMessages?: number;
+  /** Rotate the token (`auth.refresh`) before it expires, while connected (default true). */
+  autoRefresh?: boolean;
+  /**
+   * Refresh when the token has less than this many ms left (default: half its lifetime, as seen at
+   * login or the last refresh; one day while that is unknown).
+   */
+  refreshBeforeMs?: number;
 }
 
 /** Every server event but `msg` (which comes through `message`), with its data: `read`, `receipt`, `presence`, `typing`, … */
@@ -92,16 +128,28 @@ export interface ClientEvents extends ServerEvents {
   reconnected: void;
   /** The connection closed; `reconnect` says whether the client will try again. */
   disconnected: { code: number; reason: string; reconnect: boolean };
-  /** The saved token no longer works (revoked, expired, logged out): log in again. */
+  /** The saved token no longer works (revoked, expired, logged out elsewhere): log in again. */
   authLost: { code: number | ErrorCode };
+  /** The connection's state changed (see ConnectionState). */
+  state: ConnectionState;
+  /** A new device token (login, register, refresh); it is saved in `storage` already. */
+  token: { token: string; expiresAt: number };
+  /** A reliable op was acknowledged (also one restored from storage, whose promise is gone). */
+  sent: { clientId: string; op: ReliableOp; ack: Ack };
+  /** The server refused a reliable op for good: it is dropped from the outbox. */
+  sendFailed: { clientId: string; op: ReliableOp; error: WarblerRequestError };
 }
 
 interface PendingRequest {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export type { ReliableInput, ReliableOp } from './outbox.js';
+
+const DAY = 86_400_000;
+const local = (code: LocalErrorCode, message: string, status = 0) => new WarblerRequestError({ code, status, message });
 
 const encoder = new TextEncoder();
 /**
@@ -118,18 +166,32 @@ export class WarblerClient extends Emitter<ClientEvents> {
   private readonly requests = new Map<number, PendingRequest>();
   private readonly sends: PendingSend[] = [];
   private readonly stream: MessageStream;
+  private readonly saved: SavedState;
+  private restoring: Promise<Restored> | undefined;
+  /** The user whose data the storage held when restored (another user's login wipes it). */
+  private savedUser: number | undefined;
   private token: string | undefined;
+  private expiresAt = 0;
+  private lifetimeMs: number | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private closedByUser = false;
   private authed = false;
   private attempts = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private reconnecting = false;
+  private unwatch: (() => void) | undefined;
+  private st: ConnectionState = 'closed';
   /** Pending retry of sends the server refused for now, and how many retries in a row made no progress. */
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
+  private sendSeq = 0;
   private syncing: Promise<void> | undefined;
   private readonly deliveries: DeliveryReporter | undefined;
   private serverUrl: string;
   /** The server's frame limit, from `hello`. */
   private maxFrameBytes: number = LIMITS.maxFrameBytes;
+  /** The request timeout in ms (from `requestTimeoutMs`; 0: none); may be changed at any time. */
+  requestTimeoutMs: number;
   /** The logged-in user, once authenticated. */
   user: User | undefined;
   deviceId: number | undefined;
@@ -137,6 +199,8 @@ export class WarblerClient extends Emitter<ClientEvents> {
   constructor(private readonly opts: ClientOptions) {
     super();
     this.serverUrl = opts.url;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000;
+    this.saved = new SavedState(opts.storage ?? new MemoryStorage(), opts.cacheMessages ?? 50);
     if (opts.deliveryReceipts ?? true)
       this.deliveries = new DeliveryReporter(
         opts.deliveryReceiptMs ?? 1000,
@@ -146,6 +210,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
     this.stream = new MessageStream(
       opts.cursors ?? {},
       (m) => {
+        this.saved.delivered(m);
         this.deliveries?.delivered(m, this.user?.id);
         this.emit('message', m);
       },
@@ -169,6 +234,10 @@ export class WarblerClient extends Emitter<ClientEvents> {
   get sessionToken(): string | undefined {
     return this.token;
   }
+  /** When the token expires (ms since the epoch; 0 before authentication). */
+  get tokenExpiresAt(): number {
+    return this.expiresAt;
+  }
   /** Last sequence delivered per conversation: persist it to sync from there next time. */
   get cursors(): Record<string, number> {
     return this.stream.snapshot();
@@ -176,42 +245,147 @@ export class WarblerClient extends Emitter<ClientEvents> {
   get connected(): boolean {
     return this.ws?.readyState === 1;
   }
+  /** Where the connection stands; each change is a `state` event. */
+  get state(): ConnectionState {
+    return this.st;
+  }
+
+  private setState(s: ConnectionState): void {
+    if (s === this.st) return;
+    this.st = s;
+    this.emit('state', s);
+  }
+
+  /**
+   * Reads the saved state from `storage` (once; later calls give the same): the session, the cursors
+   * (sync starts after them), the outbox (sent again once authenticated) and the cached conversations.
+   * `connect` and `start` call it; call it first to show the cache before any network.
+   */
+  restore(): Promise<Restored> {
+    this.restoring ??= this.saved.load().then(
+      (r) => {
+        this.stream.advance(r.cursors);
+        this.savedUser = r.session?.user.id;
+        if (r.session && this.token === undefined) this.useSession(r.session);
+        const restored = r.outbox.map((s) => this.queued(s.op, s.data, { n: s.n, saved: true }));
+        this.sends.unshift(...restored);
+        if (this.authed) this.flushSends();
+        return r;
+      },
+      // A storage that cannot be read is treated as empty.
+      () => ({ session: undefined, conversations: [], cursors: {}, outbox: [] }),
+    );
+    return this.restoring;
+  }
+
+  /**
+   * Restores the saved state at once and, when a session was saved, connects and resumes it in the
+   * background (retrying with backoff, waiting for the network); `state` and `reconnected` tell how it
+   * goes, `authLost` when the session is no longer valid. Without a saved session, `connect` and log in.
+   * @example const { conversations } = await c.start(); render(conversations); // then `message` events
+   */
+  async start(): Promise<Restored> {
+    const r = await this.restore();
+    if (this.token !== undefined && !this.authed && !this.reconnecting) {
+      this.closedByUser = false;
+      this.watch();
+      void this.reconnectOnce();
+    }
+    return r;
+  }
+
+  /** The cached recent entries of a conversation, oldest first (see `cacheMessages`). */
+  cachedMessages(conv: string): Message[] {
+    return this.saved.messages(conv);
+  }
+  /** The conversation list as last fetched by `conversations()` (first page), or as restored. */
+  get cachedConversations(): Conversation[] {
+    return this.saved.conversations;
+  }
+  /** Writes the cached cursors and entries now (they are written within 50 ms anyway). */
+  flush(): Promise<void> {
+    return this.saved.flush();
+  }
+
+  private useSession(s: SavedSession): void {
+    this.token = s.token;
+    this.expiresAt = s.expiresAt;
+    this.lifetimeMs = s.lifetimeMs;
+    this.user ??= s.user;
+  }
+
+  /** Follows the browser's online / offline events (from the first connect until close). */
+  private watch(): void {
+    this.unwatch ??= watchNetwork((online) => {
+      if (!online) {
+        // Drop the socket now: it may look open for minutes on a dead network.
+        if (this.ws) this.onClose(this.ws, 1006, 'network offline', true);
+        if (this.token !== undefined && !this.closedByUser) this.setState('offline');
+      } else if (!this.authed && !this.closedByUser && this.token !== undefined) {
+        this.attempts = 0;
+        void this.reconnectOnce();
+      }
+    });
+  }
 
   /** Opens the connection and completes the `hello` handshake. */
   async connect(): Promise<ResultData<'hello'>> {
     this.closedByUser = false;
+    this.watch();
+    await this.restore();
     const Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Ctor) throw new Error('no WebSocket implementation: pass options.WebSocket');
+    this.setState('connecting');
     const ws = new Ctor(this.serverUrl);
     this.ws = ws;
-    await new Promise<void>((resolve, reject) => {
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'connection failed' }));
-      ws.onclose = (ev) => reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: `closed ${ev.code}` }));
-    });
-    ws.onmessage = (ev) => this.onFrame(String(ev.data));
-    ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
-    ws.onerror = () => undefined;
-    const hello = await this.request('hello', { protocol: PROTOCOL_VERSION, client: 'warbler-sdk/0.1.0' });
-    this.maxFrameBytes = hello.limits.maxFrameBytes;
-    return hello;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const ms = this.requestTimeoutMs;
+        const timer = ms > 0 ? setTimeout(() => (ws.close(), reject(local('timeout', 'connection not open in time'))), ms) : undefined;
+        ws.onopen = () => (clearTimeout(timer), resolve());
+        ws.onerror = () => (clearTimeout(timer), reject(local('disconnected', 'connection failed')));
+        ws.onclose = (ev) => (clearTimeout(timer), reject(local('disconnected', `closed ${ev.code}`)));
+      });
+      ws.onmessage = (ev) => this.onFrame(String(ev.data));
+      ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
+      ws.onerror = () => undefined;
+      const hello = await this.request('hello', { protocol: PROTOCOL_VERSION, client: 'warbler-sdk/0.1.0' });
+      this.maxFrameBytes = hello.limits.maxFrameBytes;
+      return hello;
+    } catch (e) {
+      if (this.ws === ws) {
+        this.ws = undefined;
+        ws.close();
+      }
+      this.setState(this.reconnecting && !this.closedByUser ? 'offline' : 'closed');
+      throw e;
+    }
   }
 
-  /** Sends a request and resolves with its result; rejects with WarblerRequestError. */
+  /**
+   * Sends a request and resolves with its result; rejects with WarblerRequestError (`timeout` when no
+   * answer comes within `requestTimeoutMs`).
+   */
   request<O extends Op>(op: O, data: RequestData<O>): Promise<ResultData<O>> {
     const ws = this.ws;
-    if (!ws || ws.readyState !== 1)
-      return Promise.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'not connected' }));
+    if (!ws || ws.readyState !== 1) return Promise.reject(local('disconnected', 'not connected'));
     const id = this.nextId++;
     const text = JSON.stringify({ id, op, data });
     // The server closes the connection on a frame over its limit; refuse it here instead, so a send
     // that can never fit is not resent after every reconnect.
     if (text.length * 3 > this.maxFrameBytes && encoder.encode(text).length > this.maxFrameBytes)
-      return Promise.reject(
-        new WarblerRequestError({ code: 'frame_too_large', status: 413, message: `frame is larger than ${this.maxFrameBytes} bytes` }),
-      );
+      return Promise.reject(local('frame_too_large', `frame is larger than ${this.maxFrameBytes} bytes`, 413));
     return new Promise<ResultData<O>>((resolve, reject) => {
-      this.requests.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const ms = this.requestTimeoutMs;
+      const timer =
+        ms > 0
+          ? setTimeout(() => {
+              // Forget the request: its answer, if it ever comes, is ignored.
+              this.requests.delete(id);
+              reject(local('timeout', `no answer to ${op} within ${ms} ms`));
+            }, ms)
+          : undefined;
+      this.requests.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       ws.send(text);
     });
   }
@@ -234,35 +408,112 @@ export class WarblerClient extends Emitter<ClientEvents> {
       ...(invite ? { invite } : {}),
       ...this.deviceField(),
     });
-    await this.authenticated(r.token, r.user, r.deviceId);
+    await this.authenticated(r.token, r.user, r.deviceId, r.expiresAt, true);
     return r;
   }
 
   async login(username: string, password: string): Promise<ResultData<'auth.login'>> {
     const r = await this.request('auth.login', { username, password, ...this.deviceField() });
-    await this.authenticated(r.token, r.user, r.deviceId);
+    await this.authenticated(r.token, r.user, r.deviceId, r.expiresAt, true);
     return r;
   }
 
-  /** Authenticates with a saved device token. */
-  async resume(token: string): Promise<ResultData<'auth.resume'>> {
-    const r = await this.request('auth.resume', { token });
-    await this.authenticated(token, r.user, r.deviceId);
+  /** Authenticates with a device token: `token`, else the one saved (in `storage`, or the last one used). */
+  async resume(token?: string): Promise<ResultData<'auth.resume'>> {
+    await this.restore();
+    const t = token ?? this.token;
+    if (t === undefined) throw local('disconnected', 'no saved session: log in');
+    const r = await this.request('auth.resume', { token: t });
+    await this.authenticated(t, r.user, r.deviceId, r.expiresAt, false);
     return r;
+  }
+
+  /**
+   * Rotates the device token now (`auth.refresh`): the old one stops working. The new one is saved in
+   * `storage` and given by a `token` event. With `autoRefresh` (default) this happens before expiry.
+   */
+  async refresh(): Promise<ResultData<'auth.refresh'>> {
+    const r = await this.request('auth.refresh', {});
+    this.newToken(r.token, r.expiresAt);
+    return r;
+  }
+
+  /**
+   * Logs this device out (`auth.logout`): its token stops working, the connection closes for good,
+   * and the storage is cleared (session, outbox, cursors, cache); unsent sends are dropped.
+   */
+  async logout(): Promise<void> {
+    await this.request('auth.logout', {});
+    this.close();
+    this.token = undefined;
+    this.sends.length = 0;
+    await this.saved.wipe();
   }
 
   private deviceField(): { device?: string } {
     return this.opts.device ? { device: this.opts.device } : {};
   }
 
-  private async authenticated(token: string, user: User, deviceId: number): Promise<void> {
-    this.token = token;
+  private async authenticated(token: string, user: User, deviceId: number, expiresAt: number, fresh: boolean): Promise<void> {
+    if (this.savedUser !== undefined && this.savedUser !== user.id) {
+      // The storage held another user's data: none of it is this user's (nor are their queued sends).
+      await this.saved.wipe();
+      this.stream.reset();
+      for (const p of this.sends.splice(0)) p.reject(local('disconnected', 'another user logged in'));
+    }
+    this.savedUser = user.id;
     this.user = user;
     this.deviceId = deviceId;
     this.authed = true;
     this.attempts = 0;
+    if (fresh || token !== this.token) {
+      this.token = token;
+      this.newToken(token, expiresAt, fresh);
+    } else {
+      this.expiresAt = expiresAt;
+      this.planRefresh();
+    }
+    this.setState('online');
     this.flushSends();
     if (this.opts.autoSync ?? true) await this.sync();
+  }
+
+  /** A token the server just gave (fresh: its lifetime starts now): keep it, save it, tell the app. */
+  private newToken(token: string, expiresAt: number, fresh = true): void {
+    this.token = token;
+    this.expiresAt = expiresAt;
+    if (fresh) this.lifetimeMs = expiresAt - Date.now();
+    const s: SavedSession = { token, user: this.user!, deviceId: this.deviceId!, expiresAt };
+    if (this.lifetimeMs !== undefined) s.lifetimeMs = this.lifetimeMs;
+    void this.saved.saveSession(s);
+    if (fresh) this.emit('token', { token, expiresAt });
+    this.planRefresh();
+  }
+
+  /** Arms the refresh timer for when the token gets close to expiry (re-armed after each auth). */
+  private planRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    if (!(this.opts.autoRefresh ?? true) || this.closedByUser) return;
+    const before = this.opts.refreshBeforeMs ?? (this.lifetimeMs ? this.lifetimeMs / 2 : DAY);
+    const wait = this.expiresAt - before - Date.now();
+    this.refreshTimer = setTimeout(
+      () => {
+        if (!this.authed) return; // the next authentication plans again
+        if (wait > 2 ** 31 - 1) return this.planRefresh(); // a timer cannot wait that long: wait in steps
+        void this.refreshShared().catch(() => undefined);
+      },
+      Math.min(Math.max(0, wait), 2 ** 31 - 1),
+    );
+  }
+
+  /** Refreshes, unless another client on the same storage (another tab) already did: then uses its token. */
+  private async refreshShared(): Promise<void> {
+    const s = await this.saved.session();
+    if (s && s.user.id === this.user?.id && s.expiresAt > this.expiresAt) {
+      this.useSession(s);
+      return this.planRefresh();
+    }
+    await this.refresh();
   }
 
   /**
@@ -319,6 +570,18 @@ export class WarblerClient extends Emitter<ClientEvents> {
   readonly profile = profileOps((op, data) => this.request(op, data));
   /** Presence watches: state now and `presence` events; watches belong to the connection (watch again after `reconnected`). */
   readonly presence = presenceOps((op, data) => this.request(op, data));
+  /** The user's devices: `list()`, and `revoke(id)` (its connections close with 4101; this one too if it is this device). */
+  readonly devices = deviceOps((op, data) => this.request(op, data));
+
+  /** Changes the password; every other device of the user is logged out. */
+  changePassword(oldPassword: string, newPassword: string): Promise<ResultData<'account.password'>> {
+    return this.request('account.password', { oldPassword, newPassword });
+  }
+
+  /** The server's clock; also a cheap way to check the connection answers. */
+  ping(): Promise<ResultData<'ping'>> {
+    return this.request('ping', {});
+  }
 
   /** Tells the conversation's other members that the user is (or stopped) typing; never stored. */
   typing(conv: string, typing = true): Promise<ResultData<'typing'>> {
@@ -330,50 +593,74 @@ export class WarblerClient extends Emitter<ClientEvents> {
     return this.request('msg.search', d);
   }
 
-  /** Queues a reliable op and flushes the queue when authenticated. */
+  /**
+   * Queues a reliable op and flushes the queue when authenticated. The op is saved in the outbox
+   * (`storage`) before it is first sent, so a restart with the same storage sends it again, with the
+   * same client id: the server stores it once.
+   */
   reliable<O extends ReliableOp>(op: O, input: ReliableInput<O>): Promise<Ack> {
     const data = { ...input, clientId: input.clientId ?? newClientId() } as RequestData<ReliableOp>;
     return new Promise((resolve, reject) => {
-      this.sends.push({ op, data, resolve, reject, inFlight: false });
-      if (this.authed) this.flushSends();
+      const p = this.queued(op, data, { resolve, reject });
+      this.sends.push(p);
+      void this.restore()
+        .then(() => this.saved.putSend(data.clientId, { op, data, n: p.n }))
+        .then(() => {
+          p.saved = true;
+          if (this.authed) this.flushSends();
+        });
     });
+  }
+
+  private queued(op: ReliableOp, data: RequestData<ReliableOp>, p: Partial<PendingSend>): PendingSend {
+    const n = Date.now() * 1000 + (this.sendSeq++ % 1000);
+    return { op, data, resolve: () => undefined, reject: () => undefined, inFlight: false, saved: false, n, ...p };
   }
 
   /** Number of sends not yet acknowledged. */
   get pendingSends(): number {
     return this.sends.length;
   }
+  /** The sends not yet acknowledged, oldest first (restored ones too): e.g. to show them as pending. */
+  get outbox(): { op: ReliableOp; data: RequestData<ReliableOp> }[] {
+    return this.sends.map(({ op, data }) => ({ op, data }));
+  }
 
   private flushSends(): void {
     for (const p of this.sends) {
-      if (p.inFlight || !this.authed) continue;
+      if (p.inFlight || !p.saved || !this.authed) continue;
       p.inFlight = true;
       (this.request(p.op, p.data as never) as Promise<Ack>).then(
         (ack) => {
           this.retries = 0;
           if (!this.dropSend(p)) return;
           const own = ownCopy(p.op, p.data, ack, this.user!.id);
-          // A duplicate ack is an entry stored earlier: it came (or comes) through sync like any other.
+          // A duplicate ack is of an entry stored earlier (its first ack was lost): sync brings it if missed.
           if (own && !ack.duplicate) this.stream.ingest(own);
-          else if (!ack.duplicate) void this.sync().catch(() => undefined);
+          else if (this.stream.cursor(ack.conv) < ack.seq) void this.sync().catch(() => undefined);
           p.resolve(ack);
+          this.emit('sent', { clientId: ack.clientId, op: p.op, ack });
         },
         (e: unknown) => {
           p.inFlight = false;
-          // A drop keeps the send queued for the next connection; "not now" (rate limited, unavailable)
-          // retries it after a pause on this one; a refusal ends it.
-          if (e instanceof WarblerRequestError && e.code === 'disconnected') return;
-          if (e instanceof WarblerRequestError && (e.code === 'unavailable' || e.code === 'rate_limited')) return this.retrySendsLater();
-          if (this.dropSend(p)) p.reject(e);
+          // A drop keeps the send queued for the next connection; "not now" (rate limited, unavailable,
+          // no answer in time) retries it after a pause on this one; a refusal ends it.
+          if (!(e instanceof WarblerRequestError)) return;
+          if (e.code === 'disconnected') return;
+          if (e.code === 'unavailable' || e.code === 'rate_limited' || e.code === 'timeout') return this.retrySendsLater();
+          if (!this.dropSend(p)) return;
+          p.reject(e);
+          this.emit('sendFailed', { clientId: p.data.clientId, op: p.op, error: e });
         },
       );
     }
   }
 
-  /** Takes `p` off the queue; false when it is already gone (close() rejected it). */
+  /** Takes `p` off the queue and out of the outbox; false when it is already gone (close() rejected it). */
   private dropSend(p: PendingSend): boolean {
     const i = this.sends.indexOf(p);
     if (i >= 0) this.sends.splice(i, 1);
+    if (i >= 0) this.saved.dropSend(p.data.clientId);
     return i >= 0;
   }
 
@@ -397,6 +684,7 @@ export class WarblerClient extends Emitter<ClientEvents> {
           for (const m of r.messages) this.stream.ingest(m, true);
           for (const conv of r.left ?? []) {
             this.stream.forget(conv);
+            this.saved.forget(conv);
             this.emit('left', conv);
           }
           if (!r.more) break;
@@ -413,8 +701,11 @@ export class WarblerClient extends Emitter<ClientEvents> {
     return this.request('msg.history', { conv, ...(before !== undefined ? { before } : {}), ...(limit !== undefined ? { limit } : {}) });
   }
 
-  conversations(limit?: number, before?: string): Promise<ResultData<'conv.list'>> {
-    return this.request('conv.list', { ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { before } : {}) });
+  /** A page of the user's conversations; the first page (no `before`) is kept in the cache (`cachedConversations`). */
+  async conversations(limit?: number, before?: string): Promise<ResultData<'conv.list'>> {
+    const r = await this.request('conv.list', { ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { before } : {}) });
+    if (before === undefined) this.saved.saveConversations(r.conversations);
+    return r;
   }
 
   markRead(conv: string, seq: number): Promise<ResultData<'conv.read'>> {
@@ -423,14 +714,29 @@ export class WarblerClient extends Emitter<ClientEvents> {
     return this.request('conv.read', { conv, seq });
   }
 
-  /** Closes the connection for good (no reconnect). Unacknowledged sends are rejected. */
+  /** Reports delivery up to `seq` (sent by the client itself unless `deliveryReceipts` is false). */
+  markDelivered(conv: string, seq: number): Promise<ResultData<'conv.delivered'>> {
+    return this.request('conv.delivered', { conv, seq });
+  }
+
+  /**
+   * Closes the connection for good (no reconnect). Unacknowledged sends are rejected (`disconnected`)
+   * but stay in the storage's outbox: a client started later on the same storage sends them.
+   */
   close(): void {
     this.closedByUser = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.refreshTimer);
+    clearTimeout(this.reconnectTimer);
     this.deliveries?.stop();
+    this.unwatch?.();
+    this.unwatch = undefined;
     this.retryTimer = undefined;
-    this.ws?.close(1000, 'client closed');
-    for (const p of this.sends.splice(0)) p.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: 'client closed' }));
+    void this.saved.flush();
+    const ws = this.ws;
+    if (ws) this.onClose(ws, 1000, 'client closed', true);
+    for (const p of this.sends.splice(0)) p.reject(local('disconnected', 'client closed'));
+    this.setState('closed');
   }
 
   private onFrame(text: string): void {
@@ -449,44 +755,74 @@ export class WarblerClient extends Emitter<ClientEvents> {
     const p = this.requests.get(f.id);
     if (!p) return;
     this.requests.delete(f.id);
+    clearTimeout(p.timer);
     if (f.ok) p.resolve(f.data);
     else p.reject(new WarblerRequestError(f.error!));
   }
 
-  private onClose(ws: WebSocketLike, code: number, reason: string): void {
+  /** The connection `ws` closed (or the client closes it: `own`); later events of that socket are ignored. */
+  private onClose(ws: WebSocketLike, code: number, reason: string, own = false): void {
     if (ws !== this.ws) return;
+    this.ws = undefined;
+    if (own) ws.close(1000, reason);
     this.authed = false;
-    for (const [, p] of this.requests) p.reject(new WarblerRequestError({ code: 'disconnected', status: 0, message: `closed ${code}` }));
+    for (const [, p] of this.requests) {
+      clearTimeout(p.timer);
+      p.reject(local('disconnected', `closed ${code}`));
+    }
     this.requests.clear();
     for (const s of this.sends) s.inFlight = false;
     const again = !this.closedByUser && (this.opts.reconnect ?? true) && shouldReconnect(code) && this.token !== undefined;
+    this.setState(again ? 'offline' : 'closed');
     this.emit('disconnected', { code, reason, reconnect: again });
-    if (!this.closedByUser && !shouldReconnect(code)) this.emit('authLost', { code });
+    if (!this.closedByUser && !shouldReconnect(code)) this.lost(code);
     if (again) this.scheduleReconnect();
+  }
+
+  /** The session is gone (revoked, expired, logged out elsewhere): forget the token, tell the app. */
+  private lost(code: number | ErrorCode): void {
+    this.token = undefined;
+    clearTimeout(this.refreshTimer);
+    void this.saved.saveSession(undefined);
+    this.setState('closed');
+    this.emit('authLost', { code });
   }
 
   private scheduleReconnect(): void {
     const [first, max] = this.opts.backoffMs ?? [100, 5000];
     const delay = Math.min(max, first * 2 ** Math.min(this.attempts++, 16)) * (0.5 + Math.random() / 2);
-    setTimeout(() => void this.reconnectOnce(), delay);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.reconnectOnce(), delay);
   }
 
   private async reconnectOnce(): Promise<void> {
-    if (this.closedByUser) return;
+    clearTimeout(this.reconnectTimer);
+    if (this.closedByUser || this.reconnecting || this.authed) return;
+    // No network (the browser says so): wait for its `online` event.
+    if (networkDown()) return this.setState('offline');
+    this.reconnecting = true;
     try {
-      await this.connect();
-      await this.resume(this.token!);
+      if (!this.connected) await this.connect();
+      await this.resume(this.token);
       this.emit('reconnected', undefined);
     } catch (e) {
       if (e instanceof WarblerRequestError && (e.code === 'token_invalid' || e.code === 'token_expired')) {
-        this.token = undefined;
-        this.emit('authLost', { code: e.code });
-        this.ws?.close(1000, 'auth lost');
+        // Another client on the same storage (another tab) may have rotated the token: try that one.
+        const s = await this.saved.session();
+        if (s?.token && s.token !== this.token) {
+          this.useSession(s);
+          return this.scheduleReconnect();
+        }
+        this.lost(e.code);
+        if (this.ws) this.onClose(this.ws, 1000, 'auth lost', true);
         return;
       }
       if (this.closedByUser) return;
       // A failed attempt whose socket never opened gets no close event: schedule the next one here.
-      if (this.ws?.readyState !== 1) this.scheduleReconnect();
+      if (!this.connected) this.scheduleReconnect();
+      else if (e instanceof WarblerRequestError && e.code === 'timeout') this.onClose(this.ws!, 1006, 'no answer', true);
+    } finally {
+      this.reconnecting = false;
     }
   }
 }

@@ -54,6 +54,8 @@ export function profileOps(request: Requester) {
     update: (d: RequestData<'profile.update'>) => request('profile.update', d),
     privacy: (d: RequestData<'privacy.update'> = {}) => request('privacy.update', d),
     search: (q: string, limit?: number) => request('user.search', { q, ...(limit !== undefined ? { limit } : {}) }),
+    /** One user, by id or username (`user.get`). */
+    get: (who: RequestData<'user.get'>) => request('user.get', who),
   };
 }
 
@@ -65,5 +67,17 @@ export function presenceOps(request: Requester) {
   return {
     watch: (users: number[]) => request('presence.watch', { users }),
     unwatch: (users: number[]) => request('presence.unwatch', { users }),
+  };
+}
+
+/**
+ * The user's devices (logged-in sessions). Revoking one closes its connections with 4101 (this one too
+ * when it is the current device: `authLost` follows). The protocol has no op to rename a device: name
+ * it at login (`ClientOptions.device`).
+ */
+export function deviceOps(request: Requester) {
+  return {
+    list: () => request('device.list', {}),
+    revoke: (deviceId: number) => request('device.revoke', { deviceId }),
   };
 }

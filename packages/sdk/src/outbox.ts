@@ -12,6 +12,10 @@ export interface PendingSend {
   resolve: (ack: Ack) => void;
   reject: (e: unknown) => void;
   inFlight: boolean;
+  /** In the storage's outbox: only then is it sent. */
+  saved: boolean;
+  /** Orders the outbox across restarts. */
+  n: number;
 }
 
 let clientSeq = 0;

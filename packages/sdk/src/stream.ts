@@ -22,6 +22,22 @@ export class MessageStream {
     return Object.fromEntries(this.cursors);
   }
 
+  /** The last sequence delivered in `conv` (0: none). */
+  cursor(conv: string): number {
+    return this.cursors.get(conv) ?? 0;
+  }
+
+  /** Moves cursors forward to `cursors` (restored from storage); never back. */
+  advance(cursors: Record<string, number>): void {
+    for (const [conv, seq] of Object.entries(cursors)) if (seq > (this.cursors.get(conv) ?? 0)) this.cursors.set(conv, seq);
+  }
+
+  /** Forgets every cursor and held message (another user's data). */
+  reset(): void {
+    this.cursors.clear();
+    this.held.clear();
+  }
+
   /** Takes one message from any source; `fromSync` messages never report a gap. */
   ingest(m: Message, fromSync = false): void {
     const cur = this.cursors.get(m.conv) ?? 0;

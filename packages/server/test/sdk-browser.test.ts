@@ -1,33 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { startTestServer } from './helpers.js';
+import { bundle, CHROMIUM, CSP, launchChromium, pageOrigin } from './sdk-page.js';
 
 // The SDK as a web app ships it: bundled and minified for browsers by esbuild, with @warbler/protocol.
-const CHROMIUM = '/usr/bin/chromium';
-const MAX_GZIP_BYTES = 15 * 1024;
-const CSP = "default-src 'self'";
-
-async function bundleSdk(): Promise<string> {
-  const out = await build({
-    stdin: { contents: "export { WarblerClient } from '@warbler/sdk';", resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  return out.outputFiles[0]!.text;
-}
+const bundleSdk = () => bundle("export { WarblerClient } from '@warbler/sdk';");
 
 // The page: two people register, one sends, the other receives; the outcome (and whether the page may
 // evaluate code at all, which the policy must refuse) goes to the title.
@@ -52,43 +31,22 @@ try {
   report({ evalAllowed, error: String(e) });
 }`;
 
-/**
- * One origin for the page and the WebSocket, as behind a reverse proxy: the page, its scripts and the
- * CSP header from here; `/ws` upgrades piped to the Warbler server. So `default-src 'self'` covers both.
- */
-async function pageOrigin(t: TestContext, sdk: string, wsPort: number): Promise<string> {
-  const files: Record<string, [string, string]> = {
-    '/': ['text/html', '<!doctype html><title>loading</title><script type="module" src="/app.js"></script>'],
-    '/app.js': ['text/javascript', APP],
-    '/sdk.js': ['text/javascript', sdk],
-  };
-  const http: Server = createServer((req, res) => {
-    const f = files[req.url ?? ''];
-    if (!f) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': f[0], 'content-security-policy': CSP }).end(f[1]);
-  });
-  http.on('upgrade', (req, socket, head) => {
-    const upstream = connect(wsPort, '127.0.0.1', () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(lines.join('\r\n') + '\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => (http.closeAllConnections(), http.close(() => resolve()))));
-  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-}
+// Budgets, gzip: the core (the client, with @warbler/protocol) and the IndexedDB storage, its own entry
+// point (`@warbler/sdk/idb`) so apps that do not use it do not load it. The READMEs state the sizes.
+const MAX_CORE_GZIP = 7 * 1024;
+const MAX_IDB_GZIP = 1024;
 
-test('the SDK bundled for a browser is at most 15 KB gzip and holds no schema library', async (t) => {
-  const sdk = await bundleSdk();
-  const gz = gzipSync(sdk).length;
-  t.diagnostic(`SDK browser bundle: ${sdk.length} bytes minified, ${gz} bytes gzip`);
-  assert.ok(gz <= MAX_GZIP_BYTES, `${gz} bytes gzip > ${MAX_GZIP_BYTES}`);
-  assert.doesNotMatch(sdk, /TypeCompiler|sinclair/i);
+test('the SDK bundled for a browser: the core at most 7 KB gzip, IndexedDB storage at most 1 KB more, no schema library', async (t) => {
+  const core = await bundleSdk();
+  const idb = await bundle("export { IdbStorage } from '@warbler/sdk/idb';");
+  const [coreGz, idbGz] = [gzipSync(core).length, gzipSync(idb).length];
+  t.diagnostic(
+    `SDK core: ${core.length} bytes minified, ${coreGz} bytes gzip; @warbler/sdk/idb: ${idb.length} bytes minified, ${idbGz} bytes gzip`,
+  );
+  assert.ok(coreGz <= MAX_CORE_GZIP, `core ${coreGz} bytes gzip > ${MAX_CORE_GZIP}`);
+  assert.ok(idbGz <= MAX_IDB_GZIP, `idb ${idbGz} bytes gzip > ${MAX_IDB_GZIP}`);
+  assert.doesNotMatch(core, /TypeCompiler|sinclair/i);
+  assert.doesNotMatch(core, /indexedDB/, 'the core leaves IndexedDB to its own entry point');
 });
 
 test(
@@ -97,20 +55,13 @@ test(
   async (t) => {
     const s = await startTestServer();
     t.after(() => s.close());
-    const origin = await pageOrigin(t, await bundleSdk(), Number(new URL(s.wsUrl).port));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    t.after(() => browser.close());
+    const files: Record<string, [string, string]> = {
+      '/': ['text/html', '<!doctype html><title>loading</title><script type="module" src="/app.js"></script>'],
+      '/app.js': ['text/javascript', APP],
+      '/sdk.js': ['text/javascript', await bundleSdk()],
+    };
+    const { origin } = await pageOrigin(t, files, Number(new URL(s.wsUrl).port));
+    const browser = await launchChromium(t);
     const page = await browser.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
