@@ -6,8 +6,8 @@
 # /usr/local/include/node), with docs, man pages, locales and apt's lists removed as in a slim image.
 # It is imported as TAG and stays in the engine's cache: a second run with the same TAG does nothing.
 # --ca-file FILE: npm in the image trusts the certificates in FILE (npm's global `cafile`), for a machine
-# whose egress to the registry passes a TLS-intercepting proxy (this project's CI: the tests pass
-# $NODE_EXTRA_CA_CERTS). Such a base, and every image built on it, is for that machine only.
+# whose egress to the registry passes a TLS-intercepting proxy (this project's CI: the tests pass the
+# machine's own CA bundle). Such a base, and every image built on it, is for that machine only.
 #
 # Usage: deploy/base/build-base.sh [--arch amd64|arm64] [--node MAJOR] [--tag TAG] [--ca-file FILE]
 #   defaults: --arch amd64 --node 24 --tag warbler-base:node<MAJOR>-bookworm-slim-<arch>

@@ -1,6 +1,6 @@
 // What the Docker tests share: running docker and docker-compose, waiting for a container's health,
 // free loopback ports, and a raw WebSocket client of the protocol.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,12 @@ export function runAsync(cmd, args, opts = {}) {
 export const docker = (...args) => run('docker', args);
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The container's log (the server logs on standard error). */
+export function logs(container) {
+  const r = spawnSync('docker', ['logs', container], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return r.stdout + r.stderr;
+}
+
 /** Waits until the container's HEALTHCHECK reports `healthy`; throws on `unhealthy` or after limitMs. */
 export async function waitHealthy(container, limitMs = 120_000) {
   const end = Date.now() + limitMs;
@@ -60,8 +66,8 @@ export async function waitHealthy(container, limitMs = 120_000) {
     if (status.endsWith('unhealthy') || status.startsWith('exited')) break;
     await sleep(500);
   }
-  const logs = run('docker', ['logs', '--tail', '30', container]);
-  throw new Error(`${container} did not turn healthy (${status}); its log ends:\n${logs}`);
+  const tail = logs(container).split('\n').slice(-30).join('\n');
+  throw new Error(`${container} did not turn healthy (${status}); its log ends:\n${tail}`);
 }
 
 /** The host port that `container`'s port is published on (on 127.0.0.1). */
