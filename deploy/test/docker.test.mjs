@@ -38,7 +38,7 @@ before(() => {
   const ca = [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((f) => f && existsSync(f));
   run('bash', ['deploy/base/build-base.sh', '--tag', BASE, ...(ca ? ['--ca-file', ca] : [])], { timeoutMs: 900_000 });
   const t1 = Date.now();
-  run('docker', ['build', '-f', 'deploy/Dockerfile', '--build-arg', `BASE_IMAGE=${BASE}`, '-t', IMAGE, '.'], { timeoutMs: 1_200_000 });
+  run('docker', ['build', '-f', 'deploy/Dockerfile', '--build-arg', `BASE_IMAGE=${BASE}`, '-t', IMAGE, '.'], { timeoutMs: 2_700_000 });
   const size = Number(docker('image', 'inspect', '-f', '{{.Size}}', IMAGE));
   const base = Number(docker('image', 'inspect', '-f', '{{.Size}}', BASE));
   console.log(
