@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './sdk-page.js';
 
-/** Debian's Chromium (never a browser download); tests that need it are skipped with this reason when it is missing. */
-export const CHROMIUM = '/usr/bin/chromium';
+/** Tests that need Debian's Chromium (never a browser download) are skipped with this reason when it is missing. */
 export const NO_CHROMIUM = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`;
 
 /** Where the web app's screenshots go: test-artifacts/web/ at the repository's root (gitignored). */
@@ -15,22 +14,8 @@ export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 export const PHONE = { width: 375, height: 667 };
 export const DESKTOP = { width: 1280, height: 800 };
 
-export async function launch(t: TestContext): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.after(() => browser.close());
-  return browser;
-}
+/** Debian's Chromium, headless, closed after the test (the SDK's browser tests launch it the same way). */
+export const launch = launchChromium;
 
 /** A browser profile of its own (one person), in a language and a colour scheme, at a size. */
 export async function person(

@@ -1,10 +1,8 @@
 import type { Bus, ClusterMessage, LocalDelivery, MessageOf, SubscribedKind, Subscriber } from './bus.js';
 import { APPLY_TIMEOUT_MS, TO_OTHERS, TO_SELF } from './bus.js';
 import { MemoryCounters } from './counters-memory.js';
+import { Subscribers } from './subscribers.js';
 import { MemoryOnlineRegistry } from './online-memory.js';
-
-/** A subscriber of any kind, as the bus keeps it. */
-type AnySubscriber = (msg: Exclude<ClusterMessage, { t: 'deliver' }>, from: string) => unknown;
 
 /** A `publishApplied` waiting for the other nodes' answers. */
 interface Pending {
@@ -113,7 +111,7 @@ export class MemoryBus implements Bus {
   readonly online: MemoryOnlineRegistry;
   readonly counters: MemoryCounters;
   private local: LocalDelivery | undefined;
-  private readonly subscribers = new Map<SubscribedKind, AnySubscriber[]>();
+  private readonly subscribers = new Subscribers((err, kind) => this.network.report(err, kind));
   private inbox: { from: string; text: string; ack: string | undefined }[] = [];
   /** `publishApplied` messages of this node waiting for answers, by id. */
   private readonly pending = new Map<string, Pending>();
@@ -183,9 +181,7 @@ export class MemoryBus implements Bus {
   }
 
   on<K extends SubscribedKind>(kind: K, handler: Subscriber<K>): void {
-    let list = this.subscribers.get(kind);
-    if (!list) this.subscribers.set(kind, (list = []));
-    list.push(handler as unknown as AnySubscriber);
+    this.subscribers.add(kind, handler);
   }
 
   /**
@@ -223,19 +219,8 @@ export class MemoryBus implements Bus {
     }
   }
 
-  /** Runs the subscribers of `msg`; resolves once the promises they returned have settled. */
   private dispatch(msg: Exclude<ClusterMessage, { t: 'deliver' }>, from: string): Promise<unknown> {
-    const running: Promise<unknown>[] = [];
-    const fail = (err: unknown) => this.network.report(err, msg.t);
-    for (const h of this.subscribers.get(msg.t) ?? []) {
-      try {
-        const r = h(msg, from);
-        if (r instanceof Promise) running.push(r.catch(fail));
-      } catch (err) {
-        fail(err);
-      }
-    }
-    return running.length > 0 ? Promise.all(running) : Promise.resolve();
+    return this.subscribers.dispatch(msg, from);
   }
 
   async close(): Promise<void> {

@@ -4,9 +4,7 @@ import type { Bus, ClusterMessage, LocalDelivery, SubscribedKind, Subscriber } f
 import { APPLY_TIMEOUT_MS, TO_OTHERS, TO_SELF } from './bus.js';
 import { RedisCounters } from './counters-redis.js';
 import { RedisOnlineRegistry } from './online-redis.js';
-
-/** A subscriber of any kind, as the bus keeps it. */
-type AnySubscriber = (msg: Exclude<ClusterMessage, { t: 'deliver' }>, from: string) => unknown;
+import { Subscribers } from './subscribers.js';
 
 /** A `publishApplied` of this node waiting for the other nodes' answers. */
 interface Pending {
@@ -63,7 +61,7 @@ export class RedisBus implements Bus {
   readonly node: string;
   private readonly channel: string;
   private local: LocalDelivery | undefined;
-  private readonly subscribers = new Map<SubscribedKind, AnySubscriber[]>();
+  private readonly subscribers = new Subscribers((err, kind) => this.opts.report(err, kind));
   private closed = false;
   /** Publishes that failed since the link was last up (a PUBLISH in flight when it broke counts too). */
   private dropped = 0;
@@ -140,9 +138,7 @@ export class RedisBus implements Bus {
   }
 
   on<K extends SubscribedKind>(kind: K, handler: Subscriber<K>): void {
-    let list = this.subscribers.get(kind);
-    if (!list) this.subscribers.set(kind, (list = []));
-    list.push(handler as unknown as AnySubscriber);
+    this.subscribers.add(kind, handler);
   }
 
   async close(): Promise<void> {
@@ -215,19 +211,8 @@ export class RedisBus implements Bus {
     return TO_OTHERS.has(msg.t) ? Promise.resolve() : this.dispatch(msg, this.node);
   }
 
-  /** Runs the subscribers of `msg`; resolves once the promises they returned have settled. */
   private dispatch(msg: Exclude<ClusterMessage, { t: 'deliver' }>, from: string): Promise<unknown> {
-    const running: Promise<unknown>[] = [];
-    const fail = (err: unknown) => this.opts.report(err, msg.t);
-    for (const h of this.subscribers.get(msg.t) ?? []) {
-      try {
-        const r = h(msg, from);
-        if (r instanceof Promise) running.push(r.catch(fail));
-      } catch (err) {
-        fail(err);
-      }
-    }
-    return running.length > 0 ? Promise.all(running) : Promise.resolve();
+    return this.subscribers.dispatch(msg, from);
   }
 
   /** The nodes registered when `publishApplied` message `id` went out: it waits for those but this one. */
