@@ -1,4 +1,5 @@
 import type { ConfigInput } from '../src/index.js';
+import { createDatabase, databaseNameFor, dropDatabase } from './postgres-test-db.js';
 
 /**
  * Which store the end-to-end tests run on: `WARBLER_TEST_STORE` (sqlite, postgres or mysql; sqlite by
@@ -21,10 +22,12 @@ export const TEST_STORE: TestStoreKind = ((): TestStoreKind => {
 
 /** The `store` config section that puts the server of data folder `dataDir` on TEST_STORE (creating its database). */
 export async function testStoreConfig(dataDir: string): Promise<ConfigInput['store']> {
-  void dataDir;
   switch (TEST_STORE) {
     case 'sqlite':
       return { driver: 'sqlite' };
+    case 'postgres':
+      // A small pool: the tests run many servers at once on one PostgreSQL.
+      return { driver: 'postgres', postgres: { url: await createDatabase(databaseNameFor(dataDir)), poolSize: 3 } };
     default:
       throw new Error(`WARBLER_TEST_STORE=${TEST_STORE}: this store's test setup is not built yet`);
   }
@@ -32,13 +35,21 @@ export async function testStoreConfig(dataDir: string): Promise<ConfigInput['sto
 
 /** The environment variables that put a child `warbler serve` of data folder `dataDir` on TEST_STORE. */
 export async function testStoreEnv(dataDir: string): Promise<Record<string, string>> {
-  void dataDir;
-  return {};
+  switch (TEST_STORE) {
+    case 'postgres':
+      return {
+        WARBLER_STORE_DRIVER: 'postgres',
+        WARBLER_STORE_POSTGRES_URL: await createDatabase(databaseNameFor(dataDir)),
+        WARBLER_STORE_POSTGRES_POOL_SIZE: '3',
+      };
+    default:
+      return {};
+  }
 }
 
 /** Removes the database of data folder `dataDir` (nothing on SQLite: the folder is the database). */
 export async function dropTestStore(dataDir: string): Promise<void> {
-  void dataDir;
+  if (TEST_STORE === 'postgres') await dropDatabase(databaseNameFor(dataDir));
 }
 
 /**

@@ -41,7 +41,11 @@ export const CONFIG_SCHEMA = section({
   }),
   dataDir: str('./data', 'Folder for the SQLite file and other data, relative to the working directory; created if missing.'),
   store: section({
-    driver: oneOf('sqlite', ['sqlite'], 'Storage engine. Only `sqlite` exists today; its settings are `store.sqlite.*`.'),
+    driver: oneOf(
+      'sqlite',
+      ['sqlite', 'postgres'],
+      'Storage engine: `sqlite` (a file in `dataDir`, one server process; settings `store.sqlite.*`) or `postgres` (a PostgreSQL database that several processes and machines share; settings `store.postgres.*`). See [deploy](deploy.md#postgresql).',
+    ),
     batchMaxMessages: int(
       1000,
       1,
@@ -80,6 +84,19 @@ export const CONFIG_SCHEMA = section({
         "SQLite's page cache, MiB (better-sqlite3's own default is 16). A cache that holds the hot index pages (the tails of the conversations being written, the conversation and member rows) keeps the cost of a message flat as the store grows; see [benchmarks](benchmarks.md).",
       ),
       mmapMb: int(0, 0, 1048576, 'How much of the database file SQLite reads through a memory map instead of read calls, MiB (0: none).'),
+    }),
+    postgres: section({
+      url: str(
+        '',
+        'Connection URL of the PostgreSQL database when `store.driver` is `postgres`: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, with `?sslmode=require` for TLS. The database must exist; the server creates its tables and the `pg_trgm` extension (search) on start. A wrong host, user, password or database stops the start with one line naming this key; so does a database migrated by a newer Warbler. Keep the password out of shell history: set `WARBLER_STORE_POSTGRES_URL` in a file only the service reads.',
+      ),
+      poolSize: int(
+        10,
+        1,
+        1000,
+        "Most connections one server process opens to PostgreSQL; writes (one group commit at a time) and reads share them. Several processes on one database: keep their sum under the server's `max_connections`.",
+      ),
+      connectTimeoutMs: int(10000, 100, 600000, 'How long opening a connection to PostgreSQL may take before it fails, ms.'),
     }),
   }),
   bus: section({

@@ -38,6 +38,11 @@ export class SqlCommitter {
     let batch: AppendBatch | undefined;
     const outcomes = await this.db.transaction(async (tx) => {
       const b = (batch = this.appender.newBatch());
+      await this.appender.lockHeads(
+        tx,
+        b,
+        ops.flatMap((op) => (op.type === 'append' ? [op.msg] : [])),
+      );
       const out: WriteOutcome[] = [];
       for (let i = 0; i < ops.length; i++) {
         if (!isolated) {

@@ -51,9 +51,17 @@ export class SqlContactStore implements ContactStore {
     protected readonly append: AppendInTx,
   ) {}
 
-  /** Runs `decide` and the events of its outcome in one transaction. */
-  private change<O>(decide: (tx: SqlQueries) => Promise<O>, events: EventsFor<O>): Promise<Applied<O>> {
+  /**
+   * Runs `decide` and the events of its outcome in one transaction. `decide` reads the friendships,
+   * requests and blocks between `users`: their user rows are locked first, in id order, so two changes
+   * between the same users (from two processes) run one after the other, each reading what the other
+   * committed (where transactions run one at a time anyway, `forUpdate` is '' and nothing is locked).
+   */
+  private change<O>(users: readonly number[], decide: (tx: SqlQueries) => Promise<O>, events: EventsFor<O>): Promise<Applied<O>> {
     return this.db.transaction(async (tx) => {
+      const lock = this.db.dialect.forUpdate;
+      if (lock !== '')
+        for (const id of [...new Set(users)].sort((a, b) => a - b)) await tx.get(`SELECT id FROM users WHERE id = ?${lock}`, [id]);
       const outcome = await decide(tx);
       const messages = events(outcome);
       const results = messages.length > 0 ? await this.append(tx, messages) : [];
@@ -116,11 +124,15 @@ export class SqlContactStore implements ContactStore {
     changes: ProfileChanges,
     events: EventsFor<ProfileRow | undefined>,
   ): Promise<Applied<ProfileRow | undefined>> {
-    return this.change(async (tx) => {
-      await updateUser(tx, userId, { display_name: changes.displayName, avatar: changes.avatar, bio: changes.bio });
-      const r = await tx.get<RawProfile>(`SELECT ${PROFILE_COLS} FROM users u WHERE u.id = ?`, [userId]);
-      return r && toProfile(r);
-    }, events);
+    return this.change(
+      [],
+      async (tx) => {
+        await updateUser(tx, userId, { display_name: changes.displayName, avatar: changes.avatar, bio: changes.bio });
+        const r = await tx.get<RawProfile>(`SELECT ${PROFILE_COLS} FROM users u WHERE u.id = ?`, [userId]);
+        return r && toProfile(r);
+      },
+      events,
+    );
   }
 
   updateSettings(
@@ -128,12 +140,16 @@ export class SqlContactStore implements ContactStore {
     changes: Partial<ContactSettings>,
     events: EventsFor<ContactSettings | undefined>,
   ): Promise<Applied<ContactSettings | undefined>> {
-    return this.change(async (tx) => {
-      await updateUser(tx, userId, { friend_policy: changes.friendPolicy, presence_privacy: changes.presence });
-      return tx.get<ContactSettings>('SELECT friend_policy AS friendPolicy, presence_privacy AS presence FROM users WHERE id = ?', [
-        userId,
-      ]);
-    }, events);
+    return this.change(
+      [],
+      async (tx) => {
+        await updateUser(tx, userId, { friend_policy: changes.friendPolicy, presence_privacy: changes.presence });
+        return tx.get<ContactSettings>('SELECT friend_policy AS friendPolicy, presence_privacy AS presence FROM users WHERE id = ?', [
+          userId,
+        ]);
+      },
+      events,
+    );
   }
 
   async searchByUsername(prefix: string, limit: number): Promise<ProfileRow[]> {
@@ -153,29 +169,33 @@ export class SqlContactStore implements ContactStore {
     at: number,
     events: EventsFor<RequestOutcome>,
   ): Promise<Applied<RequestOutcome>> {
-    return this.change(async (tx): Promise<RequestOutcome> => {
-      const target = await tx.get<{ policy: ContactSettings['friendPolicy'] }>(
-        'SELECT friend_policy AS policy FROM users WHERE id = ? AND deleted_at IS NULL',
-        [to],
-      );
-      if (!target) return 'no_user';
-      if (await this.isBlocking(tx, to, from)) return 'blocked';
-      if (await this.isBlocking(tx, from, to)) return 'blocking';
-      if (await this.areFriends(tx, from, to)) return 'already_friends';
-      // They asked first: this request answers theirs, whatever their policy.
-      if ((await this.deleteRequest(tx, to, from)).changes > 0) {
-        await this.befriend(tx, from, to, at);
-        return 'friends';
-      }
-      if (await this.hasRequest(tx, from, to)) return 'already_pending';
-      if (target.policy === 'nobody') return 'closed';
-      if (target.policy === 'anyone') {
-        await this.befriend(tx, from, to, at);
-        return 'friends';
-      }
-      await tx.run('INSERT INTO friend_requests (from_id, to_id, message, created_at) VALUES (?, ?, ?, ?)', [from, to, message, at]);
-      return 'pending';
-    }, events);
+    return this.change(
+      [from, to],
+      async (tx): Promise<RequestOutcome> => {
+        const target = await tx.get<{ policy: ContactSettings['friendPolicy'] }>(
+          'SELECT friend_policy AS policy FROM users WHERE id = ? AND deleted_at IS NULL',
+          [to],
+        );
+        if (!target) return 'no_user';
+        if (await this.isBlocking(tx, to, from)) return 'blocked';
+        if (await this.isBlocking(tx, from, to)) return 'blocking';
+        if (await this.areFriends(tx, from, to)) return 'already_friends';
+        // They asked first: this request answers theirs, whatever their policy.
+        if ((await this.deleteRequest(tx, to, from)).changes > 0) {
+          await this.befriend(tx, from, to, at);
+          return 'friends';
+        }
+        if (await this.hasRequest(tx, from, to)) return 'already_pending';
+        if (target.policy === 'nobody') return 'closed';
+        if (target.policy === 'anyone') {
+          await this.befriend(tx, from, to, at);
+          return 'friends';
+        }
+        await tx.run('INSERT INTO friend_requests (from_id, to_id, message, created_at) VALUES (?, ?, ?, ?)', [from, to, message, at]);
+        return 'pending';
+      },
+      events,
+    );
   }
 
   acceptRequest(
@@ -184,57 +204,73 @@ export class SqlContactStore implements ContactStore {
     at: number,
     events: EventsFor<'accepted' | 'not_found'>,
   ): Promise<Applied<'accepted' | 'not_found'>> {
-    return this.change(async (tx) => {
-      if ((await this.deleteRequest(tx, from, to)).changes === 0) return 'not_found';
-      await this.deleteRequest(tx, to, from);
-      await this.befriend(tx, from, to, at);
-      return 'accepted';
-    }, events);
+    return this.change(
+      [from, to],
+      async (tx) => {
+        if ((await this.deleteRequest(tx, from, to)).changes === 0) return 'not_found';
+        await this.deleteRequest(tx, to, from);
+        await this.befriend(tx, from, to, at);
+        return 'accepted';
+      },
+      events,
+    );
   }
 
   declineRequest(from: number, to: number, events: EventsFor<'declined' | 'not_found'>): Promise<Applied<'declined' | 'not_found'>> {
-    return this.change(async (tx) => ((await this.deleteRequest(tx, from, to)).changes > 0 ? 'declined' : 'not_found'), events);
+    return this.change([from, to], async (tx) => ((await this.deleteRequest(tx, from, to)).changes > 0 ? 'declined' : 'not_found'), events);
   }
 
   removeFriend(a: number, b: number, events: EventsFor<'removed' | 'not_friends'>): Promise<Applied<'removed' | 'not_friends'>> {
-    return this.change(async (tx) => ((await this.unfriend(tx, a, b)) ? 'removed' : 'not_friends'), events);
+    return this.change([a, b], async (tx) => ((await this.unfriend(tx, a, b)) ? 'removed' : 'not_friends'), events);
   }
 
   block(blocker: number, blocked: number, at: number, events: EventsFor<BlockOutcome>): Promise<Applied<BlockOutcome>> {
-    return this.change(async (tx): Promise<BlockOutcome> => {
-      if (!(await this.userExists(tx, blocked))) return 'no_user';
-      if (await this.isBlocking(tx, blocker, blocked)) return 'already_blocked';
-      await tx.run('INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)', [blocker, blocked, at]);
-      await this.deleteRequest(tx, blocker, blocked);
-      await this.deleteRequest(tx, blocked, blocker);
-      return (await this.unfriend(tx, blocker, blocked)) ? 'blocked_unfriended' : 'blocked';
-    }, events);
+    return this.change(
+      [blocker, blocked],
+      async (tx): Promise<BlockOutcome> => {
+        if (!(await this.userExists(tx, blocked))) return 'no_user';
+        if (await this.isBlocking(tx, blocker, blocked)) return 'already_blocked';
+        await tx.run('INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)', [blocker, blocked, at]);
+        await this.deleteRequest(tx, blocker, blocked);
+        await this.deleteRequest(tx, blocked, blocker);
+        return (await this.unfriend(tx, blocker, blocked)) ? 'blocked_unfriended' : 'blocked';
+      },
+      events,
+    );
   }
 
   removeUser(userId: number, events: EventsFor<RemovedTies>): Promise<Applied<RemovedTies>> {
-    return this.change(async (tx): Promise<RemovedTies> => {
-      const friends = await tx.all<{ id: number }>('SELECT friend_id AS id FROM friendships WHERE user_id = ? ORDER BY friend_id', [
-        userId,
-      ]);
-      const blocks = await tx.all<{ blocker: number; blocked: number }>(
-        'SELECT blocker_id AS blocker, blocked_id AS blocked FROM blocks WHERE blocker_id = ? OR blocked_id = ? ORDER BY blocker_id, blocked_id',
-        [userId, userId],
-      );
-      await tx.run('DELETE FROM friendships WHERE user_id = ? OR friend_id = ?', [userId, userId]);
-      await tx.run('DELETE FROM friend_requests WHERE from_id = ? OR to_id = ?', [userId, userId]);
-      await tx.run('DELETE FROM blocks WHERE blocker_id = ? OR blocked_id = ?', [userId, userId]);
-      return {
-        friends: friends.map((r) => num(r.id)),
-        blocks: blocks.map((b) => ({ blocker: num(b.blocker), blocked: num(b.blocked) })),
-      };
-    }, events);
+    return this.change(
+      [userId],
+      async (tx): Promise<RemovedTies> => {
+        const friends = await tx.all<{ id: number }>('SELECT friend_id AS id FROM friendships WHERE user_id = ? ORDER BY friend_id', [
+          userId,
+        ]);
+        const blocks = await tx.all<{ blocker: number; blocked: number }>(
+          'SELECT blocker_id AS blocker, blocked_id AS blocked FROM blocks WHERE blocker_id = ? OR blocked_id = ? ORDER BY blocker_id, blocked_id',
+          [userId, userId],
+        );
+        await tx.run('DELETE FROM friendships WHERE user_id = ? OR friend_id = ?', [userId, userId]);
+        await tx.run('DELETE FROM friend_requests WHERE from_id = ? OR to_id = ?', [userId, userId]);
+        await tx.run('DELETE FROM blocks WHERE blocker_id = ? OR blocked_id = ?', [userId, userId]);
+        return {
+          friends: friends.map((r) => num(r.id)),
+          blocks: blocks.map((b) => ({ blocker: num(b.blocker), blocked: num(b.blocked) })),
+        };
+      },
+      events,
+    );
   }
 
   unblock(blocker: number, blocked: number, events: EventsFor<'unblocked' | 'not_blocked'>): Promise<Applied<'unblocked' | 'not_blocked'>> {
-    return this.change(async (tx) => {
-      const r = await tx.run('DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?', [blocker, blocked]);
-      return r.changes > 0 ? 'unblocked' : 'not_blocked';
-    }, events);
+    return this.change(
+      [blocker, blocked],
+      async (tx) => {
+        const r = await tx.run('DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?', [blocker, blocked]);
+        return r.changes > 0 ? 'unblocked' : 'not_blocked';
+      },
+      events,
+    );
   }
 
   async listFriends(userId: number, after: number, limit: number): Promise<UserSinceRow[]> {

@@ -5,6 +5,7 @@ export const SQLITE: Dialect = {
   name: 'sqlite',
   insertIgnore: (table, rest) => `INSERT OR IGNORE INTO ${table} ${rest}`,
   forUpdate: '',
+  upsert: (table, columns) => `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
   ddl: (sql) =>
     sql.replaceAll('{{id}}', 'INTEGER PRIMARY KEY AUTOINCREMENT').replaceAll('{{bigint}}', 'INTEGER').replaceAll('{{text}}', 'TEXT'),
 };

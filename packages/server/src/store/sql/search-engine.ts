@@ -1,19 +1,25 @@
 import type { Candidates, CandidateQuery, SearchHit, VisibleQuery } from '../search-store.js';
-import type { SqlQueries } from './sql-client.js';
+import type { SqlClient, SqlQueries } from './sql-client.js';
 
 /**
  * The SearchEngine seam: what differs between full-text engines under the SQL SearchStore
  * (search-store-sql.ts), which keeps what is portable: the searchable text of each message in
  * `message_text`, the indexer's position and its walk over `messages`. An engine keeps its own index
  * beside `message_text` (its tables come from migrations) and runs the two steps of a search.
- * Implemented by search-engine-sqlite-fts.ts; PostgreSQL (e.g. pg_trgm) and MySQL go next to it as
- * search-engine-postgres-*.ts and search-engine-mysql-*.ts.
+ * Implemented by search-engine-sqlite-fts.ts and search-engine-postgres-trgm.ts; MySQL goes next to
+ * them as search-engine-mysql-*.ts.
  */
 export interface SearchEngine {
   /** Indexes message `id` with `text` (not ''), in the indexer's transaction; `message_text` has its row already. */
   add(tx: SqlQueries, id: number, text: string): Promise<void>;
   /** Forgets message `id`, indexed with `text`, in the indexer's transaction, before `message_text` loses its row. */
   remove(tx: SqlQueries, id: number, text: string): Promise<void>;
+  /**
+   * The highest message id at or below which no transaction can still add a row: the indexer reads no
+   * further, so it never passes an id whose transaction commits after it (search-store.ts). Absent where
+   * ids are assigned in commit order (SQLite: one writer at a time): every committed id is settled.
+   */
+  settledId?(db: SqlClient): Promise<number>;
   /** `SearchStore.candidates`. */
   candidates(db: SqlQueries, q: CandidateQuery): Promise<Candidates>;
   /** `SearchStore.visible`: a query over the candidate ids in this database's own spelling. */

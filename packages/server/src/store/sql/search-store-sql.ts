@@ -46,9 +46,19 @@ export class SqlSearchStore implements SearchStore {
   async indexNext(max: number, textOf: SearchableText): Promise<number> {
     // Nothing new since the last call: answer without taking the write lock.
     if (this.lastId >= 0 && !(await this.db.get('SELECT id FROM messages WHERE id > ? LIMIT 1', [this.lastId]))) return 0;
+    // Where transactions commit concurrently, only up to the ids that can no longer gain a row below them.
+    const settled = this.engine.settledId ? await this.engine.settledId(this.db) : Number.MAX_SAFE_INTEGER;
     const { read, lastId } = await this.db.transaction(async (tx) => {
-      const after = num((await tx.get<{ lastId: number }>('SELECT last_id AS lastId FROM search_progress WHERE id = 1'))?.lastId ?? 0);
-      const rows = await tx.all<IndexRow>(`SELECT ${INDEX_COLS} FROM messages WHERE id > ? ORDER BY id LIMIT ?`, [after, max]);
+      // Locked: indexers of several processes take turns instead of indexing the same messages.
+      const progress = await tx.get<{ lastId: number }>(
+        `SELECT last_id AS lastId FROM search_progress WHERE id = 1${this.db.dialect.forUpdate}`,
+      );
+      const after = num(progress?.lastId ?? 0);
+      const rows = await tx.all<IndexRow>(`SELECT ${INDEX_COLS} FROM messages WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`, [
+        after,
+        settled,
+        max,
+      ]);
       for (const r of rows) {
         if (r.kind === 'edit' || r.kind === 'recall') await this.reindexTarget(tx, r, textOf);
         else if (r.recalledAt === null) await this.insertText(tx, num(r.id), textOf(r));

@@ -117,6 +117,11 @@ export class SqliteClient implements SqlClient {
     this.db.exec(sql);
   }
 
+  /** One connection, and transactions one at a time: a migration's own transactions are its lock. */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   async close(): Promise<void> {
     await this.txTail;
     this.db.close();

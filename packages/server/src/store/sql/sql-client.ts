@@ -4,9 +4,8 @@ import type { Dialect } from './dialect.js';
  * The SqlClient seam: what one database driver gives the SQL store (`*-sql.ts` in this folder), which
  * writes every query once. A driver implements this contract; what differs in the SQL text is its
  * Dialect (dialect.ts), what differs in full-text search its SearchEngine (search-engine.ts).
- * Implemented by sql-client-sqlite.ts; PostgreSQL and MySQL/MariaDB go next to it
- * (sql-client-postgres.ts, sql-client-mysql.ts), each run through the Store contract suite
- * (test/store.contract.ts).
+ * Implemented by sql-client-sqlite.ts and sql-client-postgres.ts; MySQL/MariaDB goes next to them
+ * (sql-client-mysql.ts), each run through the Store contract suite (test/store.contract.ts).
  *
  * The contract, and what it asks of each database:
  *
@@ -32,11 +31,17 @@ import type { Dialect } from './dialect.js';
  * - **Isolation.** The store's transactions must behave as if they ran one at a time. SQLite's client
  *   runs them one at a time (one connection, BEGIN IMMEDIATE). A server database runs them
  *   concurrently, and the store takes a row lock (`dialect.forUpdate`) wherever it reads a row to decide
- *   a write: conversation heads, member cursors, message targets, devices, invites. Not yet: contact
- *   changes read friendships, requests and blocks unlocked; `saveLimits` deletes then inserts a key;
- *   the search indexer takes message ids to commit in id order (search-store.ts). A database that
- *   detects a deadlock or a serialization failure rejects the transaction (no retry, see above); the
- *   group commit then fails its whole batch.
+ *   a write: conversation heads, member cursors, message targets, devices, invites, the search
+ *   indexer's position; a contact change locks the rows of the two users it is between (in id order)
+ *   before it reads their friendships, requests and blocks; `saveLimits` writes a key with one upsert
+ *   (`dialect.upsert`); the search indexer reads only ids its engine's `settledId` says can no longer
+ *   gain an uncommitted row below them (search-engine.ts). The group commit locks the conversation
+ *   heads of its batch in id order before it writes, so two batches over the same conversations never
+ *   wait on each other in a circle. A database that detects a deadlock or a serialization failure
+ *   rejects the transaction (no retry, see above); the group commit then fails its whole batch.
+ * - **Migrations.** `withMigrationLock` runs the store's migration (store-sql.ts `migrate`) under a lock
+ *   that every process migrating the same database takes (PostgreSQL: `pg_advisory_lock`), so several
+ *   processes starting at once migrate once; the others wait, then find nothing to do.
  * - **Schema changes.** A migration runs its DDL and records its version in one transaction (store-sql.ts
  *   `migrate`). SQLite and PostgreSQL roll DDL back with the transaction; MySQL commits at every DDL
  *   statement, so there a migration that fails midway stays half applied and unrecorded: MySQL's own
@@ -73,6 +78,8 @@ export interface SqlClient extends SqlQueries {
   transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T>;
   /** Runs DDL or several statements separated by `;`, outside any transaction (after an open one ends). */
   exec(sql: string): Promise<void>;
+  /** Runs `fn` (the store's migration) holding the database's migration lock: see Migrations above. */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
   /** Closes the client once its open transactions have ended; later calls reject. */
   close(): Promise<void>;
 }

@@ -10,7 +10,8 @@ import { SqlContactStore } from './contact-store-sql.js';
 import { SqlGroupStore } from './group-store-sql.js';
 import { SqlRegistrationStore } from './registration-store-sql.js';
 import { SqlSearchStore } from './search-store-sql.js';
-import { noSearchEngine } from './search-engine.js';
+import { noSearchEngine, type SearchEngine } from './search-engine.js';
+import { POSTGRES_TRGM } from './search-engine-postgres-trgm.js';
 import { SQLITE_FTS } from './search-engine-sqlite-fts.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
@@ -48,6 +49,31 @@ const listFlags = (r: Record<string, unknown>): { pinned: boolean; muted: boolea
   archived: num(r.archived) === 1,
 });
 
+/** The database was migrated by a newer Warbler: this code knows its schema only up to `known`. */
+export class SchemaTooNewError extends Error {
+  override name = 'SchemaTooNewError';
+  constructor(
+    readonly version: number,
+    readonly known: number,
+  ) {
+    super(
+      `the database's schema is at version ${version}, newer than this Warbler knows (${known}): run a Warbler at least as new as the one that migrated it`,
+    );
+  }
+}
+
+/** The full-text engine of each database (search-engine.ts). */
+function searchEngineFor(dialect: SqlClient['dialect']['name']): SearchEngine {
+  switch (dialect) {
+    case 'sqlite':
+      return SQLITE_FTS;
+    case 'postgres':
+      return POSTGRES_TRGM;
+    default:
+      return noSearchEngine(dialect);
+  }
+}
+
 /**
  * The Store on any SQL database: every query is written here once, with `?` placeholders;
  * the SqlClient's dialect supplies what differs.
@@ -68,20 +94,32 @@ export class SqlStore implements Store {
     this.committer = new SqlCommitter(db, this.appender);
     this.groups = new SqlGroupStore(db, this.appender.inTx);
     this.contacts = new SqlContactStore(db, this.appender.inTx);
-    this.search = new SqlSearchStore(db, db.dialect.name === 'sqlite' ? SQLITE_FTS : noSearchEngine(db.dialect.name));
+    this.search = new SqlSearchStore(db, searchEngineFor(db.dialect.name));
     this.admin = new SqlAdminStore(db);
     this.audit = new SqlAuditStore(db);
     this.authLimits = new SqlAuthLimitStore(db);
     this.registration = new SqlRegistrationStore(db, (tx, u) => this.insertUser(tx, u));
   }
 
-  async migrate(): Promise<void> {
+  /**
+   * Applies the migrations this database lacks, under the database's migration lock (several processes
+   * starting at once migrate once). Throws SchemaTooNewError, changing nothing, when the database holds
+   * a version this code does not know (it was migrated by a newer Warbler).
+   */
+  migrate(): Promise<void> {
+    return this.db.withMigrationLock(() => this.migrateLocked());
+  }
+
+  private async migrateLocked(): Promise<void> {
     await this.db.exec(
       this.db.dialect.ddl(
         `CREATE TABLE IF NOT EXISTS schema_migrations (version {{bigint}} NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at {{bigint}} NOT NULL)`,
       ),
     );
     const done = new Set((await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+    const newest = Math.max(0, ...done);
+    const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+    if (newest > known) throw new SchemaTooNewError(newest, known);
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       await this.db.transaction(async (tx) => {
