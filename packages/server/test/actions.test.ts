@@ -47,7 +47,8 @@ test('edit: the author replaces the text; the peer gets the edit, history shows 
 });
 
 test('edit is refused for someone else’s message, after the window, on a recalled or non-text message; nothing changes', async (t) => {
-  const s = await startTestServer({ messages: { editWindowSeconds: 1 } });
+  // A window long enough for the refusals below on a busy machine, short enough to wait out.
+  const s = await startTestServer({ messages: { editWindowSeconds: 3 } });
   t.after(() => s.close());
   const { a, b, conv } = await chatPair(t, s);
   const c = await chatUser(t, s);
@@ -65,7 +66,7 @@ test('edit is refused for someone else’s message, after the window, on a recal
   await refused(edit(a, 2), 'not_actionable', /location/);
   await refused(edit(a, 3), 'message_recalled');
   await refused(edit(a, 5, 'x'.repeat(4001)), 'text_too_long');
-  await sleep(1100);
+  await sleep(3100);
   await refused(edit(a, 5), 'edit_window_passed');
   assert.deepEqual([await snapshot(a.client, conv), await snapshot(b.client, conv)], before, 'nothing changed');
 });
@@ -284,7 +285,8 @@ test('a user who is not a member cannot act on, read receipts of or flag a one-t
     c.client.request('conv.update', { conv, pinned: true }),
     c.client.request('msg.send', { conv, clientId: cid(), text: 'x', replyTo: 1 }),
   ];
-  for (const p of ops) await refused(p, 'not_member');
+  // Every answer checked as it comes (awaited one by one, a later rejection could land unhandled first).
+  await Promise.all(ops.map((p) => refused(p, 'not_member')));
   assert.deepEqual([await snapshot(a.client, conv), await snapshot(b.client, conv)], before, 'nothing changed');
   assert.deepEqual(await syncAll(c.client), [], 'the outsider has nothing');
 });

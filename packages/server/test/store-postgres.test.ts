@@ -8,6 +8,7 @@ import { PostgresClient, toPostgresSql } from '../src/store/sql/sql-client-postg
 import { SqlStore } from '../src/store/sql/store-sql.js';
 import type { NewMessage, Store, UserRow } from '../src/store/store.js';
 import { appendAll } from './append-all.js';
+import { cli, dataDir } from './cli-helpers.js';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName } from './postgres-test-db.js';
 import { storeContract } from './store.contract.js';
 
@@ -121,6 +122,25 @@ test('postgres: a wrong host, database or user stops the start with one line nam
       assert.doesNotMatch(e.message, /secret|\n/);
       return true;
     });
+});
+
+test('postgres: `warbler serve` with wrong credentials exits with one line naming store.postgres.url, no stack trace', async (t) => {
+  const r = await cli(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir(t)], {
+    env: {
+      WARBLER_ADMIN_PORT: '0',
+      WARBLER_LOG_LEVEL: 'silent',
+      WARBLER_STORE_DRIVER: 'postgres',
+      WARBLER_STORE_POSTGRES_URL: `postgres://no_such_role_w:secret@${new URL(databaseUrl('postgres')).host}/postgres`,
+    },
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /^config: store\.postgres\.url: cannot connect to PostgreSQL at no_such_role_w@127\.0\.0\.1:5432\/postgres: .*no_such_role_w.*\n$/,
+  );
+  assert.equal(r.stderr.split('\n').length, 2, 'one line');
+  assert.doesNotMatch(r.stderr, /secret/);
 });
 
 /** Users a and b, and a message factory for their conversation. */
