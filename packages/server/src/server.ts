@@ -103,7 +103,17 @@ export async function startServer(
   const publicApp = await httpOf(routes.public);
   const http: Server = publicApp.server;
   const gateway: Gateway = new Gateway(http, ctx, config, logger, metrics);
-  const port = await listen(http, config.server.host, config.server.port, config.server.listenBacklog);
+  // A start that cannot listen stops what it started: timers, and the store's connections (a server
+  // database's open sockets would keep the process alive).
+  const abandon = async (e: unknown): Promise<never> => {
+    await watch.stop();
+    for (const svc of [...d.services].reverse()) await svc.stop();
+    await bus.close();
+    await store.close();
+    metrics.stop();
+    throw e;
+  };
+  const port = await listen(http, config.server.host, config.server.port, config.server.listenBacklog).catch(abandon);
   const url = urlOf(config.server.host, port);
   metrics.setNode(`${hostname()}:${port}`);
   const adminHttp = routes.admin && (await httpOf(routes.admin)).server;
@@ -113,7 +123,7 @@ export async function startServer(
       adminUrl = urlOf(config.admin.host, await listen(adminHttp, config.admin.host, config.admin.port, 511));
     } catch (e) {
       http.close();
-      throw e;
+      await abandon(e);
     }
   }
   logger.info('listening', {
