@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ConfigInput } from '../src/config.js';
 import { RawClient, eventually, spawnServer, startTestServer, tempDir, uniqueName, type Frame, type TestServer } from './helpers.js';
+import { onlyOn } from './test-store.js';
 
 /** `n` raw connections that have said hello; closed when the test ends. */
 async function openMany(t: TestContext, s: TestServer, n: number): Promise<RawClient[]> {
@@ -142,28 +143,32 @@ test('the throttle survives a graceful restart: a username’s failures and an a
   assert.equal(await loginFrom(t, s2.wsUrl, '198.51.100.85', name, 'right-password'), 'rate_limited');
 });
 
-test('the throttle survives a crash: its state reaches the database within about a second', async (t) => {
-  const dataDir = tempDir();
-  const env = { WARBLER_SERVER_TRUSTED_PROXIES: '127.0.0.1', WARBLER_AUTH_FAILED_LOGINS_PER_IP_PER_HOUR: '3' };
-  const s1 = await spawnServer(dataDir, env);
-  t.after(() => {
-    if (s1.proc.exitCode === null && s1.proc.signalCode === null) s1.proc.kill('SIGKILL');
-  });
-  const ip = '198.51.100.77';
-  for (let i = 0; i < 3; i++) assert.equal(await loginFrom(t, s1.wsUrl, ip, uniqueName('ghost'), 'wrong'), 'invalid_credentials');
-  const db = new Database(join(dataDir, 'warbler.db'), { readonly: true });
-  t.after(() => db.close());
-  const row = () => db.prepare('SELECT hits FROM auth_limits WHERE limit_key = ?').get(`login:ip:${ip}`) as { hits: number } | undefined;
-  await eventually(() => assert.equal(row()?.hits, 3), 5000, 50);
-  s1.proc.kill('SIGKILL');
-  await s1.exited;
+test(
+  'the throttle survives a crash: its state reaches the database within about a second',
+  onlyOn(['sqlite'], 'reads the SQLite file'),
+  async (t) => {
+    const dataDir = tempDir();
+    const env = { WARBLER_SERVER_TRUSTED_PROXIES: '127.0.0.1', WARBLER_AUTH_FAILED_LOGINS_PER_IP_PER_HOUR: '3' };
+    const s1 = await spawnServer(dataDir, env);
+    t.after(() => {
+      if (s1.proc.exitCode === null && s1.proc.signalCode === null) s1.proc.kill('SIGKILL');
+    });
+    const ip = '198.51.100.77';
+    for (let i = 0; i < 3; i++) assert.equal(await loginFrom(t, s1.wsUrl, ip, uniqueName('ghost'), 'wrong'), 'invalid_credentials');
+    const db = new Database(join(dataDir, 'warbler.db'), { readonly: true });
+    t.after(() => db.close());
+    const row = () => db.prepare('SELECT hits FROM auth_limits WHERE limit_key = ?').get(`login:ip:${ip}`) as { hits: number } | undefined;
+    await eventually(() => assert.equal(row()?.hits, 3), 5000, 50);
+    s1.proc.kill('SIGKILL');
+    await s1.exited;
 
-  const s2 = await spawnServer(dataDir, env);
-  t.after(async () => {
-    s2.proc.kill('SIGKILL');
-    await s2.exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  assert.equal(await loginFrom(t, s2.wsUrl, ip, uniqueName('ghost'), 'wrong'), 'rate_limited');
-  assert.equal(await loginFrom(t, s2.wsUrl, '198.51.100.78', uniqueName('ghost'), 'wrong'), 'invalid_credentials');
-});
+    const s2 = await spawnServer(dataDir, env);
+    t.after(async () => {
+      s2.proc.kill('SIGKILL');
+      await s2.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    assert.equal(await loginFrom(t, s2.wsUrl, ip, uniqueName('ghost'), 'wrong'), 'rate_limited');
+    assert.equal(await loginFrom(t, s2.wsUrl, '198.51.100.78', uniqueName('ghost'), 'wrong'), 'invalid_credentials');
+  },
+);

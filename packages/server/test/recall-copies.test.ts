@@ -10,6 +10,7 @@ import { SqlStore } from '../src/store/sql/store-sql.js';
 import { chatPair, chatUser, cid, otherDevice, read, syncAll, type ChatUser } from './chat-helpers.js';
 import { eventually, startTestServer, tempDir, type TestServer } from './helpers.js';
 import { appendAll } from './append-all.js';
+import { onlyOn } from './test-store.js';
 
 /** A word that is in every copy of the recalled text and nowhere else. */
 const SECRET = 'pelican';
@@ -33,53 +34,57 @@ async function everythingSeenBy(t: TestContext, s: TestServer, u: ChatUser, conv
   return JSON.stringify({ history, synced, list, found });
 }
 
-test('a recall removes the text everywhere: its edits and the quotes in replies, for every reader, a later member, search and the disk', async (t) => {
-  const s = await startTestServer();
-  t.after(() => s.close());
-  const a = await chatUser(t, s);
-  const b = await chatUser(t, s);
-  const late = await chatUser(t, s);
-  const { group } = await a.client.request('group.create', { name: 'birds', members: [b.id] }); // 1
-  const conv = group.conv;
-  await a.client.request('msg.send', { conv, clientId: cid(), text: `first ${SECRET} draft` }); // 2
-  await a.client.request('msg.edit', { conv, seq: 2, text: `second ${SECRET} draft`, clientId: cid() }); // 3
-  await b.client.request('msg.send', { conv, clientId: cid(), text: 'what do you mean?', replyTo: 2 }); // 4
-  await a.client.request('msg.send', { conv, clientId: cid(), kind: 'image', media: { url: 'https://i.example/p.png' }, text: 'a bird' }); // 5
-  await b.client.request('msg.send', { conv, clientId: cid(), text: 'nice', replyTo: 5 }); // 6
-  assert.match(JSON.stringify(await read(b.client, conv)), new RegExp(SECRET), 'readable before the recall');
+test(
+  'a recall removes the text everywhere: its edits and the quotes in replies, for every reader, a later member, search and the disk',
+  onlyOn(['sqlite'], 'reads the SQLite file'),
+  async (t) => {
+    const s = await startTestServer();
+    t.after(() => s.close());
+    const a = await chatUser(t, s);
+    const b = await chatUser(t, s);
+    const late = await chatUser(t, s);
+    const { group } = await a.client.request('group.create', { name: 'birds', members: [b.id] }); // 1
+    const conv = group.conv;
+    await a.client.request('msg.send', { conv, clientId: cid(), text: `first ${SECRET} draft` }); // 2
+    await a.client.request('msg.edit', { conv, seq: 2, text: `second ${SECRET} draft`, clientId: cid() }); // 3
+    await b.client.request('msg.send', { conv, clientId: cid(), text: 'what do you mean?', replyTo: 2 }); // 4
+    await a.client.request('msg.send', { conv, clientId: cid(), kind: 'image', media: { url: 'https://i.example/p.png' }, text: 'a bird' }); // 5
+    await b.client.request('msg.send', { conv, clientId: cid(), text: 'nice', replyTo: 5 }); // 6
+    assert.match(JSON.stringify(await read(b.client, conv)), new RegExp(SECRET), 'readable before the recall');
 
-  await a.client.request('msg.recall', { conv, seq: 2, clientId: cid() }); // 7
-  await a.client.request('group.add', { conv, users: [late.id] }); // 8
-  await eventually(() => assert.equal(b.got.at(-1)?.seq, 8));
+    await a.client.request('msg.recall', { conv, seq: 2, clientId: cid() }); // 7
+    await a.client.request('group.add', { conv, users: [late.id] }); // 8
+    await eventually(() => assert.equal(b.got.at(-1)?.seq, 8));
 
-  for (const reader of [a, b, late]) {
-    const seen = await everythingSeenBy(t, s, reader, conv);
-    assert.doesNotMatch(seen, new RegExp(SECRET), `user ${reader.id} sees no copy of the recalled text`);
-    const byseq = new Map((await read(reader.client, conv)).map((m) => [m.seq, m]));
-    const strip = (m: Message | undefined) => m && { ...m, id: 0, clientId: '', ts: 0 };
-    assert.deepEqual(strip(byseq.get(2)), { id: 0, conv, seq: 2, from: a.id, clientId: '', ts: 0, kind: 'text', recalled: true });
-    assert.deepEqual(
-      strip(byseq.get(3)),
-      { id: 0, conv, seq: 3, from: a.id, clientId: '', ts: 0, kind: 'edit', target: 2, recalled: true },
-      'the edit entry stays in the sequence without its text',
-    );
-    assert.deepEqual(
-      byseq.get(4)!.replyTo,
-      { seq: 2, from: a.id, kind: 'text', recalled: true },
-      'the quote keeps who and what, not the text',
-    );
-    assert.equal(byseq.get(4)!.text, 'what do you mean?', 'the reply itself is untouched');
-    assert.deepEqual(
-      byseq.get(6)!.replyTo,
-      { seq: 5, from: a.id, kind: 'image', text: 'a bird' },
-      'a quote of another message is untouched',
-    );
-  }
-  const db = database(t, s);
-  const stored = (sql: string) => db.prepare(sql).all(`%${SECRET}%`);
-  assert.deepEqual(stored('SELECT seq, kind, body FROM messages WHERE body LIKE ?'), [], 'no message row holds the text');
-  assert.deepEqual(stored('SELECT id FROM message_text WHERE text LIKE ?'), [], 'the search index holds none of it');
-});
+    for (const reader of [a, b, late]) {
+      const seen = await everythingSeenBy(t, s, reader, conv);
+      assert.doesNotMatch(seen, new RegExp(SECRET), `user ${reader.id} sees no copy of the recalled text`);
+      const byseq = new Map((await read(reader.client, conv)).map((m) => [m.seq, m]));
+      const strip = (m: Message | undefined) => m && { ...m, id: 0, clientId: '', ts: 0 };
+      assert.deepEqual(strip(byseq.get(2)), { id: 0, conv, seq: 2, from: a.id, clientId: '', ts: 0, kind: 'text', recalled: true });
+      assert.deepEqual(
+        strip(byseq.get(3)),
+        { id: 0, conv, seq: 3, from: a.id, clientId: '', ts: 0, kind: 'edit', target: 2, recalled: true },
+        'the edit entry stays in the sequence without its text',
+      );
+      assert.deepEqual(
+        byseq.get(4)!.replyTo,
+        { seq: 2, from: a.id, kind: 'text', recalled: true },
+        'the quote keeps who and what, not the text',
+      );
+      assert.equal(byseq.get(4)!.text, 'what do you mean?', 'the reply itself is untouched');
+      assert.deepEqual(
+        byseq.get(6)!.replyTo,
+        { seq: 5, from: a.id, kind: 'image', text: 'a bird' },
+        'a quote of another message is untouched',
+      );
+    }
+    const db = database(t, s);
+    const stored = (sql: string) => db.prepare(sql).all(`%${SECRET}%`);
+    assert.deepEqual(stored('SELECT seq, kind, body FROM messages WHERE body LIKE ?'), [], 'no message row holds the text');
+    assert.deepEqual(stored('SELECT id FROM message_text WHERE text LIKE ?'), [], 'the search index holds none of it');
+  },
+);
 
 test('an edit or a reply stored right after a recall of its target (sent together) carries none of its text', async (t) => {
   const s = await startTestServer();
