@@ -3,8 +3,8 @@ import { rmSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { directConvId, type Message, type ResultData } from '@warbler/protocol';
 import { WarblerRequestError, type WarblerClient } from '@warbler/sdk';
-import {
 import { dropTestStore } from './test-store.js';
+import {
   RawClient,
   eventually,
   newUser,
