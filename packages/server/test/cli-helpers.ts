@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { CLI, spawnServer, tempDir, type ChildServer } from './helpers.js';
+import { dropTestStore, testStoreEnv } from './test-store.js';
 
 export interface Run {
   code: number | string;
@@ -10,9 +11,12 @@ export interface Run {
 }
 
 /** Runs the CLI to its end with `args`, extra environment and optional standard input. */
-export function cli(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+export async function cli(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+  // On the test store of the data folder it names, like the test servers of that folder.
+  const dir = args[args.indexOf('--data-dir') + 1];
+  const storeEnv = args.includes('--data-dir') && dir !== undefined ? await testStoreEnv(dir) : {};
   const proc = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_LOG_LEVEL: 'warn', ...opts.env },
+    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_LOG_LEVEL: 'warn', ...storeEnv, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -37,7 +41,10 @@ export function cli(args: string[], opts: { env?: Record<string, string>; input?
 /** A temp data folder removed when the test ends. */
 export function dataDir(t: TestContext): string {
   const dir = tempDir('warbler-cli-');
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await dropTestStore(dir);
+  });
   return dir;
 }
 

@@ -20,9 +20,12 @@ export interface CliRun {
 }
 
 /** Runs the CLI (`warbler ARGS`) to its end with a cheap scrypt cost, warnings only, and extra environment. */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<CliRun> {
+export async function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<CliRun> {
+  // On the test store of the data folder it names, like the test servers of that folder.
+  const dir = args[args.indexOf('--data-dir') + 1];
+  const storeEnv = args.includes('--data-dir') && dir !== undefined ? await testStoreEnv(dir) : {};
   const proc = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, WARBLER_AUTH_SCRYPT_COST: '1024', WARBLER_LOG_LEVEL: 'warn', ...storeEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ERRORS, directConvId, type ErrorCode } from '@warbler/protocol';
 import { RawClient, startTestServer, tempDir, uniqueName, type Frame, type TestServer } from './helpers.js';
+import { onlyOn } from './test-store.js';
 
 interface RawUser {
   c: RawClient;
@@ -108,52 +109,56 @@ test('presence: a friend sees a user online while any of the user’s connection
   assert.ok(after[0]!.lastSeen >= lastSeen, `${after[0]!.lastSeen} >= ${lastSeen}`);
 });
 
-test('presence privacy: contacts (friends, group mates) by default, everyone, nobody; changes and blocks apply to open watches', async (t) => {
-  const s = await startTestServer();
-  t.after(() => s.close());
-  const [a, friend, stranger, mate] = [await rawUser(s), await rawUser(s), await rawUser(s), await rawUser(s)];
-  t.after(() => [a, friend, stranger, mate].forEach((u) => u.c.close()));
-  await befriend(a, friend);
-  // A group shared by A and `mate` (groups are made by the groups service; here its rows are written directly).
-  const db = new Database(join(s.dataDir, 'warbler.db'));
-  db.prepare("INSERT INTO conversations (id, kind, last_seq, created_at, updated_at) VALUES ('g:900001', 'group', 0, 1, 1)").run();
-  for (const u of [a, mate]) db.prepare("INSERT INTO members (conv_id, user_id, joined_at) VALUES ('g:900001', ?, 1)").run(u.id);
-  db.close();
+test(
+  'presence privacy: contacts (friends, group mates) by default, everyone, nobody; changes and blocks apply to open watches',
+  onlyOn(['sqlite'], 'writes a group straight into the SQLite file'),
+  async (t) => {
+    const s = await startTestServer();
+    t.after(() => s.close());
+    const [a, friend, stranger, mate] = [await rawUser(s), await rawUser(s), await rawUser(s), await rawUser(s)];
+    t.after(() => [a, friend, stranger, mate].forEach((u) => u.c.close()));
+    await befriend(a, friend);
+    // A group shared by A and `mate` (groups are made by the groups service; here its rows are written directly).
+    const db = new Database(join(s.dataDir, 'warbler.db'));
+    db.prepare("INSERT INTO conversations (id, kind, last_seq, created_at, updated_at) VALUES ('g:900001', 'group', 0, 1, 1)").run();
+    for (const u of [a, mate]) db.prepare("INSERT INTO members (conv_id, user_id, joined_at) VALUES ('g:900001', ?, 1)").run(u.id);
+    db.close();
 
-  const online = { presence: [{ user: a.id, online: true }] };
-  const hidden = { presence: [{ user: a.id, online: false }] };
-  assert.deepEqual(await ok(friend.c, 'presence.watch', { users: [a.id] }), online);
-  assert.deepEqual(await ok(mate.c, 'presence.watch', { users: [a.id] }), online);
-  assert.deepEqual(await ok(stranger.c, 'presence.watch', { users: [a.id] }), hidden, 'a stranger sees no presence and no last seen');
+    const online = { presence: [{ user: a.id, online: true }] };
+    const hidden = { presence: [{ user: a.id, online: false }] };
+    assert.deepEqual(await ok(friend.c, 'presence.watch', { users: [a.id] }), online);
+    assert.deepEqual(await ok(mate.c, 'presence.watch', { users: [a.id] }), online);
+    assert.deepEqual(await ok(stranger.c, 'presence.watch', { users: [a.id] }), hidden, 'a stranger sees no presence and no last seen');
 
-  await ok(a.c, 'privacy.update', { presence: 'everyone' });
-  assert.deepEqual(await nth(stranger.c, 'presence', a.id, 1), [{ user: a.id, online: true }]);
-  await ok(a.c, 'privacy.update', { presence: 'nobody' });
-  assert.deepEqual((await nth(stranger.c, 'presence', a.id, 2))[1], { user: a.id, online: false });
-  assert.deepEqual(await nth(friend.c, 'presence', a.id, 1), [{ user: a.id, online: false }], 'nobody hides from friends too');
-  const friend2 = await resume(s, friend.token);
-  t.after(() => friend2.close());
-  assert.deepEqual(await ok(friend2, 'presence.watch', { users: [a.id] }), hidden);
+    await ok(a.c, 'privacy.update', { presence: 'everyone' });
+    assert.deepEqual(await nth(stranger.c, 'presence', a.id, 1), [{ user: a.id, online: true }]);
+    await ok(a.c, 'privacy.update', { presence: 'nobody' });
+    assert.deepEqual((await nth(stranger.c, 'presence', a.id, 2))[1], { user: a.id, online: false });
+    assert.deepEqual(await nth(friend.c, 'presence', a.id, 1), [{ user: a.id, online: false }], 'nobody hides from friends too');
+    const friend2 = await resume(s, friend.token);
+    t.after(() => friend2.close());
+    assert.deepEqual(await ok(friend2, 'presence.watch', { users: [a.id] }), hidden);
 
-  await ok(a.c, 'privacy.update', { presence: 'contacts' });
-  assert.deepEqual((await nth(friend.c, 'presence', a.id, 2))[1], { user: a.id, online: true });
-  assert.deepEqual((await nth(friend2, 'presence', a.id, 1))[0], { user: a.id, online: true });
-  await settle();
-  assert.equal(events(stranger.c, 'presence', a.id).length, 2, 'the stranger is told nothing more');
+    await ok(a.c, 'privacy.update', { presence: 'contacts' });
+    assert.deepEqual((await nth(friend.c, 'presence', a.id, 2))[1], { user: a.id, online: true });
+    assert.deepEqual((await nth(friend2, 'presence', a.id, 1))[0], { user: a.id, online: true });
+    await settle();
+    assert.equal(events(stranger.c, 'presence', a.id).length, 2, 'the stranger is told nothing more');
 
-  // Becoming friends shows A to the stranger; blocking hides A from the friend.
-  await befriend(stranger, a);
-  assert.deepEqual((await nth(stranger.c, 'presence', a.id, 3))[2], { user: a.id, online: true });
-  await ok(a.c, 'block.add', { user: friend.id });
-  assert.deepEqual((await nth(friend.c, 'presence', a.id, 3))[2], { user: a.id, online: false });
+    // Becoming friends shows A to the stranger; blocking hides A from the friend.
+    await befriend(stranger, a);
+    assert.deepEqual((await nth(stranger.c, 'presence', a.id, 3))[2], { user: a.id, online: true });
+    await ok(a.c, 'block.add', { user: friend.id });
+    assert.deepEqual((await nth(friend.c, 'presence', a.id, 3))[2], { user: a.id, online: false });
 
-  // A goes offline: those who see A get the last-seen time, the blocked friend nothing.
-  await closeAndWait(a.c);
-  assert.equal((await nth(mate.c, 'presence', a.id, 1))[0]!.online, false);
-  assert.ok((await nth(stranger.c, 'presence', a.id, 4))[3]!.lastSeen);
-  await settle();
-  assert.equal(events(friend.c, 'presence', a.id).length, 3);
-});
+    // A goes offline: those who see A get the last-seen time, the blocked friend nothing.
+    await closeAndWait(a.c);
+    assert.equal((await nth(mate.c, 'presence', a.id, 1))[0]!.online, false);
+    assert.ok((await nth(stranger.c, 'presence', a.id, 4))[3]!.lastSeen);
+    await settle();
+    assert.equal(events(friend.c, 'presence', a.id).length, 3);
+  },
+);
 
 test('presence.watch: at most presence.maxWatched users per connection (request_too_large, nothing added); unknown ids answered offline and counted; unwatch stops events', async (t) => {
   const s = await startTestServer({ presence: { maxWatched: 3 } });

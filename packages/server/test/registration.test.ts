@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import type { ConfigInput } from '../src/config.js';
+import { dropTestStore } from './test-store.js';
 import { hashToken } from '../src/auth/tokens.js';
 import {
   RawClient,
@@ -254,6 +255,7 @@ function lab(t: TestContext): { dir: string; serve: (env: Record<string, string>
       await srv.exited;
     }
     rmSync(dir, { recursive: true, force: true });
+    await dropTestStore(dir);
   });
   const serve = async (env: Record<string, string>): Promise<ChildServer> => {
     const srv = await spawnServer(dir, { WARBLER_LOG_LEVEL: 'info', ...env });

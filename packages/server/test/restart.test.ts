@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { directConvId, type Message, type ResultData } from '@warbler/protocol';
 import { WarblerRequestError, type WarblerClient } from '@warbler/sdk';
+import { dropTestStore } from './test-store.js';
 import {
   RawClient,
   eventually,
@@ -32,6 +33,7 @@ class Rig {
       for (const c of this.children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
       await Promise.all(this.children.map((c) => c.exited));
       rmSync(this.dir, { recursive: true, force: true });
+      await dropTestStore(this.dir);
     });
   }
 

@@ -12,7 +12,7 @@ import { SqlStore } from '../src/store/sql/store-sql.js';
 import type { NewMessage, Store, UserRow } from '../src/store/store.js';
 import { storeContract } from './store.contract.js';
 import { appendAll } from './append-all.js';
-import { MYSQL_TEST_SERVER, mysqlAdmin } from './test-store.js';
+import { MYSQL_TEST_SERVER, mysqlAdmin } from './mysql-test-db.js';
 import { runCli, spawnServer, tempDir } from './helpers.js';
 
 /** A new empty database on the test server; `drop` removes it. */

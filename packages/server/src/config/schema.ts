@@ -43,8 +43,8 @@ export const CONFIG_SCHEMA = section({
   store: section({
     driver: oneOf(
       'sqlite',
-      ['sqlite', 'mysql'],
-      'Storage engine: `sqlite` (one process, a file in `dataDir`; settings `store.sqlite.*`) or `mysql` (MySQL 8 or MariaDB 10.6 and later, for several processes or machines; settings `store.mysql.*`). See [deploy](deploy.md).',
+      ['sqlite', 'postgres', 'mysql'],
+      'Storage engine: `sqlite` (a file in `dataDir`, one server process; settings `store.sqlite.*`), `postgres` (a PostgreSQL database that several processes and machines share; settings `store.postgres.*`) or `mysql` (MySQL 8 or MariaDB 10.6 and later, shared the same way; settings `store.mysql.*`). See [deploy](deploy.md).',
     ),
     batchMaxMessages: int(
       1000,
@@ -97,6 +97,19 @@ export const CONFIG_SCHEMA = section({
         'Most connections this process opens to the database. Each open transaction holds one; the group commit uses one at a time, other writes and reads the rest.',
       ),
       connectTimeoutMs: int(10000, 100, 600000, 'How long a connection to the database may take to open, ms.'),
+    }),
+    postgres: section({
+      url: str(
+        '',
+        'Connection URL of the PostgreSQL database when `store.driver` is `postgres`: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, with `?sslmode=require` for TLS. The database must exist; the server creates its tables and the `pg_trgm` extension (search) on start. A wrong host, user, password or database stops the start with one line naming this key; so does a database migrated by a newer Warbler. Keep the password out of shell history: set `WARBLER_STORE_POSTGRES_URL` in a file only the service reads.',
+      ),
+      poolSize: int(
+        10,
+        1,
+        1000,
+        "Most connections one server process opens to PostgreSQL; writes (one group commit at a time) and reads share them. Several processes on one database: keep their sum under the server's `max_connections`.",
+      ),
+      connectTimeoutMs: int(10000, 100, 600000, 'How long opening a connection to PostgreSQL may take before it fails, ms.'),
     }),
   }),
   bus: section({

@@ -19,6 +19,8 @@ export class AppendBatch {
   readonly heads = new Map<string, { seq: number; at: number }>();
   readonly byKey = new Map<string, AppendResult>();
   readonly created: string[] = [];
+  /** Heads locked up front (`lockHeads`): the last sequence of each, as of the lock. */
+  readonly locked = new Map<string, number>();
   constructor(readonly cursors: CursorBatch) {}
 }
 
@@ -52,7 +54,7 @@ export class SqlAppender {
     let last = b.heads.get(m.conv)?.seq;
     if (last === undefined) {
       created = await this.create(tx, m);
-      last = await this.lockHead(tx, m.conv);
+      last = b.locked.get(m.conv) ?? (await this.lockHead(tx, m.conv));
     }
     const seq = last + 1;
     const id = await tx.insert(
@@ -67,6 +69,58 @@ export class SqlAppender {
     // A sender has read their conversation up to their own message.
     b.cursors.sent(m.conv, m.senderId, seq);
     return res;
+  }
+
+  /**
+   * Takes, before the batch writes anything, every conversation head its messages will lock, in id
+   * order, creating a direct or account-log conversation that does not exist yet on the way (each
+   * creation in a savepoint: one that fails is undone and left to its message, which then fails alone).
+   * Two batches over the same conversations (in two processes) then never hold one head, or one new
+   * conversation's uncommitted row, each while waiting for the other's: without this, four MariaDB
+   * clients writing four conversations in opposite orders deadlocked in half of their batches
+   * (test/store-mysql.test.ts). `others`: conversations the batch writes without a message in them
+   * (cursors, hides, flags), locked in the same pass when they exist. Only where transactions run
+   * concurrently (`dialect.forUpdate`); elsewhere it does nothing.
+   */
+  async lockHeads(tx: SqlQueries, b: AppendBatch, msgs: readonly NewMessage[], others: readonly string[] = []): Promise<void> {
+    const lock = this.db.dialect.forUpdate;
+    if (lock === '') return;
+    const byConv = new Map<string, NewMessage[]>();
+    for (const conv of others) byConv.set(conv, []);
+    const firstOfKey = new Map<string, NewMessage>();
+    for (const m of msgs) {
+      byConv.set(m.conv, [...(byConv.get(m.conv) ?? []), m]);
+      const key = `${m.senderId}\u0000${m.clientId}`;
+      if (!firstOfKey.has(key)) firstOfKey.set(key, m);
+    }
+    // One pass in id order, creations included: a head is never taken out of that order.
+    for (const conv of [...byConv.keys()].sort()) {
+      const head = await tx.get<{ lastSeq: number }>(`SELECT last_seq AS lastSeq FROM conversations WHERE id = ?${lock}`, [conv]);
+      if (head) {
+        b.locked.set(conv, num(head.lastSeq));
+        continue;
+      }
+      const kind = convKind(conv);
+      if (!kind || kind === 'group') continue; // its messages fail alone
+      // Made only for a message that is not a retry (of a stored one, or of one before it in the batch),
+      // as its append would.
+      let maker: NewMessage | undefined;
+      for (const m of byConv.get(conv)!)
+        if (firstOfKey.get(`${m.senderId}\u0000${m.clientId}`) === m && !(await this.findBySender(tx, m.senderId, m.clientId))) {
+          maker = m;
+          break;
+        }
+      if (!maker) continue;
+      await tx.run('SAVEPOINT create_conv');
+      try {
+        await this.create(tx, maker);
+        b.locked.set(conv, await this.lockHead(tx, conv));
+      } catch (e) {
+        // A deadlock (MySQL) ends the whole transaction, savepoint included: the batch fails with it.
+        await tx.run('ROLLBACK TO SAVEPOINT create_conv').catch(() => Promise.reject(e));
+      }
+      await tx.run('RELEASE SAVEPOINT create_conv');
+    }
   }
 
   /** Writes the batch's conversation heads and member cursors: the last statements of its transaction. */
@@ -206,17 +260,16 @@ export class SqlAppender {
     if (!kind) throw new Error(`not a conversation id: ${m.conv}`);
     // Groups are created by the group store, with their members; the others on their first message.
     if (kind === 'group' || this.knownConvs.has(m.conv)) return false;
-    // Made already (by another process, or before a restart): its members were made with it. Locked
-    // here, not by the INSERT IGNORE below: that would take a shared lock on the existing row, which
-    // lockHead then upgrades, and two transactions upgrading at once deadlock (MySQL).
+    // Made already (by another process, or before a restart): its members were made with it. One made
+    // by a transaction still open is waited for by the insert below, which then leaves it locked for
+    // update (`insertLocking`: an INSERT IGNORE's shared lock, upgraded by lockHead in two transactions
+    // at once, deadlocks on MySQL).
     const lock = this.db.dialect.forUpdate;
     if (lock !== '' && (await tx.get(`SELECT id FROM conversations WHERE id = ?${lock}`, [m.conv]))) return true;
-    await tx.run(this.db.dialect.insertIgnore('conversations', '(id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'), [
-      m.conv,
-      kind,
-      m.createdAt,
-      m.createdAt,
-    ]);
+    await tx.run(
+      this.db.dialect.insertLocking('conversations', '(id, kind, last_seq, created_at, updated_at) VALUES (?, ?, 0, ?, ?)', 'id'),
+      [m.conv, kind, m.createdAt, m.createdAt],
+    );
     for (const u of m.members)
       await tx.run(this.db.dialect.insertIgnore('members', '(conv_id, user_id, read_seq, joined_at) VALUES (?, ?, 0, ?)'), [
         m.conv,

@@ -17,18 +17,14 @@ export class SqlAuthLimitStore implements AuthLimitStore {
   }
 
   async saveLimits(upsert: readonly LimitRecord[], remove: readonly string[], now: number): Promise<void> {
+    const upserts = [...upsert].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const sql = this.db.dialect.upsert('auth_limits', ['limit_key', 'hits', 'locked_until', 'set_at', 'expires_at'], ['limit_key']);
     await this.db.transaction(async (tx) => {
       await takeLock(tx, this.db.dialect, 'auth_limits', 'exclusive');
-      // Delete, then insert: portable across dialects, which spell an upsert each their own way.
-      for (const key of [...remove, ...upsert.map((r) => r.key)]) await tx.run('DELETE FROM auth_limits WHERE limit_key = ?', [key]);
-      for (const r of upsert)
-        await tx.run('INSERT INTO auth_limits (limit_key, hits, locked_until, set_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
-          r.key,
-          r.count,
-          r.until,
-          r.at,
-          r.expiresAt,
-        ]);
+      // One upsert per key (two processes saving the same key never both insert it), in key order (two
+      // transactions writing the same keys take their row locks in the same order).
+      for (const key of [...remove].sort()) await tx.run('DELETE FROM auth_limits WHERE limit_key = ?', [key]);
+      for (const r of upserts) await tx.run(sql, [r.key, r.count, r.until, r.at, r.expiresAt]);
       await tx.run('DELETE FROM auth_limits WHERE expires_at <= ?', [now]);
     });
   }

@@ -40,7 +40,14 @@ export class SqlCommitter {
     const outcomes = await this.db.transaction(async (tx) => {
       const b = (batch = this.appender.newBatch());
       if (ops.some((op) => op.type === 'append')) await takeLock(tx, this.db.dialect, 'message_ids', 'shared');
-      await this.lockHeads(tx, ops);
+      // Heads in id order where transactions run concurrently (append.ts `lockHeads`); nothing on SQLite.
+      if (this.db.dialect.forUpdate !== '')
+        await this.appender.lockHeads(
+          tx,
+          b,
+          ops.flatMap((op) => (op.type === 'append' ? [op.msg] : [])),
+          lockedConvs(ops),
+        );
       const out: WriteOutcome[] = [];
       for (let i = 0; i < ops.length; i++) {
         if (!isolated) {
@@ -71,35 +78,25 @@ export class SqlCommitter {
     return outcomes;
   }
 
-  /**
-   * Where transactions run concurrently (a dialect with row locks): the heads of every conversation the
-   * batch writes, locked first and in id order. Every lock an op takes on a conversation's rows (its
-   * messages, its members' cursors) is then taken under its head, and two batches that write the same
-   * conversations wait for each other instead of each holding what the other needs: without this, four
-   * MariaDB clients writing four conversations in opposite orders deadlocked in half of their batches
-   * (test/store-mysql.test.ts). A conversation the batch creates is new: nobody else holds it.
-   */
-  private async lockHeads(tx: SqlQueries, ops: readonly WriteOp[]): Promise<void> {
-    const lock = this.db.dialect.forUpdate;
-    if (lock === '') return;
-    const convs = new Set<string>();
-    for (const op of ops) {
-      if (op.type === 'cursor') convs.add(op.move.conv);
-      else {
-        convs.add(op.msg.conv);
-        const e = op.msg.effect;
-        if (e?.type === 'hide' || e?.type === 'flags') convs.add(e.conv);
-      }
-    }
-    const ids = [...convs].sort();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      await tx.all(`SELECT id FROM conversations WHERE id IN (${chunk.map(() => '?').join(',')}) ORDER BY id${lock}`, chunk);
-    }
-  }
-
   private async apply(tx: SqlQueries, b: AppendBatch, op: WriteOp): Promise<WriteOutcome> {
     if (op.type === 'append') return { type: 'append', result: await this.appender.appendOne(tx, b, op.msg) };
     return { type: 'cursor', result: await b.cursors.move(tx, op.move) };
   }
+}
+
+/**
+ * Every conversation the batch writes besides its messages' own: a cursor's, a hide's or a flag's. Its
+ * head is locked with the others (append.ts `lockHeads`), since every lock an op takes on a conversation's
+ * rows (its messages, its members' cursors) must be taken under its head.
+ */
+function lockedConvs(ops: readonly WriteOp[]): string[] {
+  const convs: string[] = [];
+  for (const op of ops) {
+    if (op.type === 'cursor') convs.push(op.move.conv);
+    else {
+      const e = op.msg.effect;
+      if (e?.type === 'hide' || e?.type === 'flags') convs.push(e.conv);
+    }
+  }
+  return convs;
 }

@@ -27,7 +27,14 @@ const ALREADY_THERE = new Set([1050, 1060, 1061, 1062]);
 export const MYSQL: Dialect = {
   name: 'mysql',
   insertIgnore: (table, rest) => `INSERT IGNORE INTO ${table} ${rest}`,
+  insertLocking: (table, rest, key) => `INSERT INTO ${table} ${rest} ON DUPLICATE KEY UPDATE ${key} = ${key}`,
   forUpdate: ' FOR UPDATE',
+  // VALUES(c) names the value the row would have been inserted with (MariaDB has no row alias).
+  upsert: (table, columns, key) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON DUPLICATE KEY UPDATE ${columns
+      .filter((c) => !key.includes(c))
+      .map((c) => `${c} = VALUES(${c})`)
+      .join(', ')}`,
   ddl: (sql) => {
     const typed = sql
       .replaceAll('{{id}}', 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY')

@@ -376,10 +376,26 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
     version: 10,
     name: 'store locks',
     // MySQL/MariaDB: one row per store lock (dialect.ts `StoreLock`), locked shared or exclusive
-    // (`Dialect.lock`). SQLite runs one transaction at a time and needs none.
+    // (`Dialect.lock`). SQLite runs one transaction at a time and needs none; PostgreSQL takes advisory
+    // locks, which need no table.
     up: [
       { only: ['mysql'], sql: 'CREATE TABLE store_locks (lock_key VARCHAR(32) NOT NULL PRIMARY KEY)' },
       { only: ['mysql'], sql: "INSERT INTO store_locks (lock_key) VALUES ('message_ids'), ('contacts'), ('auth_limits')" },
+    ],
+  },
+  {
+    version: 11,
+    name: 'PostgreSQL: trigram search index, retry index in client id order',
+    // PostgreSQL's own steps for what migrations 5 and 6 did on SQLite alone. Search: a GIN trigram index
+    // (pg_trgm, a trusted extension: the database owner may create it) over message_text answers the
+    // `LIKE '%…%'` of search-engine-postgres-trgm.ts. Retry index: migration 1's UNIQUE (sender_id,
+    // client_id) swapped for the same uniqueness keyed client id first (why: migration 6). Nothing on
+    // SQLite or MySQL (a MySQL database that ran migration 10 records 11 and changes nothing).
+    up: [
+      { only: ['postgres'], sql: 'CREATE EXTENSION IF NOT EXISTS pg_trgm' },
+      { only: ['postgres'], sql: 'CREATE INDEX message_text_trgm ON message_text USING gin (text gin_trgm_ops)' },
+      { only: ['postgres'], sql: 'ALTER TABLE messages DROP CONSTRAINT messages_sender_id_client_id_key' },
+      { only: ['postgres'], sql: 'CREATE UNIQUE INDEX messages_retry ON messages (client_id, sender_id)' },
     ],
   },
 ];

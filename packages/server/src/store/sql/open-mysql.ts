@@ -1,7 +1,6 @@
 import { ConfigError } from '../../config/error.js';
 import type { Config } from '../../config/schema.js';
 import { SchemaTooNewError, type Store } from '../store.js';
-import { MYSQL_SCAN } from './search-engine-mysql-scan.js';
 import { MysqlClient } from './sql-client-mysql.js';
 import { SqlStore } from './store-sql.js';
 
@@ -23,7 +22,7 @@ export function redactedUrl(url: string): string {
  */
 export async function openMysqlStore(c: Config['store']['mysql']): Promise<Store> {
   const client = new MysqlClient({ url: c.url, poolSize: c.poolSize, connectTimeoutMs: c.connectTimeoutMs });
-  const store = new SqlStore(client, MYSQL_SCAN);
+  const store = new SqlStore(client);
   try {
     await store.migrate();
   } catch (e) {

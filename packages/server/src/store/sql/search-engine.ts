@@ -6,8 +6,8 @@ import type { SqlQueries } from './sql-client.js';
  * (search-store-sql.ts), which keeps what is portable: the searchable text of each message in
  * `message_text`, the indexer's position and its walk over `messages`. An engine keeps its own index
  * beside `message_text` (its tables come from migrations) and runs the two steps of a search.
- * Implemented by search-engine-sqlite-fts.ts and search-engine-mysql-scan.ts; PostgreSQL (e.g. pg_trgm)
- * goes next to them as search-engine-postgres-*.ts.
+ * Implemented by search-engine-sqlite-fts.ts, search-engine-postgres-trgm.ts and
+ * search-engine-mysql-scan.ts.
  */
 export interface SearchEngine {
   /** Indexes message `id` with `text` (not ''), in the indexer's transaction; `message_text` has its row already. */

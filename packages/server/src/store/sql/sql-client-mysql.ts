@@ -34,6 +34,9 @@ const SESSION_SETUP = [
  *   (a no-op when InnoDB already rolled back, after a deadlock). A connection that failed is destroyed,
  *   not returned to the pool.
  */
+/** The name of the server-wide lock every Warbler process takes while it migrates (GET_LOCK). */
+const MIGRATION_LOCK = 'warbler:migrate';
+
 export class MysqlClient implements SqlClient {
   readonly dialect = MYSQL;
   private readonly pool: Pool;
@@ -147,10 +150,11 @@ export class MysqlClient implements SqlClient {
   }
 
   /**
-   * Runs `fn` while holding the MySQL named lock `name` (GET_LOCK): one holder at a time among every
+   * Runs `fn` holding the MySQL named lock MIGRATION_LOCK (GET_LOCK): one holder at a time among every
    * client of the server, whatever its process. Waits for it at most `waitSeconds`, then throws.
    */
-  async withLock<T>(name: string, fn: () => Promise<T>, waitSeconds = 120): Promise<T> {
+  async withMigrationLock<T>(fn: () => Promise<T>, waitSeconds = 120): Promise<T> {
+    const name = MIGRATION_LOCK;
     this.check();
     // Held by this connection's session: it stays out of the pool until the lock is released.
     const conn = await this.pool.getConnection();

@@ -117,8 +117,8 @@ export class SqliteClient implements SqlClient {
     this.db.exec(sql);
   }
 
-  /** One process owns the file: nothing to share the lock with. */
-  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  /** One connection, and transactions one at a time: a migration's own transactions are its lock. */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
     return fn();
   }
 

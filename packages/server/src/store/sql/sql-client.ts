@@ -4,8 +4,9 @@ import type { Dialect } from './dialect.js';
  * The SqlClient seam: what one database driver gives the SQL store (`*-sql.ts` in this folder), which
  * writes every query once. A driver implements this contract; what differs in the SQL text is its
  * Dialect (dialect.ts), what differs in full-text search its SearchEngine (search-engine.ts).
- * Implemented by sql-client-sqlite.ts and sql-client-mysql.ts (MySQL/MariaDB); PostgreSQL goes next to
- * them (sql-client-postgres.ts), each run through the Store contract suite (test/store.contract.ts).
+ * Implemented by sql-client-sqlite.ts, sql-client-postgres.ts (PostgreSQL, postgres.js) and
+ * sql-client-mysql.ts (MySQL/MariaDB, mysql2), each run through the Store contract suite
+ * (test/store.contract.ts).
  *
  * The contract, and what it asks of each database:
  *
@@ -32,12 +33,19 @@ import type { Dialect } from './dialect.js';
  *   runs them one at a time (one connection, BEGIN IMMEDIATE). A server database runs them
  *   concurrently, and the store takes a row lock (`dialect.forUpdate`) wherever it reads a row to decide
  *   a write: conversation heads, member cursors, message targets, devices, invites. What has no row to
- *   lock takes a store lock first in its transaction (`dialect.lock`, locks.ts): a contact change
- *   (`contacts`: friendships, requests and blocks it reads may not exist), `saveLimits` (`auth_limits`:
- *   it deletes then inserts a key), and the search indexer (`message_ids`, exclusive; every append
- *   holds it shared), which so sees message ids committed in id order (search-store.ts). A database that
- *   detects a deadlock or a serialization failure rejects the transaction (no retry, see above); the
- *   group commit then fails its whole batch.
+ *   lock takes a store lock first in its transaction (`dialect.lock`, locks.ts; PostgreSQL: transaction
+ *   advisory locks, MySQL: rows of `store_locks`): a contact change (`contacts`: friendships, requests
+ *   and blocks it reads may not exist), `saveLimits` (`auth_limits`: its expiry sweep and key writes;
+ *   each key is written with one upsert, `dialect.upsert`, in key order), and the search indexer
+ *   (`message_ids`, exclusive; every append holds it shared), which so sees message ids committed in id
+ *   order (search-store.ts). The group commit then locks the conversation heads of its batch in id order
+ *   before it writes (append.ts `lockHeads`), so two batches over the same conversations never wait on
+ *   each other in a circle. A database that detects a deadlock or a serialization failure rejects the
+ *   transaction (no retry, see above); the group commit then fails its whole batch.
+ * - **Migrations.** `withMigrationLock` runs the store's migration (store-sql.ts `migrate`) under a lock
+ *   that every process migrating the same database takes (PostgreSQL: `pg_advisory_lock`, MySQL:
+ *   `GET_LOCK`), so several processes starting at once migrate once; the others wait, then find nothing
+ *   to do. SQLite runs it at once: one process owns its file.
  * - **Schema changes.** A migration runs its DDL and records its version in one transaction (store-sql.ts
  *   `migrate`). SQLite and PostgreSQL roll DDL back with the transaction; MySQL commits at every DDL
  *   statement, so there a migration that fails midway stays half applied and unrecorded: MySQL's own
@@ -75,12 +83,8 @@ export interface SqlClient extends SqlQueries {
   transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T>;
   /** Runs DDL or several statements separated by `;`, outside any transaction (after an open one ends). */
   exec(sql: string): Promise<void>;
-  /**
-   * Runs `fn` while holding the lock `name` that every client of the same database shares, in any
-   * process: `migrate` takes it, so several servers starting at once migrate once (MySQL: GET_LOCK).
-   * SQLite runs `fn` at once: one process owns its file.
-   */
-  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` (the store's migration) holding the database's migration lock: see Migrations above. */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
   /** Closes the client once its open transactions have ended; later calls reject. */
   close(): Promise<void>;
 }

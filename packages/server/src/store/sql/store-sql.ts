@@ -11,6 +11,8 @@ import { SqlGroupStore } from './group-store-sql.js';
 import { SqlRegistrationStore } from './registration-store-sql.js';
 import { SqlSearchStore } from './search-store-sql.js';
 import { noSearchEngine, type SearchEngine } from './search-engine.js';
+import { MYSQL_SCAN } from './search-engine-mysql-scan.js';
+import { POSTGRES_TRGM } from './search-engine-postgres-trgm.js';
 import { SQLITE_FTS } from './search-engine-sqlite-fts.js';
 import type { SqlClient, SqlQueries, SqlValue } from './sql-client.js';
 import {
@@ -49,6 +51,20 @@ const listFlags = (r: Record<string, unknown>): { pinned: boolean; muted: boolea
   archived: num(r.archived) === 1,
 });
 
+/** The full-text engine of each database (search-engine.ts). */
+function searchEngineFor(dialect: SqlClient['dialect']['name']): SearchEngine {
+  switch (dialect) {
+    case 'sqlite':
+      return SQLITE_FTS;
+    case 'postgres':
+      return POSTGRES_TRGM;
+    case 'mysql':
+      return MYSQL_SCAN;
+    default:
+      return noSearchEngine(dialect);
+  }
+}
+
 /**
  * The Store on any SQL database: every query is written here once, with `?` placeholders;
  * the SqlClient's dialect supplies what differs.
@@ -64,10 +80,10 @@ export class SqlStore implements Store {
   readonly authLimits: SqlAuthLimitStore;
   readonly registration: SqlRegistrationStore;
 
-  /** `engine`: the search of the client's database (SQLite's FTS5 unless given). */
+  /** `engine`: the search of the client's database (searchEngineFor its dialect unless given). */
   constructor(
     private readonly db: SqlClient,
-    engine: SearchEngine = db.dialect.name === 'sqlite' ? SQLITE_FTS : noSearchEngine(db.dialect.name),
+    engine: SearchEngine = searchEngineFor(db.dialect.name),
   ) {
     this.appender = new SqlAppender(db);
     this.committer = new SqlCommitter(db, this.appender);
@@ -81,36 +97,39 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Applies the migrations not yet applied, under the database-wide lock `warbler:migrate` (several
-   * servers starting at once migrate once). Throws SchemaTooNewError when the database has a version
-   * this code does not know (a newer Warbler migrated it).
+   * Applies the migrations this database lacks, under the database's migration lock (several processes
+   * starting at once migrate once). Throws SchemaTooNewError, changing nothing, when the database holds
+   * a version this code does not know (it was migrated by a newer Warbler). A step whose change is there
+   * already (`dialect.alreadyApplied`: MySQL, whose DDL commits at once) counts as done.
    */
-  async migrate(): Promise<void> {
+  migrate(): Promise<void> {
+    return this.db.withMigrationLock(() => this.migrateLocked());
+  }
+
+  private async migrateLocked(): Promise<void> {
     const d = this.db.dialect;
-    await this.db.withLock('warbler:migrate', async () => {
-      await this.db.exec(
-        d.ddl(
-          `CREATE TABLE IF NOT EXISTS schema_migrations (version {{bigint}} NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at {{bigint}} NOT NULL)`,
-        ),
-      );
-      const done = new Set((await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
-      const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-      const newest = Math.max(0, ...done);
-      if (newest > known) throw new SchemaTooNewError(newest, known);
-      for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        await this.db.transaction(async (tx) => {
-          for (const step of m.up) {
-            const sql = stepSql(step, d.name);
-            if (sql === undefined) continue;
-            await tx.run(d.ddl(sql)).catch((e: unknown) => {
-              if (!d.alreadyApplied(e)) throw e;
-            });
-          }
-          await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
-        });
-      }
-    });
+    await this.db.exec(
+      d.ddl(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (version {{bigint}} NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at {{bigint}} NOT NULL)`,
+      ),
+    );
+    const done = new Set((await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+    const newest = Math.max(0, ...done);
+    const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+    if (newest > known) throw new SchemaTooNewError(newest, known);
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await this.db.transaction(async (tx) => {
+        for (const step of m.up) {
+          const sql = stepSql(step, d.name);
+          if (sql === undefined) continue;
+          await tx.run(d.ddl(sql)).catch((e: unknown) => {
+            if (!d.alreadyApplied(e)) throw e;
+          });
+        }
+        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+      });
+    }
   }
 
   async ready(): Promise<boolean> {
