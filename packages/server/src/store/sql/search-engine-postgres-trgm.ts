@@ -1,6 +1,6 @@
 import type { Candidates, CandidateQuery, SearchHit, VisibleQuery } from '../search-store.js';
 import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
-import type { SearchEngine } from './search-engine.js';
+import { visibleFilters, type SearchEngine } from './search-engine.js';
 import type { SqlQueries, SqlValue } from './sql-client.js';
 
 /** Message ids a query shorter than a trigram scans per step. */
@@ -48,23 +48,13 @@ export const POSTGRES_TRGM: SearchEngine = {
   async visible(db: SqlQueries, q: VisibleQuery): Promise<SearchHit[]> {
     if (q.ids.length === 0) return [];
     // The ids as one array parameter, in PostgreSQL's array literal.
-    const params: SqlValue[] = [q.userId, `{${q.ids.map((id) => Math.trunc(id)).join(',')}}`];
-    let filters = '';
-    if (q.conv !== undefined) {
-      filters += ' AND m.conv_id = ?';
-      params.push(q.conv);
-    }
-    if (q.from !== undefined) {
-      filters += ' AND m.sender_id = ?';
-      params.push(q.from);
-    }
-    params.push(q.userId);
+    const filters = visibleFilters(q);
+    const params: SqlValue[] = [q.userId, `{${q.ids.map((id) => Math.trunc(id)).join(',')}}`, ...filters.params];
     const rows = await db.all<RawMessage>(
       `SELECT ${MSG_COLS}
        FROM messages m
        JOIN members mb ON mb.conv_id = m.conv_id AND mb.user_id = ?
-       WHERE m.id = ANY(?::bigint[]) AND m.recalled_at IS NULL${filters}
-         AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ? AND h.conv_id = m.conv_id AND h.seq = m.seq)
+       WHERE m.id = ANY(?::bigint[]) AND m.recalled_at IS NULL${filters.sql}
        ORDER BY m.id DESC`,
       params,
     );

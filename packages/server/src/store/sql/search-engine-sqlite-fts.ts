@@ -1,6 +1,6 @@
 import type { Candidates, CandidateQuery, SearchHit, VisibleQuery } from '../search-store.js';
 import { MSG_COLS, toMessage, type RawMessage } from './message-rows.js';
-import type { SearchEngine } from './search-engine.js';
+import { visibleFilters, type SearchEngine } from './search-engine.js';
 import type { SqlQueries, SqlValue } from './sql-client.js';
 
 /** Message ids a query shorter than a trigram scans per step. */
@@ -69,25 +69,15 @@ export const SQLITE_FTS: SearchEngine = {
 
   async visible(db: SqlQueries, q: VisibleQuery): Promise<SearchHit[]> {
     if (q.ids.length === 0) return [];
-    const params: SqlValue[] = [JSON.stringify(q.ids), q.userId];
-    let filters = '';
-    if (q.conv !== undefined) {
-      filters += ' AND m.conv_id = ?';
-      params.push(q.conv);
-    }
-    if (q.from !== undefined) {
-      filters += ' AND m.sender_id = ?';
-      params.push(q.from);
-    }
-    params.push(q.userId);
+    const filters = visibleFilters(q);
+    const params: SqlValue[] = [JSON.stringify(q.ids), q.userId, ...filters.params];
     // The ids as one JSON parameter (json_each), and CROSS JOIN to keep SQLite's planner on that order.
     const rows = await db.all<RawMessage>(
       `SELECT ${MSG_COLS}
        FROM json_each(?) j
        CROSS JOIN messages m ON m.id = j.value
        CROSS JOIN members mb ON mb.conv_id = m.conv_id AND mb.user_id = ?
-       WHERE m.recalled_at IS NULL${filters}
-         AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ? AND h.conv_id = m.conv_id AND h.seq = m.seq)
+       WHERE m.recalled_at IS NULL${filters.sql}
        ORDER BY m.id DESC`,
       params,
     );

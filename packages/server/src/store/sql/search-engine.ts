@@ -1,5 +1,5 @@
 import type { Candidates, CandidateQuery, SearchHit, VisibleQuery } from '../search-store.js';
-import type { SqlQueries } from './sql-client.js';
+import type { SqlQueries, SqlValue } from './sql-client.js';
 
 /**
  * The SearchEngine seam: what differs between full-text engines under the SQL SearchStore
@@ -24,4 +24,24 @@ export interface SearchEngine {
 export function noSearchEngine(database: string): SearchEngine {
   const fail = (): Promise<never> => Promise.reject(new Error(`message search is not available on ${database} yet`));
   return { add: fail, remove: fail, candidates: fail, visible: fail };
+}
+
+/**
+ * The end of every engine's `visible` WHERE clause: the query's optional filters (conversation, sender)
+ * and "not hidden by this user", with their parameters in the order the SQL names them.
+ */
+export function visibleFilters(q: VisibleQuery): { sql: string; params: SqlValue[] } {
+  let sql = '';
+  const params: SqlValue[] = [];
+  if (q.conv !== undefined) {
+    sql += ' AND m.conv_id = ?';
+    params.push(q.conv);
+  }
+  if (q.from !== undefined) {
+    sql += ' AND m.sender_id = ?';
+    params.push(q.from);
+  }
+  sql += '\n         AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ? AND h.conv_id = m.conv_id AND h.seq = m.seq)';
+  params.push(q.userId);
+  return { sql, params };
 }
